@@ -1,0 +1,258 @@
+"""The LSTM + fully connected layer's learnable arrays and initial states.
+
+Gate order is i, f, g, o (input, forget, cell candidate, output), as in MATLAB's
+``lstmLayer`` and PyTorch's ``nn.LSTM``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from ._validate import as_array, check_dtype, check_positive_int
+
+__all__ = ["GATES", "NPZ_KEYS", "LSTMParams"]
+
+GATES: tuple[str, str, str, str] = ("i", "f", "g", "o")
+"""Gate order of the row blocks of W, R and b."""
+
+NPZ_KEYS: tuple[str, ...] = ("W", "R", "b", "F", "bF", "h0", "c0")
+"""Exactly the keys of a weights ``.npz`` file."""
+
+
+@dataclass(frozen=True, eq=False)
+class LSTMParams:
+    """Weights and initial states of one LSTM layer followed by an FC layer.
+
+    Attributes
+    ----------
+    W : ndarray, shape ``(4Nn, Ni)``
+        Input weights ``[Wi; Wf; Wg; Wo]``.
+    R : ndarray, shape ``(4Nn, Nn)``
+        Recurrent weights ``[Ri; Rf; Rg; Ro]``.
+    b : ndarray, shape ``(4Nn,)``
+        Biases ``[bi; bf; bg; bo]``.
+    F : ndarray, shape ``(No, Nn)``
+        Fully connected output layer.
+    bF : ndarray, shape ``(No,)``
+        Fully connected bias.
+    h0, c0 : ndarray, shape ``(Nn,)``
+        Initial hidden and cell states, ``h(-1)`` and ``c(-1)``.
+
+    Use :meth:`from_arrays` (checks everything) rather than the constructor.
+    """
+
+    W: np.ndarray
+    R: np.ndarray
+    b: np.ndarray
+    F: np.ndarray
+    bF: np.ndarray
+    h0: np.ndarray
+    c0: np.ndarray
+    _checked: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._checked:
+            raise TypeError(
+                "LSTMParams: build with LSTMParams.from_arrays(...), "
+                "LSTMParams.random(...) or LSTMParams.load(...)"
+            )
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def nn(self) -> int:
+        """Number of units Nn."""
+        return self.R.shape[1]
+
+    @property
+    def ni(self) -> int:
+        """Input width Ni."""
+        return self.W.shape[1]
+
+    @property
+    def no(self) -> int:
+        """Output width No."""
+        return self.F.shape[0]
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Common dtype of all arrays."""
+        return self.W.dtype
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Return the arrays by their ``.npz`` key (``W, R, b, F, bF, h0, c0``)."""
+        return {k: getattr(self, k) for k in NPZ_KEYS}
+
+    def gate(self, array: str, gate: str) -> np.ndarray:
+        """Return the row block of ``W``, ``R`` or ``b`` belonging to one gate.
+
+        Parameters
+        ----------
+        array
+            ``"W"``, ``"R"`` or ``"b"``.
+        gate
+            One of ``"i", "f", "g", "o"``.
+
+        Returns
+        -------
+        ndarray
+            Shape ``(Nn, Ni)``, ``(Nn, Nn)`` or ``(Nn,)``; a view.
+        """
+        if array not in ("W", "R", "b"):
+            raise ValueError(f"array: expected one of 'W', 'R', 'b', got {array!r}")
+        if gate not in GATES:
+            raise ValueError(f"gate: expected one of {GATES}, got {gate!r}")
+        k = GATES.index(gate)
+        return getattr(self, array)[k * self.nn : (k + 1) * self.nn]
+
+    # ---------------------------------------------------------- construction
+    @classmethod
+    def from_arrays(
+        cls,
+        W: ArrayLike,
+        R: ArrayLike,
+        b: ArrayLike,
+        F: ArrayLike,
+        bF: ArrayLike | None = None,
+        h0: ArrayLike | None = None,
+        c0: ArrayLike | None = None,
+        *,
+        dtype: DTypeLike = np.float64,
+    ) -> LSTMParams:
+        """Check shapes and finiteness and build the container.
+
+        Sizes are read from ``R`` (Nn), ``W`` (Ni) and ``F`` (No). ``bF``, ``h0``
+        and ``c0`` default to zeros.
+
+        Raises
+        ------
+        ValueError
+            An array of the wrong shape (the message names the array, the
+            expected and the received shape) or with NaN/Inf entries.
+        """
+        dt = check_dtype(dtype)
+        R_ = as_array("R", R, (None, None), dtype=dt)
+        nn = R_.shape[1]
+        if nn < 1 or R_.shape[0] != 4 * nn:
+            raise ValueError(
+                f"R: expected shape (4Nn, Nn) with Nn >= 1, got shape {R_.shape}"
+            )
+        W_ = as_array("W", W, (4 * nn, None), dtype=dt, what=f"(4Nn, Ni), Nn={nn}")
+        if W_.shape[1] < 1:
+            raise ValueError(f"W: expected at least one input column, got {W_.shape}")
+        b_ = as_array("b", b, (4 * nn,), dtype=dt, what=f"(4Nn,), Nn={nn}")
+        F_ = as_array("F", F, (None, nn), dtype=dt, what=f"(No, Nn), Nn={nn}")
+        if F_.shape[0] < 1:
+            raise ValueError(f"F: expected at least one output row, got {F_.shape}")
+        no = F_.shape[0]
+        bF_ = as_array("bF", np.zeros(no) if bF is None else bF, (no,), dtype=dt)
+        h0_ = as_array("h0", np.zeros(nn) if h0 is None else h0, (nn,), dtype=dt)
+        c0_ = as_array("c0", np.zeros(nn) if c0 is None else c0, (nn,), dtype=dt)
+        for a in (W_, R_, b_, F_, bF_, h0_, c0_):
+            a.setflags(write=False)
+        return cls(W_, R_, b_, F_, bF_, h0_, c0_, _checked=True)
+
+    @classmethod
+    def random(
+        cls,
+        nn: int = 3,
+        ni: int = 4,
+        no: int = 2,
+        *,
+        seed: int = 0,
+        states: bool = True,
+        dtype: DTypeLike = np.float64,
+    ) -> LSTMParams:
+        """Seeded uniform [0, 1) weights, as in the original's experiment 1.
+
+        Parameters
+        ----------
+        nn, ni, no
+            Units, input width, output width (all >= 1).
+        seed
+            Seed of ``numpy.random.default_rng``; the same seed gives the same bytes.
+        states
+            Draw ``h0`` and ``c0`` uniform [0, 1) as well (default); zeros if False.
+        dtype
+            ``float64`` (default) or ``float32``.
+
+        Notes
+        -----
+        Draw order: h0, c0, W, R, b, F (as in the original script); ``bF`` is zero.
+        """
+        nn = check_positive_int("nn", nn)
+        ni = check_positive_int("ni", ni)
+        no = check_positive_int("no", no)
+        rng = np.random.default_rng(seed)
+        h0 = rng.random(nn) if states else np.zeros(nn)
+        c0 = rng.random(nn) if states else np.zeros(nn)
+        W = rng.random((4 * nn, ni))
+        R = rng.random((4 * nn, nn))
+        b = rng.random(4 * nn)
+        F = rng.random((no, nn))
+        return cls.from_arrays(W, R, b, F, np.zeros(no), h0, c0, dtype=dtype)
+
+    def replace(self, **arrays: ArrayLike) -> LSTMParams:
+        """Return a copy with some arrays replaced (checked again)."""
+        unknown = set(arrays) - set(NPZ_KEYS)
+        if unknown:
+            raise ValueError(
+                f"replace: unknown array names {sorted(unknown)}; allowed {NPZ_KEYS}"
+            )
+        merged = {**self.arrays(), **arrays}
+        return LSTMParams.from_arrays(**merged, dtype=self.dtype)
+
+    def astype(self, dtype: DTypeLike) -> LSTMParams:
+        """Return a copy with every array cast to ``dtype`` (float64 or float32)."""
+        return LSTMParams.from_arrays(**self.arrays(), dtype=dtype)
+
+    # ------------------------------------------------------------------- I/O
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the arrays to ``path`` (``.npz``, keys ``W, R, b, F, bF, h0, c0``).
+
+        The file is written to a temporary name and renamed, so an interrupted
+        save never leaves a half-written file.
+        """
+        path = Path(path)
+        if path.suffix != ".npz":
+            raise ValueError(f"path: expected a file name ending in .npz, got {path}")
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **self.arrays())
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str], *, dtype: DTypeLike = np.float64
+    ) -> LSTMParams:
+        """Read a weights ``.npz`` written by :meth:`save` (or by anyone else).
+
+        Raises
+        ------
+        FileNotFoundError
+            ``path`` does not exist.
+        ValueError
+            The file is not an ``.npz``, lacks a key, has extra keys, or holds a
+            badly shaped or non-finite array.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"weights: no such file {path}")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                found = {k: data[k] for k in data.files}
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"weights: {path} is not a readable .npz file") from exc
+        missing = [k for k in NPZ_KEYS if k not in found]
+        extra = sorted(set(found) - set(NPZ_KEYS))
+        if missing or extra:
+            raise ValueError(
+                f"weights: {path} must hold exactly the keys {list(NPZ_KEYS)}; "
+                f"missing {missing}, unexpected {extra}"
+            )
+        return cls.from_arrays(**found, dtype=dtype)
