@@ -1,0 +1,51 @@
+"""Training data: input/output sequences of a discrete LTI system."""
+
+from __future__ import annotations
+
+import control as ct
+import numpy as np
+
+from .._validate import check_positive_int
+from ..lti import seed_plant
+
+__all__ = ["lti_data", "seed_data"]
+
+
+def lti_data(
+    sys: ct.StateSpace, steps: int, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Simulate ``sys`` from ``x0 = 0`` on a seeded N(0, 1) input.
+
+    Parameters
+    ----------
+    sys
+        Discrete-time system with ``nu`` inputs and ``ny`` outputs.
+    steps
+        Number of samples T (t = 0 .. T-1 sample times).
+    seed
+        Seed of ``numpy.random.default_rng`` for the input.
+
+    Returns
+    -------
+    u : ndarray, shape ``(T, nu)``
+    y : ndarray, shape ``(T, ny)``
+    """
+    steps = check_positive_int("steps", steps)
+    if not ct.isdtime(sys, strict=True):
+        raise ValueError("sys: expected a discrete-time system (dt > 0)")
+    rng = np.random.default_rng(seed)
+    u = rng.standard_normal((steps, sys.ninputs))
+    t = np.arange(steps) * sys.dt
+    resp = ct.forced_response(sys, T=t, U=u.T, X0=0)
+    y = np.asarray(resp.outputs).reshape(sys.noutputs, steps).T
+    return u, np.ascontiguousarray(y)
+
+
+def seed_data(steps: int = 1001, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The seed's training set: its plant on ``steps`` N(0, 1) samples (SPEC §5).
+
+    Returns
+    -------
+    u, y : ndarray, shape ``(steps, 1)``
+    """
+    return lti_data(seed_plant(), steps, seed=seed)
