@@ -31,6 +31,15 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+@njit(cache=True, inline="always")
+def _tanh(x: float) -> float:
+    # libm's tanh costs ~20 ns here; expm1 of a non-positive argument is ~2x
+    # faster, never overflows and is accurate to ~1 ulp (relative) near 0.
+    t = math.expm1(-2.0 * abs(x))
+    r = -t / (t + 2.0)
+    return r if x >= 0.0 else -r
+
+
 @njit(cache=True)
 def forward(theta, u, y, h0, c0, nn, act, cs, tcs, hs, err):  # noqa: PLR0913
     """Run the layer on every sequence; fill the buffers; return the mean loss.
@@ -59,14 +68,14 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, hs, err):  # noqa: PLR0913
                     for j in range(nn):
                         s += theta[o_r + k * nn + j] * hs[bb, t - 1, j]
                 if 2 * nn <= k < 3 * nn:
-                    act[bb, t, k] = math.tanh(s)
+                    act[bb, t, k] = _tanh(s)
                 else:
                     act[bb, t, k] = _sigmoid(s)
             for j in range(nn):
                 cp = c0[j] if t == 0 else cs[bb, t - 1, j]
                 c = act[bb, t, nn + j] * cp + act[bb, t, j] * act[bb, t, 2 * nn + j]
                 cs[bb, t, j] = c
-                tc = math.tanh(c)
+                tc = _tanh(c)
                 tcs[bb, t, j] = tc
                 hs[bb, t, j] = act[bb, t, 3 * nn + j] * tc
             for q in range(no):
@@ -203,9 +212,33 @@ def adam_update(theta, grad, m, v, step, lr, beta1, beta2, eps, seg, active):
 
 @njit(cache=True)
 def train_chunk(  # noqa: PLR0913
-    theta, m, v, step0, lrs, losses, u, y, h0, c0, nn, seg, active, decay,
-    l2, clip_mode, threshold, beta1, beta2, eps,
-    act, cs, tcs, hs, err, grad, work,
+    theta,
+    m,
+    v,
+    step0,
+    lrs,
+    losses,
+    u,
+    y,
+    h0,
+    c0,
+    nn,
+    seg,
+    active,
+    decay,
+    l2,
+    clip_mode,
+    threshold,
+    beta1,
+    beta2,
+    eps,
+    act,
+    cs,
+    tcs,
+    hs,
+    err,
+    grad,
+    work,
 ):
     """Run ``len(lrs)`` epochs: loss, gradient, clip, Adam; return epochs done.
 
@@ -229,8 +262,9 @@ def train_chunk(  # noqa: PLR0913
                 break
         if not ok:
             return e
-        adam_update(theta, grad, m, v, step0 + e + 1, lrs[e], beta1, beta2, eps,
-                    seg, active)
+        adam_update(
+            theta, grad, m, v, step0 + e + 1, lrs[e], beta1, beta2, eps, seg, active
+        )
     return n
 
 

@@ -58,7 +58,7 @@ def unpack(theta: np.ndarray, like: LSTMParams) -> LSTMParams:
     seg = segments(like.nn, like.ni, like.no)
     arrays = {
         k: theta[lo:hi].reshape(getattr(like, k).shape)
-        for k, (lo, hi) in zip(LEARNABLES, seg)
+        for k, (lo, hi) in zip(LEARNABLES, seg, strict=True)
     }
     return like.replace(**arrays)
 
@@ -119,20 +119,39 @@ def _run(params: LSTMParams, u: ArrayLike, y: ArrayLike, grad: bool):
     h0 = np.asarray(params.h0, np.float64)
     c0 = np.asarray(params.c0, np.float64)
     value = _kernels.forward(
-        theta, uu, yy, h0, c0, params.nn,
-        buf["act"], buf["cs"], buf["tcs"], buf["hs"], buf["err"],
+        theta,
+        uu,
+        yy,
+        h0,
+        c0,
+        params.nn,
+        buf["act"],
+        buf["cs"],
+        buf["tcs"],
+        buf["hs"],
+        buf["err"],
     )
     if not grad:
         return float(value), None
     _kernels.backward(
-        theta, uu, h0, c0, params.nn, buf["act"], buf["cs"], buf["tcs"],
-        buf["hs"], buf["err"], buf["grad"], buf["work"],
+        theta,
+        uu,
+        h0,
+        c0,
+        params.nn,
+        buf["act"],
+        buf["cs"],
+        buf["tcs"],
+        buf["hs"],
+        buf["err"],
+        buf["grad"],
+        buf["work"],
     )
     g = buf["grad"]
     seg = segments(params.nn, params.ni, params.no)
     grads = {
         k: g[lo:hi].reshape(getattr(params, k).shape).copy()
-        for k, (lo, hi) in zip(LEARNABLES, seg)
+        for k, (lo, hi) in zip(LEARNABLES, seg, strict=True)
     }
     return float(value), grads
 

@@ -123,7 +123,9 @@ def load_checkpoint(out: Path) -> Checkpoint:
                 elapsed_s=float(d["elapsed_s"]),
             )
     except KeyError as exc:
-        raise ValueError(f"resume: {path} is not a training checkpoint ({exc})") from exc
+        raise ValueError(
+            f"resume: {path} is not a training checkpoint ({exc})"
+        ) from exc
 
 
 def save_data(out: Path, u: np.ndarray, y: np.ndarray) -> Path:

@@ -117,7 +117,9 @@ class _Reporter:
                 sys.stderr.write("\r\033[K")
             print(_format_row(cells), file=self.log, flush=True)
 
-    def bar(self, epoch: int, elapsed: float, value: float, force: bool = False) -> None:
+    def bar(
+        self, epoch: int, elapsed: float, value: float, force: bool = False
+    ) -> None:
         now = time.monotonic()
         if not self.progress or (not force and now - self._last_bar < 0.1):
             return
@@ -193,27 +195,69 @@ def _run(
             final_weights_loss=loss(params, u, y),
         )
 
+    def weights_are_finite() -> bool:
+        value = _kernels.forward(
+            theta,
+            u,
+            y,
+            h0,
+            c0,
+            nn,
+            buf["act"],
+            buf["cs"],
+            buf["tcs"],
+            buf["hs"],
+            buf["err"],
+        )
+        return bool(np.isfinite(value))
+
     def checkpoint() -> None:
         nonlocal last_ck
-        if out is not None:
+        if out is not None and weights_are_finite():
+            # never write weights whose loss is not finite: the next chunk
+            # reports the failure and the previous checkpoint stays
             save_checkpoint(
                 out,
-                Checkpoint(unpack(theta, p), m, v, done, losses[:done].copy(),
-                           options, elapsed),
+                Checkpoint(
+                    unpack(theta, p), m, v, done, losses[:done].copy(), options, elapsed
+                ),
             )
             last_ck = done
 
     rep.header()
+    if out is not None and done == 0:
+        checkpoint()  # epoch 0: a run can always be resumed
     try:
         for stop in _boundaries(done, total, verbose_every, checkpoint_every):
             t0 = time.perf_counter()
             n = _kernels.train_chunk(
-                theta, m, v, done, lrs[done:stop], losses[done:stop], u, y, h0, c0,
-                nn, seg, active, DECAY_MASK, float(options.l2), options.clip_mode(),
-                float(options.grad_threshold), float(options.beta1),
-                float(options.beta2), float(options.eps),
-                buf["act"], buf["cs"], buf["tcs"], buf["hs"], buf["err"],
-                buf["grad"], buf["work"],
+                theta,
+                m,
+                v,
+                done,
+                lrs[done:stop],
+                losses[done:stop],
+                u,
+                y,
+                h0,
+                c0,
+                nn,
+                seg,
+                active,
+                DECAY_MASK,
+                float(options.l2),
+                options.clip_mode(),
+                float(options.grad_threshold),
+                float(options.beta1),
+                float(options.beta2),
+                float(options.eps),
+                buf["act"],
+                buf["cs"],
+                buf["tcs"],
+                buf["hs"],
+                buf["err"],
+                buf["grad"],
+                buf["work"],
             )
             elapsed += time.perf_counter() - t0
             if n < stop - done:
@@ -221,7 +265,9 @@ def _run(
                 rep.done()
                 where = (
                     f"; the last good checkpoint (epoch {last_ck}) is in "
-                    f"{out / 'checkpoint.npz'}" if out is not None and last_ck else ""
+                    f"{out / 'checkpoint.npz'}"
+                    if out is not None
+                    else ""
                 )
                 raise NonFiniteLossError(
                     f"training stopped: non-finite loss or gradient at epoch "
@@ -258,8 +304,12 @@ def _run(
 def _write_outputs(out: Path, res: TrainResult) -> None:
     res.params.save(out / "weights.npz")
     lines = ["epoch,learning_rate,loss"]
-    lines += [f"{k + 1},{lr!r},{val!r}" for k, (lr, val) in
-              enumerate(zip(res.lrs.tolist(), res.losses.tolist()))]
+    lines += [
+        f"{k + 1},{lr!r},{val!r}"
+        for k, (lr, val) in enumerate(
+            zip(res.lrs.tolist(), res.losses.tolist(), strict=True)
+        )
+    ]
     write_atomic(out / "loss.csv", "\n".join(lines) + "\n")
     write_atomic(out / "summary.json", json.dumps(res.summary(), indent=2) + "\n")
 
@@ -330,11 +380,22 @@ def train(
         outp.mkdir(parents=True, exist_ok=True)
         save_data(outp, uu, yy)
         params.save(outp / INITIAL)
-    state = Checkpoint(params, np.zeros_like(theta), np.zeros_like(theta), 0,
-                       np.zeros(0), options, 0.0)
-    return _run(params, uu, yy, options, state, out=outp,
-                checkpoint_every=checkpoint_every, verbose_every=verbose_every,
-                log=log, progress=progress, callback=callback)
+    state = Checkpoint(
+        params, np.zeros_like(theta), np.zeros_like(theta), 0, np.zeros(0), options, 0.0
+    )
+    return _run(
+        params,
+        uu,
+        yy,
+        options,
+        state,
+        out=outp,
+        checkpoint_every=checkpoint_every,
+        verbose_every=verbose_every,
+        log=log,
+        progress=progress,
+        callback=callback,
+    )
 
 
 def resume(
@@ -374,10 +435,19 @@ def resume(
             f"epochs: the checkpoint already has {ck.epoch} epochs; "
             f"expected a total >= {ck.epoch}, got {options.epochs}"
         )
-    state = Checkpoint(ck.params, ck.m, ck.v, ck.epoch, ck.losses, options,
-                       ck.elapsed_s)
-    return _run(initial, u, y, options, state, out=outp,
-                checkpoint_every=checkpoint_every, verbose_every=verbose_every,
-                log=log, progress=progress, callback=callback)
-
-
+    state = Checkpoint(
+        ck.params, ck.m, ck.v, ck.epoch, ck.losses, options, ck.elapsed_s
+    )
+    return _run(
+        initial,
+        u,
+        y,
+        options,
+        state,
+        out=outp,
+        checkpoint_every=checkpoint_every,
+        verbose_every=verbose_every,
+        log=log,
+        progress=progress,
+        callback=callback,
+    )

@@ -204,13 +204,22 @@ def clip_gradients(
     nn = grads["R"].shape[1]
     ni = grads["W"].shape[1]
     no = grads["F"].shape[0]
-    flat = np.concatenate([np.asarray(grads[k], np.float64).ravel() for k in LEARNABLES])
+    flat = np.concatenate(
+        [np.asarray(grads[k], np.float64).ravel() for k in LEARNABLES]
+    )
     seg = segments(nn, ni, no)
     ones = np.ones(5, np.int64)
     _kernels.regularize_and_clip(
-        np.zeros_like(flat), flat, seg, ones, DECAY_MASK, 0.0,
-        CLIP_METHODS[method], threshold,
+        np.zeros_like(flat),
+        flat,
+        seg,
+        ones,
+        DECAY_MASK,
+        0.0,
+        CLIP_METHODS[method],
+        threshold,
     )
     return {
-        k: flat[lo:hi].reshape(np.shape(grads[k])) for k, (lo, hi) in zip(LEARNABLES, seg)
+        k: flat[lo:hi].reshape(np.shape(grads[k]))
+        for k, (lo, hi) in zip(LEARNABLES, seg, strict=True)
     }
