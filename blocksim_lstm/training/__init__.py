@@ -10,6 +10,7 @@ from .bptt import loss_and_gradients as loss_and_gradients
 from .bptt import pack as pack
 from .bptt import unpack as unpack
 from .checkpoint import load_data as load_data
+from .data import calculated_weights as calculated_weights
 from .data import lti_data as lti_data
 from .data import seed_data as seed_data
 from .loop import NonFiniteLossError as NonFiniteLossError

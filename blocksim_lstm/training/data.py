@@ -6,9 +6,11 @@ import control as ct
 import numpy as np
 
 from .._validate import check_positive_int
+from ..construction import lstm_from_state_space
 from ..lti import seed_plant
+from ..parameters import LSTMParams
 
-__all__ = ["lti_data", "seed_data"]
+__all__ = ["calculated_weights", "lti_data", "seed_data"]
 
 
 def lti_data(
@@ -49,3 +51,11 @@ def seed_data(steps: int = 1001, *, seed: int = 0) -> tuple[np.ndarray, np.ndarr
     u, y : ndarray, shape ``(steps, 1)``
     """
     return lti_data(seed_plant(), steps, seed=seed)
+
+
+def calculated_weights(scl: float = 1e-3) -> LSTMParams:
+    """The seed plant's calculated LSTM weights (SPEC section 4), Nn = 5.
+
+    Uses the realization :func:`~blocksim_lstm.lti.seed_plant` returns.
+    """
+    return lstm_from_state_space(seed_plant(), scl)

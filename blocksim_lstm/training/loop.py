@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -52,6 +53,10 @@ class TrainResult:
         Time spent in training epochs (excludes checkpoint writing).
     final_weights_loss : float
         Loss at the returned weights (after the last update).
+    ms_per_epoch : float
+        Median over the compiled chunks of this session of milliseconds per
+        epoch (the first, one-epoch chunk, which may load compiled code, is
+        left out when there are others).
     """
 
     params: LSTMParams
@@ -61,6 +66,7 @@ class TrainResult:
     options: TrainOptions
     elapsed_s: float
     final_weights_loss: float
+    ms_per_epoch: float
 
     @property
     def epochs(self) -> int:
@@ -79,7 +85,7 @@ class TrainResult:
             "start_was_best": best == 0,
             "epochs": self.epochs,
             "elapsed_s": self.elapsed_s,
-            "ms_per_epoch": 1e3 * self.elapsed_s / max(self.epochs, 1),
+            "ms_per_epoch": self.ms_per_epoch,
             "loss_convention": LOSS_CONVENTION,
             "options": self.options.to_dict(),
         }
@@ -182,6 +188,7 @@ def _run(
     rep = _Reporter(log, verbose_every, total, show)
     elapsed = state.elapsed_s
     last_ck = done
+    chunk_ms: list[float] = []  # ms per epoch of each compiled call
 
     def result(upto: int) -> TrainResult:
         params = unpack(theta, p)
@@ -193,6 +200,7 @@ def _run(
             options=options,
             elapsed_s=elapsed,
             final_weights_loss=loss(params, u, y),
+            ms_per_epoch=float(np.median(chunk_ms[1:] or chunk_ms or [math.nan])),
         )
 
     def weights_are_finite() -> bool:
@@ -259,7 +267,10 @@ def _run(
                 buf["grad"],
                 buf["work"],
             )
-            elapsed += time.perf_counter() - t0
+            dt = time.perf_counter() - t0
+            elapsed += dt
+            if n:
+                chunk_ms.append(1e3 * dt / n)
             if n < stop - done:
                 bad = done + n  # 0-based epoch whose loss/gradient is not finite
                 rep.done()
