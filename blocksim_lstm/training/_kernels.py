@@ -18,20 +18,22 @@ import numpy as np
 from numba import njit
 
 # clipping modes
+_FM = {"reassoc", "contract", "nsz"}
 CLIP_NONE = 0
 CLIP_L2NORM = 1  # each learnable array separately (MATLAB's default 'l2norm')
 CLIP_GLOBAL = 2  # all learnable arrays together ('global-l2norm')
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=_FM)
 def _sigmoid(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    # exp of a non-positive number never overflows; both branches are computed
+    # so the compiler can select without a (mispredicted) jump
+    e = math.exp(-abs(x))
+    r = 1.0 / (1.0 + e)
+    return r if x >= 0.0 else e * r
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=_FM)
 def _tanh(x: float) -> float:
     # libm's tanh costs ~20 ns here; expm1 of a non-positive argument is ~2x
     # faster, never overflows and is accurate to ~1 ulp (relative) near 0.
@@ -40,12 +42,15 @@ def _tanh(x: float) -> float:
     return r if x >= 0.0 else -r
 
 
-@njit(cache=True)
-def forward(theta, u, y, h0, c0, nn, act, cs, tcs, hs, err):  # noqa: PLR0913
+@njit(cache=True, fastmath=_FM)
+def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, errt, work):  # noqa: PLR0913
     """Run the layer on every sequence; fill the buffers; return the mean loss.
 
     Shapes: ``u (B, T, Ni)``, ``y (B, T, No)``, ``h0, c0 (Nn,)``,
-    ``act (B, T, 4Nn)``, ``cs, tcs, hs (B, T, Nn)``, ``err (B, T, No)``.
+    ``act (B, T, 4Nn)`` gate activations, ``cs, tcs (B, T, Nn)`` c(t) and
+    tanh(c(t)), ``ht (B, Nn, T + 1)`` hidden states transposed with
+    ``ht[:, :, 0] = h0``, ``errt (B, No, T)`` output errors transposed;
+    ``work`` scratch of length >= Nn (a contiguous copy of h(t-1)).
     """
     nb, nt, ni = u.shape
     no = y.shape[2]
@@ -55,47 +60,64 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, hs, err):  # noqa: PLR0913
     o_f = o_b + n4
     o_bf = o_f + no * nn
     sse = 0.0
+    hp = work[0:nn]
     for bb in range(nb):
+        for j in range(nn):
+            ht[bb, j, 0] = h0[j]
+            hp[j] = h0[j]
         for t in range(nt):
             for k in range(n4):
                 s = theta[o_b + k]
                 for j in range(ni):
                     s += theta[k * ni + j] * u[bb, t, j]
-                if t == 0:
-                    for j in range(nn):
-                        s += theta[o_r + k * nn + j] * h0[j]
-                else:
-                    for j in range(nn):
-                        s += theta[o_r + k * nn + j] * hs[bb, t - 1, j]
-                if 2 * nn <= k < 3 * nn:
-                    act[bb, t, k] = _tanh(s)
-                else:
-                    act[bb, t, k] = _sigmoid(s)
+                for j in range(nn):
+                    s += theta[o_r + k * nn + j] * hp[j]
+                act[bb, t, k] = s
+            for k in range(2 * nn):
+                act[bb, t, k] = _sigmoid(act[bb, t, k])
+            for k in range(2 * nn, 3 * nn):
+                act[bb, t, k] = _tanh(act[bb, t, k])
+            for k in range(3 * nn, n4):
+                act[bb, t, k] = _sigmoid(act[bb, t, k])
             for j in range(nn):
                 cp = c0[j] if t == 0 else cs[bb, t - 1, j]
                 c = act[bb, t, nn + j] * cp + act[bb, t, j] * act[bb, t, 2 * nn + j]
                 cs[bb, t, j] = c
                 tc = _tanh(c)
                 tcs[bb, t, j] = tc
-                hs[bb, t, j] = act[bb, t, 3 * nn + j] * tc
+                h = act[bb, t, 3 * nn + j] * tc
+                hp[j] = h
+                ht[bb, j, t + 1] = h
             for q in range(no):
                 s = theta[o_bf + q]
                 for j in range(nn):
-                    s += theta[o_f + q * nn + j] * hs[bb, t, j]
+                    s += theta[o_f + q * nn + j] * hp[j]
                 e = s - y[bb, t, q]
-                err[bb, t, q] = e
+                errt[bb, q, t] = e
                 sse += e * e
     return sse / (nb * nt * no)
 
 
-@njit(cache=True)
-def backward(theta, u, h0, c0, nn, act, cs, tcs, hs, err, grad, work):  # noqa: PLR0913
+@njit(cache=True, fastmath=_FM)
+def _dot(a, b):
+    s = 0.0
+    for t in range(a.shape[0]):
+        s += a[t] * b[t]
+    return s
+
+
+@njit(cache=True, fastmath=_FM)
+def backward(theta, ut, c0, nn, act, cs, tcs, ht, errt, dzt, grad, work):  # noqa: PLR0913
     """Backpropagation through time of the mean loss; write ``grad`` (theta's layout).
 
-    ``work`` is a scratch vector of length ``7 Nn`` (at least).
+    ``ut (B, Ni, T)`` is the input transposed, ``dzt (4Nn, T)`` scratch for the
+    gate pre-activation gradients, ``work`` scratch of length ``7 Nn`` (at least);
+    the other buffers as :func:`forward` filled them. The recurrence only carries
+    ``dh`` and ``dc`` step by step; the weight gradients are dot products over
+    time afterwards (contiguous, vectorizable).
     """
-    nb, nt, ni = u.shape
-    no = err.shape[2]
+    nb, ni, nt = ut.shape
+    no = errt.shape[1]
     n4 = 4 * nn
     o_r = n4 * ni
     o_b = o_r + n4 * nn
@@ -117,10 +139,8 @@ def backward(theta, u, h0, c0, nn, act, cs, tcs, hs, err, grad, work):  # noqa: 
             for j in range(nn):
                 dh[j] = dh_next[j]
             for q in range(no):
-                d = scale * err[bb, t, q]
-                grad[o_bf + q] += d
+                d = scale * errt[bb, q, t]
                 for j in range(nn):
-                    grad[o_f + q * nn + j] += d * hs[bb, t, j]
                     dh[j] += theta[o_f + q * nn + j] * d
             for j in range(nn):
                 ig = act[bb, t, j]
@@ -135,26 +155,35 @@ def backward(theta, u, h0, c0, nn, act, cs, tcs, hs, err, grad, work):  # noqa: 
                 dz[2 * nn + j] = dc * ig * (1.0 - gg * gg)
                 dz[3 * nn + j] = dh[j] * tc * og * (1.0 - og)
                 dc_next[j] = dc * fg
-            for k in range(n4):
-                d = dz[k]
-                grad[o_b + k] += d
-                for j in range(ni):
-                    grad[k * ni + j] += d * u[bb, t, j]
-                if t == 0:
-                    for j in range(nn):
-                        grad[o_r + k * nn + j] += d * h0[j]
-                else:
-                    for j in range(nn):
-                        grad[o_r + k * nn + j] += d * hs[bb, t - 1, j]
             for j in range(nn):
                 dh_next[j] = 0.0
             for k in range(n4):
                 d = dz[k]
+                dzt[k, t] = d
                 for j in range(nn):
                     dh_next[j] += theta[o_r + k * nn + j] * d
+        # weight gradients: sums over time
+        for k in range(n4):
+            dk = dzt[k]
+            s = 0.0
+            for t in range(nt):
+                s += dk[t]
+            grad[o_b + k] += s
+            for j in range(ni):
+                grad[k * ni + j] += _dot(dk, ut[bb, j])
+            for j in range(nn):
+                grad[o_r + k * nn + j] += _dot(dk, ht[bb, j, 0:nt])
+        for q in range(no):
+            eq = errt[bb, q]
+            s = 0.0
+            for t in range(nt):
+                s += eq[t]
+            grad[o_bf + q] += scale * s
+            for j in range(nn):
+                grad[o_f + q * nn + j] += scale * _dot(eq, ht[bb, j, 1 : nt + 1])
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FM)
 def regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshold):
     """Add L2 regularization, zero frozen arrays, clip; in place on ``grad``.
 
@@ -192,7 +221,7 @@ def regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshol
                 grad[k] *= fac
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FM)
 def adam_update(theta, grad, m, v, step, lr, beta1, beta2, eps, seg, active):
     """One Adam step (bias-corrected, ``eps`` added to ``sqrt(v_hat)``), in place.
 
@@ -210,7 +239,7 @@ def adam_update(theta, grad, m, v, step, lr, beta1, beta2, eps, seg, active):
             theta[k] -= lr * (m[k] / bc1) / (math.sqrt(v[k] / bc2) + eps)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FM)
 def train_chunk(  # noqa: PLR0913
     theta,
     m,
@@ -219,6 +248,7 @@ def train_chunk(  # noqa: PLR0913
     lrs,
     losses,
     u,
+    ut,
     y,
     h0,
     c0,
@@ -235,8 +265,9 @@ def train_chunk(  # noqa: PLR0913
     act,
     cs,
     tcs,
-    hs,
-    err,
+    ht,
+    errt,
+    dzt,
     grad,
     work,
 ):
@@ -249,11 +280,11 @@ def train_chunk(  # noqa: PLR0913
     """
     n = lrs.shape[0]
     for e in range(n):
-        loss = forward(theta, u, y, h0, c0, nn, act, cs, tcs, hs, err)
+        loss = forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, errt, work)
         losses[e] = loss
         if not math.isfinite(loss):
             return e
-        backward(theta, u, h0, c0, nn, act, cs, tcs, hs, err, grad, work)
+        backward(theta, ut, c0, nn, act, cs, tcs, ht, errt, dzt, grad, work)
         regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshold)
         ok = True
         for k in range(grad.shape[0]):
@@ -268,14 +299,122 @@ def train_chunk(  # noqa: PLR0913
     return n
 
 
-def allocate(nb: int, nt: int, nn: int, no: int, n_theta: int) -> dict[str, np.ndarray]:
-    """Preallocate the kernels' buffers for ``nb`` sequences of ``nt`` steps."""
-    return {
-        "act": np.empty((nb, nt, 4 * nn)),
-        "cs": np.empty((nb, nt, nn)),
-        "tcs": np.empty((nb, nt, nn)),
-        "hs": np.empty((nb, nt, nn)),
-        "err": np.empty((nb, nt, no)),
-        "grad": np.empty(n_theta),
-        "work": np.empty(7 * nn),
-    }
+class Workspace:
+    """Data, initial states and preallocated buffers for the kernels.
+
+    Parameters
+    ----------
+    u : ndarray, shape ``(B, T, Ni)``
+    y : ndarray, shape ``(B, T, No)``
+    h0, c0 : ndarray, shape ``(Nn,)``
+    n_theta : int
+        Length of the flat parameter vector.
+    """
+
+    def __init__(
+        self, u: np.ndarray, y: np.ndarray, h0: np.ndarray, c0: np.ndarray, n_theta: int
+    ) -> None:
+        nb, nt, _ = u.shape
+        nn = h0.shape[0]
+        no = y.shape[2]
+        self.nn = nn
+        self.u = np.ascontiguousarray(u, np.float64)
+        self.ut = np.ascontiguousarray(self.u.transpose(0, 2, 1))
+        self.y = np.ascontiguousarray(y, np.float64)
+        self.h0 = np.ascontiguousarray(h0, np.float64)
+        self.c0 = np.ascontiguousarray(c0, np.float64)
+        self.act = np.empty((nb, nt, 4 * nn))
+        self.cs = np.empty((nb, nt, nn))
+        self.tcs = np.empty((nb, nt, nn))
+        self.ht = np.empty((nb, nn, nt + 1))
+        self.errt = np.empty((nb, no, nt))
+        self.dzt = np.empty((4 * nn, nt))
+        self.grad = np.empty(n_theta)
+        self.work = np.empty(7 * nn)
+
+    def loss(self, theta: np.ndarray) -> float:
+        """Mean squared error at ``theta`` (fills the forward buffers)."""
+        return forward(
+            theta,
+            self.u,
+            self.y,
+            self.h0,
+            self.c0,
+            self.nn,
+            self.act,
+            self.cs,
+            self.tcs,
+            self.ht,
+            self.errt,
+            self.work,
+        )
+
+    def gradient(self, theta: np.ndarray) -> float:
+        """Loss at ``theta``; its gradient is left in :attr:`grad`."""
+        value = self.loss(theta)
+        backward(
+            theta,
+            self.ut,
+            self.c0,
+            self.nn,
+            self.act,
+            self.cs,
+            self.tcs,
+            self.ht,
+            self.errt,
+            self.dzt,
+            self.grad,
+            self.work,
+        )
+        return value
+
+    def train_chunk(  # noqa: PLR0913
+        self,
+        theta,
+        m,
+        v,
+        step0,
+        lrs,
+        losses,
+        seg,
+        active,
+        decay,
+        l2,
+        clip_mode,
+        threshold,
+        beta1,
+        beta2,
+        eps,
+    ) -> int:
+        """Call :func:`train_chunk` with this workspace's data and buffers."""
+        return train_chunk(
+            theta,
+            m,
+            v,
+            step0,
+            lrs,
+            losses,
+            self.u,
+            self.ut,
+            self.y,
+            self.h0,
+            self.c0,
+            self.nn,
+            seg,
+            active,
+            decay,
+            l2,
+            clip_mode,
+            threshold,
+            beta1,
+            beta2,
+            eps,
+            self.act,
+            self.cs,
+            self.tcs,
+            self.ht,
+            self.errt,
+            self.dzt,
+            self.grad,
+            self.work,
+        )

@@ -114,40 +114,11 @@ def check_data(
 def _run(params: LSTMParams, u: ArrayLike, y: ArrayLike, grad: bool):
     uu, yy = check_data(params, u, y)
     theta = pack(params)
-    nb, nt, _ = uu.shape
-    buf = _kernels.allocate(nb, nt, params.nn, params.no, theta.size)
-    h0 = np.asarray(params.h0, np.float64)
-    c0 = np.asarray(params.c0, np.float64)
-    value = _kernels.forward(
-        theta,
-        uu,
-        yy,
-        h0,
-        c0,
-        params.nn,
-        buf["act"],
-        buf["cs"],
-        buf["tcs"],
-        buf["hs"],
-        buf["err"],
-    )
+    ws = _kernels.Workspace(uu, yy, params.h0, params.c0, theta.size)
     if not grad:
-        return float(value), None
-    _kernels.backward(
-        theta,
-        uu,
-        h0,
-        c0,
-        params.nn,
-        buf["act"],
-        buf["cs"],
-        buf["tcs"],
-        buf["hs"],
-        buf["err"],
-        buf["grad"],
-        buf["work"],
-    )
-    g = buf["grad"]
+        return float(ws.loss(theta)), None
+    value = ws.gradient(theta)
+    g = ws.grad
     seg = segments(params.nn, params.ni, params.no)
     grads = {
         k: g[lo:hi].reshape(getattr(params, k).shape).copy()

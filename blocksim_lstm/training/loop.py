@@ -178,12 +178,9 @@ def _run(
     losses = np.full(total, np.nan)
     done = state.epoch
     losses[:done] = state.losses[:done]
-    nb, nt, _ = u.shape
-    buf = _kernels.allocate(nb, nt, nn, no, theta.size)
+    ws = _kernels.Workspace(u, y, p.h0, p.c0, theta.size)
     seg = segments(nn, ni, no)
     active = options.active_mask()
-    h0 = np.ascontiguousarray(p.h0, np.float64)
-    c0 = np.ascontiguousarray(p.c0, np.float64)
     show = progress if progress is not None else sys.stderr.isatty()
     rep = _Reporter(log, verbose_every, total, show)
     elapsed = state.elapsed_s
@@ -204,19 +201,7 @@ def _run(
         )
 
     def weights_are_finite() -> bool:
-        value = _kernels.forward(
-            theta,
-            u,
-            y,
-            h0,
-            c0,
-            nn,
-            buf["act"],
-            buf["cs"],
-            buf["tcs"],
-            buf["hs"],
-            buf["err"],
-        )
+        value = ws.loss(theta)
         return bool(np.isfinite(value))
 
     def checkpoint() -> None:
@@ -238,18 +223,13 @@ def _run(
     try:
         for stop in _boundaries(done, total, verbose_every, checkpoint_every):
             t0 = time.perf_counter()
-            n = _kernels.train_chunk(
+            n = ws.train_chunk(
                 theta,
                 m,
                 v,
                 done,
                 lrs[done:stop],
                 losses[done:stop],
-                u,
-                y,
-                h0,
-                c0,
-                nn,
                 seg,
                 active,
                 DECAY_MASK,
@@ -259,13 +239,6 @@ def _run(
                 float(options.beta1),
                 float(options.beta2),
                 float(options.eps),
-                buf["act"],
-                buf["cs"],
-                buf["tcs"],
-                buf["hs"],
-                buf["err"],
-                buf["grad"],
-                buf["work"],
             )
             dt = time.perf_counter() - t0
             elapsed += dt
