@@ -19,6 +19,7 @@ _COMMANDS: dict[str, str] = {
     "simulate": "blocksim_lstm.cli.simulate",
     "crosscheck": "blocksim_lstm.cli.crosscheck",
     "train": "blocksim_lstm.cli.train",
+    "sweep": "blocksim_lstm.cli.sweep",
 }
 
 
