@@ -18,15 +18,16 @@ realization's conditioning) takes over and the error stops falling.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import control as ct
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from ._figures import new_figure, save_figure
-from ._validate import as_array
+from ._validate import as_array, check_dtype
 from .construction import Construction, Method, check_scl, construct
 from .lti import check_discrete, simulate
 from .parameters import LSTMParams
@@ -280,15 +281,19 @@ class SclStudy:
         Leading-order prediction ``structural + K scl^2``.
     method : str
         Construction used.
+    dtype : str
+        Precision of the network run (``"float64"`` or ``"float32"``).
     slope : float
         Least-squares slope of ``log10(error)`` against ``log10(scl)`` on the
-        points where the error is at least 100x the floor (2 expected).
+        points in the asymptotic range: error below 1e-2 and at least 100x the
+        floor (2 expected).
     """
 
     scls: np.ndarray
     errors: np.ndarray
     model: ErrorModel
     method: str
+    dtype: str = "float64"
     slope: float = field(default=float("nan"))
 
     @property
@@ -305,6 +310,7 @@ class SclStudy:
         """JSON-ready summary."""
         return {
             "method": self.method,
+            "dtype": self.dtype,
             "scl": self.scls.tolist(),
             "rel_rms_error": self.errors.tolist(),
             "predicted": np.asarray(self.model.predict(self.scls)).tolist(),
@@ -322,6 +328,7 @@ def scl_study(
     scls: ArrayLike | None = None,
     method: Method = "auto",
     x0: ArrayLike | None = None,
+    dtype: DTypeLike = np.float64,
 ) -> SclStudy:
     """Relative RMS error of the construction for each ``scl`` (default 1e-1..1e-9).
 
@@ -337,11 +344,15 @@ def scl_study(
         Construction.
     x0 : array_like, shape ``(nx,)``, optional
         Initial state.
+    dtype
+        Precision of the network run: ``float64`` (default) or ``float32``
+        (its rounding floor, about 1e-7, shows at much larger ``scl``).
 
     Returns
     -------
     SclStudy
     """
+    dt = check_dtype(dtype)
     sys = check_discrete(sys)
     uu = _as_input(u, sys.ninputs)
     s = DEFAULT_SCLS if scls is None else as_array("scls", scls, (None,))
@@ -353,38 +364,61 @@ def scl_study(
     for k, scl in enumerate(s):
         c = construct(sys, float(scl), method=method, x0=x0)
         used = c.method
-        errs[k] = rel_rms_error(reference_cell(c.params, uu).y, y)
-    fit = errs >= 100 * errs.min()
+        errs[k] = rel_rms_error(reference_cell(c.params, uu, dtype=dt).y, y)
+    fit = (errs >= 100 * errs.min()) & (errs < 1e-2)
     slope = float("nan")
     if np.count_nonzero(fit) >= 2:
         slope = float(np.polyfit(np.log10(s[fit]), np.log10(errs[fit]), 1)[0])
-    return SclStudy(s, errs, model, used, slope)
+    return SclStudy(s, errs, model, used, dt.name, slope)
 
 
 def plot_scl_study(
-    study: SclStudy, path: str | os.PathLike[str], *, title: str = ""
+    studies: SclStudy | Sequence[SclStudy],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "",
 ) -> Path:
-    """Log-log plot of error against ``scl`` with the ``K scl^2`` line and the floor.
+    """Log-log plot of error against ``scl``: achieved, ``K scl^2`` line, floors.
+
+    Parameters
+    ----------
+    studies
+        One study or several (e.g. float64 and float32 runs of the same system).
+    path
+        PNG file to write.
+    title
+        First title line; the fitted slopes and best ``scl`` are appended.
 
     Returns
     -------
     Path
         The PNG written.
     """
-    fig = new_figure(7.5, 5.0)
+    group = [studies] if isinstance(studies, SclStudy) else list(studies)
+    if not group:
+        raise ValueError("studies: expected at least one SclStudy, got none")
+    fig = new_figure(7.5, 5.2)
     ax = fig.add_subplot()
-    s = study.scls
-    ax.loglog(s, study.errors, "o-", color="C0", label="achieved (reference cell)")
-    pred = study.model.K * s**2
-    ax.loglog(s, pred, "--", color="C1", label=f"predicted {study.model.K:.3g} scl$^2$")
-    ax.axhline(study.floor, color="0.4", ls=":", label=f"floor {study.floor:.2g}")
-    ax.axvline(study.best_scl, color="C2", ls="-.", label=f"best scl {study.best_scl:.0e}")
-    lo = max(study.floor / 10, 1e-18)
-    ax.set_ylim(lo, max(study.errors.max(), pred.max()) * 10)
+    first = group[0]
+    s = first.scls
+    pred = first.model.K * s**2
+    ax.loglog(s, pred, "--", color="0.3", lw=1.5,
+              label=f"predicted {first.model.K:.3g} scl$^2$ (slope 2)")
+    notes = []
+    for k, st in enumerate(group):
+        col = f"C{k}"
+        ax.loglog(st.scls, st.errors, "o-", color=col, ms=5,
+                  label=f"achieved, {st.dtype} (lowest {st.floor:.1e})")
+        ax.axhline(st.floor, color=col, ls=":", lw=1)
+        ax.plot([st.best_scl], [st.floor], "*", color=col, ms=14)
+        notes.append(f"{st.dtype}: slope {st.slope:.2f}, best scl {st.best_scl:.0e}")
+    lo = max(min(st.floor for st in group) / 10, 1e-18)
+    hi = max(max(st.errors.max() for st in group), pred.max()) * 10
+    ax.set_ylim(lo, min(hi, 1e3))
     ax.set_xlabel("scl (scale of the hidden state)")
     ax.set_ylabel("relative RMS output error")
-    head = title or f"Error against scl ({study.method} construction)"
-    ax.set_title(f"{head}\nfitted slope {study.slope:.2f} (2 expected)")
+    head = title or f"Error against scl ({first.method} construction)"
+    ax.set_title(head + "\n" + "; ".join(notes), fontsize=10)
     ax.grid(True, which="major", alpha=0.4)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", fontsize=9)
     return save_figure(fig, path)
