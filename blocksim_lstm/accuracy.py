@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from ._figures import new_figure, save_figure
 from ._validate import as_array, check_dtype
 from .construction import Construction, Method, check_scl, construct
-from .lti import check_discrete, simulate
+from .lti import check_discrete, check_system_input, simulate
 from .parameters import LSTMParams
 from .reference import reference_cell
 
@@ -71,9 +71,7 @@ def test_input(
     return amplitude * np.random.default_rng(seed).standard_normal((steps, nu))
 
 
-def _linear_runs(
-    params: LSTMParams, u: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _linear_runs(params: LSTMParams, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``F h_lin`` and the leading cubic deviation ``F dh``, both ``(T, No)``."""
     Rg = np.asarray(params.gate("R", "g"))
     Wg = np.asarray(params.gate("W", "g"))
@@ -141,20 +139,11 @@ def error_model(
     ErrorModel
     """
     sys = check_discrete(sys)
-    uu = _as_input(u, sys.ninputs)
+    uu = check_system_input(u, sys.ninputs)
     y = simulate(sys, uu, x0=x0) if y_ref is None else as_array("y_ref", y_ref)
     c1 = construct(sys, 1.0, method=method, x0=x0)
     y_lin, dy = _linear_runs(c1.params, uu)
     return ErrorModel(K=rel_rms_error(y + dy, y), structural=rel_rms_error(y_lin, y))
-
-
-def _as_input(u: ArrayLike, nu: int) -> np.ndarray:
-    uu = as_array("u", u)
-    if uu.ndim == 1 and nu == 1:
-        uu = uu[:, None]
-    if uu.ndim != 2 or uu.shape[1] != nu or uu.shape[0] < 1:
-        raise ValueError(f"u: expected shape (T, nu) with nu={nu}, got {uu.shape}")
-    return uu
 
 
 @dataclass(frozen=True)
@@ -244,7 +233,7 @@ def choose_scl(
     uu = (
         test_input(sys.ninputs, steps=steps, amplitude=amplitude, seed=seed)
         if u is None
-        else _as_input(u, sys.ninputs)
+        else check_system_input(u, sys.ninputs)
     )
     y = simulate(sys, uu, x0=x0)
     model = error_model(sys, uu, method=method, x0=x0, y_ref=y)
@@ -354,7 +343,7 @@ def scl_study(
     """
     dt = check_dtype(dtype)
     sys = check_discrete(sys)
-    uu = _as_input(u, sys.ninputs)
+    uu = check_system_input(u, sys.ninputs)
     s = DEFAULT_SCLS if scls is None else as_array("scls", scls, (None,))
     s = np.array([check_scl(float(v)) for v in s])
     y = simulate(sys, uu, x0=x0)
@@ -402,13 +391,25 @@ def plot_scl_study(
     first = group[0]
     s = first.scls
     pred = first.model.K * s**2
-    ax.loglog(s, pred, "--", color="0.3", lw=1.5,
-              label=f"predicted {first.model.K:.3g} scl$^2$ (slope 2)")
+    ax.loglog(
+        s,
+        pred,
+        "--",
+        color="0.3",
+        lw=1.5,
+        label=f"predicted {first.model.K:.3g} scl$^2$ (slope 2)",
+    )
     notes = []
     for k, st in enumerate(group):
         col = f"C{k}"
-        ax.loglog(st.scls, st.errors, "o-", color=col, ms=5,
-                  label=f"achieved, {st.dtype} (lowest {st.floor:.1e})")
+        ax.loglog(
+            st.scls,
+            st.errors,
+            "o-",
+            color=col,
+            ms=5,
+            label=f"achieved, {st.dtype} (lowest {st.floor:.1e})",
+        )
         ax.axhline(st.floor, color=col, ls=":", lw=1)
         ax.plot([st.best_scl], [st.floor], "*", color=col, ms=14)
         notes.append(f"{st.dtype}: slope {st.slope:.2f}, best scl {st.best_scl:.0e}")

@@ -72,7 +72,9 @@ def check_scl(scl: object, *, name: str = "scl") -> float:
     ValueError
         ``scl`` is zero, negative, NaN or infinite.
     """
-    if isinstance(scl, bool) or not isinstance(scl, (int, float, np.floating, np.integer)):
+    if isinstance(scl, bool) or not isinstance(
+        scl, (int, float, np.floating, np.integer)
+    ):
         raise TypeError(f"{name}: expected a positive finite number, got {scl!r}")
     val = float(scl)
     if not (math.isfinite(val) and val > 0):

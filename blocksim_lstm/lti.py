@@ -21,6 +21,7 @@ from ._validate import as_array, check_positive_int
 __all__ = [
     "SEED_TS",
     "check_discrete",
+    "check_system_input",
     "dcgain",
     "load_system",
     "match_distance",
@@ -62,7 +63,11 @@ def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
 
 
 def state_space(
-    A: ArrayLike, B: ArrayLike, C: ArrayLike, D: ArrayLike | None = None, ts: float = 1.0
+    A: ArrayLike,
+    B: ArrayLike,
+    C: ArrayLike,
+    D: ArrayLike | None = None,
+    ts: float = 1.0,
 ) -> ct.StateSpace:
     """Check ``(A, B, C, D)`` and build a discrete-time ``control.StateSpace``.
 
@@ -200,6 +205,26 @@ def random_stable(
     return ct.ss(A, B, C, D, ts)
 
 
+def check_system_input(u: ArrayLike, nu: int) -> np.ndarray:
+    """Return ``u`` as a finite float array of shape ``(T, nu)``, ``T >= 1``.
+
+    A 1-D ``u`` is read as ``(T, 1)`` when ``nu == 1``.
+
+    Raises
+    ------
+    ValueError
+        Wrong shape (names ``nu`` and the shape received) or NaN/Inf.
+    """
+    uu = as_array("u", u)
+    if uu.ndim == 1 and nu == 1:
+        uu = uu[:, None]
+    if uu.ndim != 2 or uu.shape[1] != nu or uu.shape[0] < 1:
+        raise ValueError(
+            f"u: expected shape (T, nu) with nu={nu}, got shape {uu.shape}"
+        )
+    return uu
+
+
 def simulate(
     sys: ct.StateSpace, u: ArrayLike, *, x0: ArrayLike | None = None
 ) -> np.ndarray:
@@ -220,13 +245,7 @@ def simulate(
         ``y(t) = C x(t) + D u(t)``, ``x(t+1) = A x(t) + B u(t)``.
     """
     sys = check_discrete(sys)
-    uu = as_array("u", u)
-    if uu.ndim == 1 and sys.ninputs == 1:
-        uu = uu[:, None]
-    if uu.ndim != 2 or uu.shape[1] != sys.ninputs or uu.shape[0] < 1:
-        raise ValueError(
-            f"u: expected shape (T, nu) with nu={sys.ninputs}, got shape {uu.shape}"
-        )
+    uu = check_system_input(u, sys.ninputs)
     x0_ = np.zeros(sys.nstates) if x0 is None else as_array("x0", x0, (sys.nstates,))
     resp = ct.forced_response(sys, inputs=uu.T, initial_state=x0_, squeeze=False)
     return np.asarray(resp.outputs).reshape(sys.noutputs, -1).T.copy()
@@ -266,7 +285,8 @@ def _sorted_roots(r: np.ndarray) -> np.ndarray:
 def markov_gain(sys: ct.StateSpace, *, rtol: float = 1e-10) -> float:
     """High-frequency gain of a SISO system: its first nonzero Markov parameter.
 
-    ``D``, else ``C B``, else ``C A B``, ...: the ``k`` of ``k (z - z1).../(z - p1)...``.
+    ``D``, else ``C B``, else ``C A B``, ...: the ``k`` of
+    ``k (z - z1).../(z - p1)...``.
     """
     A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
     scale = max(np.abs(D).max(), np.linalg.norm(C) * np.linalg.norm(B), 1e-300)
