@@ -265,15 +265,42 @@ def poles(sys: ct.StateSpace) -> np.ndarray:
     return _sorted_roots(p)
 
 
-def zeros(sys: ct.StateSpace) -> np.ndarray:
-    """Finite invariant zeros of ``(A, B, C, D)`` (``control``'s ``zeros``).
+def zeros(sys: ct.StateSpace, *, rtol: float = 1e-7) -> np.ndarray:
+    """Finite invariant zeros of ``(A, B, C, D)``.
+
+    Square systems (``ny == nu``): python-control's ``zeros`` (a generalized
+    eigenvalue problem on the system pencil, no slycot needed). Non-square systems,
+    for which python-control needs slycot: the zeros common to two seeded random
+    square-downs ``(P C, P D)`` (``ny > nu``) or ``(B Q, D Q)`` (``nu > ny``).
+    Each square-down keeps every true zero and adds spurious ones that the two
+    random projections do not share; roots agreeing to ``rtol`` are kept.
 
     Returns
     -------
     ndarray, shape ``(nz,)``
         Complex, sorted by decreasing |Re|.
     """
-    return _sorted_roots(np.asarray(check_discrete(sys).zeros(), dtype=complex))
+    sys = check_discrete(sys)
+    if sys.noutputs == sys.ninputs:
+        return _sorted_roots(np.asarray(sys.zeros(), dtype=complex))
+    A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
+    rng = np.random.default_rng(0)
+    ny, nu = C.shape[0], B.shape[1]
+    sets = []
+    for _ in range(2):
+        if ny > nu:
+            P = rng.standard_normal((nu, ny))
+            sq = ct.ss(A, B, P @ C, P @ D, sys.dt)
+        else:
+            Q = rng.standard_normal((nu, ny))
+            sq = ct.ss(A, B @ Q, C, D @ Q, sys.dt)
+        sets.append(np.asarray(sq.zeros(), dtype=complex))
+    a, b = sets
+    if a.size == 0 or b.size == 0:
+        return np.zeros(0, dtype=complex)
+    scale = 1.0 + np.abs(a)[:, None]
+    close = np.abs(a[:, None] - b[None, :]) <= rtol * scale
+    return _sorted_roots(a[close.any(axis=1)])
 
 
 def _sorted_roots(r: np.ndarray) -> np.ndarray:
