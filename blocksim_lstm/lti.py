@@ -345,11 +345,11 @@ def _factor(r: complex, var: str) -> str:
 
 
 def _factors(roots: np.ndarray, var: str) -> list[str]:
-    out = []
-    for r in roots:
-        if r.imag < -1e-10:
-            continue  # the conjugate is written with its partner
-        out.append(_factor(complex(r), var))
+    single = [_factor(complex(r), var) for r in roots if r.imag >= -1e-10]
+    out: list[str] = []  # the conjugate of a complex root is written with its partner
+    for f in dict.fromkeys(single):  # repeated factors as powers, first-seen order
+        k = single.count(f)
+        out.append(f if k == 1 else f"{f}^{k}")
     return out
 
 
