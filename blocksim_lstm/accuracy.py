@@ -41,7 +41,7 @@ __all__ = [
     "plot_scl_study",
     "rel_rms_error",
     "scl_study",
-    "test_input",
+    "design_input",
 ]
 
 DEFAULT_SCLS: np.ndarray = np.logspace(-1, -9, 17)
@@ -64,7 +64,7 @@ def rel_rms_error(y: ArrayLike, y_ref: ArrayLike) -> float:
     return num / den
 
 
-def test_input(
+def design_input(
     nu: int, *, steps: int = 1001, amplitude: float = 1.0, seed: int = 0
 ) -> np.ndarray:
     """Seeded ``amplitude * N(0, 1)`` input, shape ``(steps, nu)``."""
@@ -211,7 +211,7 @@ def choose_scl(
     tol
         Requested relative RMS error, positive.
     u : array_like, shape ``(T, nu)``, optional
-        Input to design and check on; default :func:`test_input` with
+        Input to design and check on; default :func:`design_input` with
         ``steps``, ``amplitude`` and ``seed``.
     method
         Construction.
@@ -231,7 +231,7 @@ def choose_scl(
     sys = check_discrete(sys)
     tol = check_scl(tol, name="tol")
     uu = (
-        test_input(sys.ninputs, steps=steps, amplitude=amplitude, seed=seed)
+        design_input(sys.ninputs, steps=steps, amplitude=amplitude, seed=seed)
         if u is None
         else check_system_input(u, sys.ninputs)
     )

@@ -45,7 +45,7 @@ def validation_input(
     """Seeded ``N(0, 1)`` validation input, shape ``(steps, nu)``.
 
     Drawn from ``default_rng([seed, 2])``: a stream of its own, so it never
-    coincides with the design input of :func:`blocksim_lstm.accuracy.test_input`.
+    coincides with the design input of :func:`blocksim_lstm.accuracy.design_input`.
     """
     return np.random.default_rng([seed, 2]).standard_normal((steps, nu))
 

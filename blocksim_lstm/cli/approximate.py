@@ -22,11 +22,11 @@ from .._validate import check_positive_int
 from ..accuracy import (
     SclChoice,
     choose_scl,
+    design_input,
     error_model,
     plot_scl_study,
     rel_rms_error,
     scl_study,
-    test_input,
 )
 from ..construction import CONSTRUCTIONS, check_scl, construct
 from ..extraction import extract_state_space, linear_regime_report
@@ -161,7 +161,7 @@ def approximate(
     """Do everything the command does; return the JSON-ready results and params."""
     ts = 1.0 if sys.dt is True else float(sys.dt)
     sys_r = realize(sys, realization)
-    u = test_input(sys.ninputs, steps=steps, amplitude=amplitude, seed=0)
+    u = design_input(sys.ninputs, steps=steps, amplitude=amplitude, seed=0)
     y = simulate(sys_r, u)
     if scl is None:
         choice: SclChoice = choose_scl(sys_r, tol, u=u, method=construction)
