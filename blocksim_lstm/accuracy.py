@@ -274,7 +274,7 @@ class SclStudy:
         Precision of the network run (``"float64"`` or ``"float32"``).
     slope : float
         Least-squares slope of ``log10(error)`` against ``log10(scl)`` on the
-        points in the asymptotic range: error below 1e-2 and at least 100x the
+        points in the asymptotic range: error below 1e-2 and at least 20x the
         floor (2 expected).
     """
 
@@ -354,7 +354,7 @@ def scl_study(
         c = construct(sys, float(scl), method=method, x0=x0)
         used = c.method
         errs[k] = rel_rms_error(reference_cell(c.params, uu, dtype=dt).y, y)
-    fit = (errs >= 100 * errs.min()) & (errs < 1e-2)
+    fit = (errs >= 20 * errs.min()) & (errs < 1e-2)
     slope = float("nan")
     if np.count_nonzero(fit) >= 2:
         slope = float(np.polyfit(np.log10(s[fit]), np.log10(errs[fit]), 1)[0])
