@@ -44,8 +44,10 @@ __all__ = [
     "design_input",
 ]
 
-DEFAULT_SCLS: np.ndarray = np.logspace(-1, -9, 17)
-"""``scl`` values of the study: 1e-1 down to 1e-9, two per decade."""
+DEFAULT_SCLS: np.ndarray = np.logspace(-1, -12, 23)
+"""``scl`` values of the study: 1e-1 down to 1e-12, two per decade (the range
+1e-1..1e-9 asked for, and three decades more where the float64 rounding floor
+shows)."""
 
 
 def rel_rms_error(y: ArrayLike, y_ref: ArrayLike) -> float:
@@ -287,8 +289,13 @@ class SclStudy:
 
     @property
     def best_scl(self) -> float:
-        """``scl`` with the smallest error (the largest one among ties)."""
-        return float(self.scls[int(np.argmin(self.errors))])
+        """Largest ``scl`` whose error is within 2x the floor (the knee).
+
+        Below it the error only wanders in rounding noise; the plain argmin would
+        pick a random point of that noise.
+        """
+        ok = self.errors <= 2.0 * self.floor
+        return float(np.max(self.scls[ok]))
 
     @property
     def floor(self) -> float:
@@ -319,7 +326,7 @@ def scl_study(
     x0: ArrayLike | None = None,
     dtype: DTypeLike = np.float64,
 ) -> SclStudy:
-    """Relative RMS error of the construction for each ``scl`` (default 1e-1..1e-9).
+    """Relative RMS error of the construction for each ``scl`` (default 1e-1..1e-12).
 
     Parameters
     ----------
@@ -411,7 +418,8 @@ def plot_scl_study(
             label=f"achieved, {st.dtype} (lowest {st.floor:.1e})",
         )
         ax.axhline(st.floor, color=col, ls=":", lw=1)
-        ax.plot([st.best_scl], [st.floor], "*", color=col, ms=14)
+        at = st.errors[int(np.flatnonzero(st.scls == st.best_scl)[0])]
+        ax.plot([st.best_scl], [at], "*", color=col, ms=14)
         notes.append(f"{st.dtype}: slope {st.slope:.2f}, best scl {st.best_scl:.0e}")
     lo = max(min(st.floor for st in group) / 10, 1e-18)
     hi = max(max(st.errors.max() for st in group), pred.max()) * 10

@@ -175,6 +175,10 @@ def test_error_against_scl_has_slope_two_then_a_floor() -> None:
     slope = np.log10(s64.errors[i3] / s64.errors[i5]) / 2
     assert slope == pytest.approx(2.0, abs=0.02)
     assert s64.floor < 1e-14
+    tail = s64.errors[s64.scls <= 1e-10]
+    assert tail.max() < 5 * tail.min()  # flat: float64 rounding
+    assert 1e-11 < s64.best_scl < 1e-8
+    assert s64.errors[s64.scls == s64.best_scl][0] <= 2 * s64.floor
     s32 = scl_study(sys, u, dtype="float32")
     assert s32.dtype == "float32"
     small = s32.errors[s32.scls <= 1e-6]
