@@ -34,6 +34,7 @@ from .parameters import LSTMParams
 from .reference import reference_cell
 
 __all__ = [
+    "ErrorModel",
     "SclChoice",
     "SclStudy",
     "choose_scl",

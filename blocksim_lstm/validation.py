@@ -307,6 +307,8 @@ def plot_linearity(
     for k, e in zip(result.ks, result.rel_rms, strict=True):
         ax.annotate(f"{e:.2e}", (k, e), textcoords="offset points", xytext=(8, -4))
     ax.set_xlim(result.ks.min() / 1.3, result.ks.max() * 2.0)
+    ax.set_xticks(result.ks, [f"{k:g}" for k in result.ks])
+    ax.minorticks_off()
     ax.set_xlabel("input scale k")
     ax.set_ylabel("relative RMS error of the LSTM output")
     ax.set_title(title, fontsize=11)
