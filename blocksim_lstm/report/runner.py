@@ -97,7 +97,8 @@ def write_report(
         t_all = time.perf_counter()
         for k, make in enumerate(makers, 1):
             t0 = time.perf_counter()
-            log(f"[{k}/{len(makers)}] {make.__doc__.splitlines()[0].rstrip('.')} ...")
+            what = (make.__doc__ or make.__name__).splitlines()[0].rstrip(".")
+            log(f"[{k}/{len(makers)}] {what} ...")
             sec = make(ctx)
             seconds[sec.title] = time.perf_counter() - t0
             log(f"[{k}/{len(makers)}] {sec.title}: done in {seconds[sec.title]:.1f} s")
