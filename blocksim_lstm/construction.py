@@ -267,7 +267,7 @@ class Construction:
     """
 
     params: LSTMParams
-    method: str
+    method: Method
     scl: float
     cond_A: float
     D: np.ndarray

@@ -85,7 +85,7 @@ def minimal_realization(sys: ct.StateSpace, *, tol: float = 1e-9) -> ct.StateSpa
     """
     sys = check_discrete(sys)
     A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
-    scale = max(np.linalg.norm(np.block([[A, B], [C, D]]), 2), 1e-300)
+    scale = max(float(np.linalg.norm(np.block([[A, B], [C, D]]), 2)), 1e-300)
     V = _reachable_basis(A, B, tol * scale)
     A, B, C = V.T @ A @ V, V.T @ B, C @ V
     if A.shape[0]:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import control as ct
 import numpy as np
+from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from ._figures import new_figure, save_figure
@@ -24,6 +26,9 @@ from .accuracy import rel_rms_error
 from .lti import check_discrete, check_system_input, simulate
 from .parameters import LSTMParams
 from .reference import reference_cell
+
+if TYPE_CHECKING:
+    from .crosscheck import CrossCheckReport
 
 __all__ = [
     "LinearityResult",
@@ -65,7 +70,7 @@ class ValidationResult:
         LSTM through the reference cell.
     y_diagram : ndarray, shape ``(T, ny)``, or None
         LSTM through the bdsim block diagram (None if not run).
-    crosscheck : object or None
+    crosscheck : CrossCheckReport or None
         :class:`blocksim_lstm.crosscheck.CrossCheckReport` of the diagram against
         the reference cell (None if not run).
     """
@@ -75,7 +80,7 @@ class ValidationResult:
     y: np.ndarray
     y_cell: np.ndarray
     y_diagram: np.ndarray | None
-    crosscheck: object | None
+    crosscheck: CrossCheckReport | None
 
     @property
     def norm_cell(self) -> float:
@@ -248,7 +253,7 @@ def plot_validation(
     """
     ny = result.y.shape[1]
     fig = new_figure(8.0, 2.6 + 2.0 * ny)
-    axes = fig.subplots(ny + 1, 1, sharex=True, squeeze=False)[:, 0]
+    axes: list[Axes] = list(fig.subplots(ny + 1, 1, sharex=True, squeeze=False)[:, 0])
     ts = result.t[1] - result.t[0] if result.t.size > 1 else 1.0
     edges = np.append(result.t, result.t[-1] + ts)
     for j, ax in enumerate(axes[:ny]):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import control as ct
 import numpy as np
@@ -28,7 +28,7 @@ from ..accuracy import (
     rel_rms_error,
     scl_study,
 )
-from ..construction import CONSTRUCTIONS, check_scl, construct
+from ..construction import CONSTRUCTIONS, Method, check_scl, construct
 from ..extraction import extract_state_space, linear_regime_report
 from ..lti import (
     dcgain,
@@ -42,7 +42,7 @@ from ..lti import (
     zpk_summary,
 )
 from ..parameters import LSTMParams
-from ..realization import REALIZATIONS, minimal_realization, realize
+from ..realization import REALIZATIONS, Realization, minimal_realization, realize
 from ..reference import reference_cell
 from ..validation import (
     linearity_test,
@@ -149,8 +149,8 @@ def _roots(r: np.ndarray) -> list[list[float]]:
 def approximate(
     sys: ct.StateSpace,
     *,
-    construction: str = "auto",
-    realization: str = "balanced",
+    construction: Method = "auto",
+    realization: Realization = "balanced",
     scl: float | None = None,
     tol: float = 1e-6,
     amplitude: float = 1.0,
@@ -301,8 +301,8 @@ def run(args: argparse.Namespace) -> int:
     sys, label = _system(args)
     res, params = approximate(
         sys,
-        construction=args.construction,
-        realization=args.realization,
+        construction=cast(Method, args.construction),
+        realization=cast(Realization, args.realization),
         scl=args.scl,
         tol=check_scl(args.tol, name="--tol"),
         amplitude=check_scl(args.amplitude, name="--amplitude"),
