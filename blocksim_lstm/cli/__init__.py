@@ -18,6 +18,8 @@ __all__ = ["main"]
 _COMMANDS: dict[str, str] = {
     "simulate": "blocksim_lstm.cli.simulate",
     "crosscheck": "blocksim_lstm.cli.crosscheck",
+    "report": "blocksim_lstm.cli.report",
+    "approximate": "blocksim_lstm.cli.approximate",
     "train": "blocksim_lstm.cli.train",
     "sweep": "blocksim_lstm.cli.sweep",
 }

@@ -1,0 +1,49 @@
+"""What every report section gets: where to write, quick mode, the seed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from .._figures import save_figure
+
+__all__ = ["ReportContext"]
+
+
+@dataclass
+class ReportContext:
+    """Shared state of one report run.
+
+    Attributes
+    ----------
+    folder : the (temporary) report folder being written.
+    quick : fewer epochs and smaller studies, for tests and demos.
+    seed : seed of every random thing in the report.
+    log : prints one progress line.
+    results : numbers one section hands to a later one (e.g. the claims table).
+    """
+
+    folder: Path
+    quick: bool = False
+    seed: int = 0
+    log: Callable[[str], None] = print
+    results: dict[str, object] = field(default_factory=dict)
+
+    def save_figure(self, fig: Figure, name: str) -> str:
+        """Save ``fig`` as ``figures/<name>.png`` and ``.svg``; return the PNG's path.
+
+        The SVG is deterministic (fixed hash salt, no date), the PNG carries no
+        time stamp, so the same seed gives the same files.
+        """
+        save_figure(fig, self.folder / "figures" / f"{name}.png")
+        return f"figures/{name}.png"
+
+    @property
+    def figures(self) -> Path:
+        """The folder figures go to (created on first use)."""
+        path = self.folder / "figures"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
