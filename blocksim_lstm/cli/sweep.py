@@ -99,13 +99,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _figure(rows, out: Path) -> None:
-    from matplotlib.figure import Figure
-
-    from ..training.plots import save_figure
+    from .._figures import new_figure, save_figure
 
     factors = sorted({r["drop_factor"] for r in rows})
     seeds = sorted({r["seed"] for r in rows})
-    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
+    fig = new_figure(7.5, 4.5)
     ax = fig.add_subplot()
     for k, seed in enumerate(seeds):
         pts = sorted(

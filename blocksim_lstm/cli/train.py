@@ -179,7 +179,8 @@ def _options(args: argparse.Namespace):
 
 
 def _write_figures(out: Path, result) -> None:
-    from ..training.plots import plot_loss, save_figure
+    from .._figures import save_figure
+    from ..training.plots import plot_loss
 
     fig = plot_loss(
         result.losses,

@@ -1,14 +1,13 @@
-"""Figures of a training run (matplotlib, Agg-safe), saved atomically."""
+"""Figures of a training run (headless; saved with `_figures.save_figure`)."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["plot_loss", "save_figure"]
+from .._figures import new_figure
+
+__all__ = ["plot_loss"]
 
 
 def plot_loss(
@@ -37,7 +36,7 @@ def plot_loss(
     """
     losses = np.asarray(losses, dtype=float)
     epochs = np.arange(1, losses.size + 1)
-    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    fig = new_figure(7.5, 4.2)
     ax = fig.add_subplot()
     ax.semilogy(epochs, losses, lw=1.0, color="C0", label="loss (MSE)")
     best = int(np.nanargmin(losses))
@@ -64,12 +63,3 @@ def plot_loss(
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="best", fontsize=9)
     return fig
-
-
-def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
-    """Write ``fig`` as PNG to ``path`` through a temporary file (atomic)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    fig.savefig(tmp, format="png", dpi=dpi)
-    os.replace(tmp, path)
-    return path
