@@ -42,56 +42,72 @@ def _tanh(x: float) -> float:
     return r if x >= 0.0 else -r
 
 
+@njit(cache=True, inline="always")
+def _views(theta, nn, ni, no):
+    """W (4Nn, Ni), R (4Nn, Nn), b (4Nn,), F (No, Nn), bF (No,) as views of theta."""
+    n4 = 4 * nn
+    o_r = n4 * ni
+    o_b = o_r + n4 * nn
+    o_f = o_b + n4
+    o_bf = o_f + no * nn
+    return (
+        theta[0:o_r].reshape((n4, ni)),
+        theta[o_r:o_b].reshape((n4, nn)),
+        theta[o_b:o_f],
+        theta[o_f:o_bf].reshape((no, nn)),
+        theta[o_bf : o_bf + no],
+    )
+
+
 @njit(cache=True, fastmath=_FM)
 def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, errt, work):  # noqa: PLR0913
     """Run the layer on every sequence; fill the buffers; return the mean loss.
 
     Shapes: ``u (B, T, Ni)``, ``y (B, T, No)``, ``h0, c0 (Nn,)``,
     ``act (B, T, 4Nn)`` gate activations, ``cs, tcs (B, T, Nn)`` c(t) and
-    tanh(c(t)), ``ht (B, Nn, T + 1)`` hidden states transposed with
-    ``ht[:, :, 0] = h0``, ``errt (B, No, T)`` output errors transposed;
-    ``work`` scratch of length >= Nn (a contiguous copy of h(t-1)).
+    tanh(c(t)), ``ht (B, T + 1, Nn)`` hidden states with ``ht[:, 0] = h0``
+    and ``ht[:, t + 1] = h(t)``, ``errt (B, No, T)`` output errors transposed;
+    ``work`` scratch (unused here, kept for a uniform signature).
     """
     nb, nt, ni = u.shape
     no = y.shape[2]
     n4 = 4 * nn
-    o_r = n4 * ni
-    o_b = o_r + n4 * nn
-    o_f = o_b + n4
-    o_bf = o_f + no * nn
+    W, R, b, F, bF = _views(theta, nn, ni, no)
     sse = 0.0
-    hp = work[0:nn]
     for bb in range(nb):
-        for j in range(nn):
-            ht[bb, j, 0] = h0[j]
-            hp[j] = h0[j]
+        ht[bb, 0, :] = h0
         for t in range(nt):
+            ut = u[bb, t]
+            hp = ht[bb, t]  # h(t-1)
+            z = act[bb, t]
             for k in range(n4):
-                s = theta[o_b + k]
+                s = b[k]
                 for j in range(ni):
-                    s += theta[k * ni + j] * u[bb, t, j]
+                    s += W[k, j] * ut[j]
+                rk = R[k]
                 for j in range(nn):
-                    s += theta[o_r + k * nn + j] * hp[j]
-                act[bb, t, k] = s
+                    s += rk[j] * hp[j]
+                z[k] = s
             for k in range(2 * nn):
-                act[bb, t, k] = _sigmoid(act[bb, t, k])
+                z[k] = _sigmoid(z[k])
             for k in range(2 * nn, 3 * nn):
-                act[bb, t, k] = _tanh(act[bb, t, k])
+                z[k] = _tanh(z[k])
             for k in range(3 * nn, n4):
-                act[bb, t, k] = _sigmoid(act[bb, t, k])
+                z[k] = _sigmoid(z[k])
+            cp = c0 if t == 0 else cs[bb, t - 1]
+            ct = cs[bb, t]
+            tc = tcs[bb, t]
+            h = ht[bb, t + 1]
             for j in range(nn):
-                cp = c0[j] if t == 0 else cs[bb, t - 1, j]
-                c = act[bb, t, nn + j] * cp + act[bb, t, j] * act[bb, t, 2 * nn + j]
-                cs[bb, t, j] = c
-                tc = _tanh(c)
-                tcs[bb, t, j] = tc
-                h = act[bb, t, 3 * nn + j] * tc
-                hp[j] = h
-                ht[bb, j, t + 1] = h
+                c = z[nn + j] * cp[j] + z[j] * z[2 * nn + j]
+                ct[j] = c
+                tc[j] = _tanh(c)
+                h[j] = z[3 * nn + j] * tc[j]
             for q in range(no):
-                s = theta[o_bf + q]
+                s = bF[q]
+                fq = F[q]
                 for j in range(nn):
-                    s += theta[o_f + q * nn + j] * hp[j]
+                    s += fq[j] * h[j]
                 e = s - y[bb, t, q]
                 errt[bb, q, t] = e
                 sse += e * e
@@ -99,88 +115,74 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, errt, work):  # noqa: PLR
 
 
 @njit(cache=True, fastmath=_FM)
-def _dot(a, b):
-    s = 0.0
-    for t in range(a.shape[0]):
-        s += a[t] * b[t]
-    return s
-
-
-@njit(cache=True, fastmath=_FM)
-def backward(theta, ut, c0, nn, act, cs, tcs, ht, errt, dzt, grad, work):  # noqa: PLR0913
+def backward(theta, u, c0, nn, act, cs, tcs, ht, errt, dzt, grad, work):  # noqa: PLR0913
     """Backpropagation through time of the mean loss; write ``grad`` (theta's layout).
 
-    ``ut (B, Ni, T)`` is the input transposed, ``dzt (4Nn, T)`` scratch for the
-    gate pre-activation gradients, ``work`` scratch of length ``7 Nn`` (at least);
+    ``u (B, T, Ni)`` is the input, ``dzt (4Nn, T)`` scratch for the gate
+    pre-activation gradients, ``work`` scratch of length ``7 Nn`` (at least);
     the other buffers as :func:`forward` filled them. The recurrence only carries
-    ``dh`` and ``dc`` step by step; the weight gradients are dot products over
-    time afterwards (contiguous, vectorizable).
+    ``dh`` and ``dc`` step by step; the weight gradients are matrix products
+    over time afterwards (BLAS ``dgemm``: ``dR = dZ H_prev``, ``dW = dZ U``,
+    ``dF = E H``).
     """
-    nb, ni, nt = ut.shape
+    nb, nt, ni = u.shape
     no = errt.shape[1]
     n4 = 4 * nn
-    o_r = n4 * ni
-    o_b = o_r + n4 * nn
-    o_f = o_b + n4
-    o_bf = o_f + no * nn
     scale = 2.0 / (nb * nt * no)
-    for k in range(grad.shape[0]):
-        grad[k] = 0.0
+    _, R, _, F, _ = _views(theta, nn, ni, no)
+    gW, gR, gb, gF, gbF = _views(grad, nn, ni, no)
+    grad[:] = 0.0
     # scratch: dz (4Nn), dh (Nn), dh_next (Nn), dc_next (Nn)
     dz = work[0:n4]
     dh = work[n4 : n4 + nn]
     dh_next = work[n4 + nn : n4 + 2 * nn]
     dc_next = work[n4 + 2 * nn : n4 + 3 * nn]
     for bb in range(nb):
-        for j in range(nn):
-            dh_next[j] = 0.0
-            dc_next[j] = 0.0
+        dh_next[:] = 0.0
+        dc_next[:] = 0.0
         for t in range(nt - 1, -1, -1):
             for j in range(nn):
                 dh[j] = dh_next[j]
             for q in range(no):
                 d = scale * errt[bb, q, t]
+                fq = F[q]
                 for j in range(nn):
-                    dh[j] += theta[o_f + q * nn + j] * d
+                    dh[j] += fq[j] * d
+            a = act[bb, t]
+            tc = tcs[bb, t]
+            cp = c0 if t == 0 else cs[bb, t - 1]
             for j in range(nn):
-                ig = act[bb, t, j]
-                fg = act[bb, t, nn + j]
-                gg = act[bb, t, 2 * nn + j]
-                og = act[bb, t, 3 * nn + j]
-                tc = tcs[bb, t, j]
-                cp = c0[j] if t == 0 else cs[bb, t - 1, j]
-                dc = dh[j] * og * (1.0 - tc * tc) + dc_next[j]
+                ig = a[j]
+                fg = a[nn + j]
+                gg = a[2 * nn + j]
+                og = a[3 * nn + j]
+                dc = dh[j] * og * (1.0 - tc[j] * tc[j]) + dc_next[j]
                 dz[j] = dc * gg * ig * (1.0 - ig)
-                dz[nn + j] = dc * cp * fg * (1.0 - fg)
+                dz[nn + j] = dc * cp[j] * fg * (1.0 - fg)
                 dz[2 * nn + j] = dc * ig * (1.0 - gg * gg)
-                dz[3 * nn + j] = dh[j] * tc * og * (1.0 - og)
+                dz[3 * nn + j] = dh[j] * tc[j] * og * (1.0 - og)
                 dc_next[j] = dc * fg
-            for j in range(nn):
-                dh_next[j] = 0.0
+            dh_next[:] = 0.0
             for k in range(n4):
                 d = dz[k]
                 dzt[k, t] = d
+                rk = R[k]
                 for j in range(nn):
-                    dh_next[j] += theta[o_r + k * nn + j] * d
-        # weight gradients: sums over time
+                    dh_next[j] += rk[j] * d
+        # weight gradients: sums over time, as matrix products (BLAS)
+        gW += np.dot(dzt, u[bb])  # (4Nn, Ni)
+        gR += np.dot(dzt, ht[bb, 0:nt])  # (4Nn, Nn): h(t-1) for t = 0..T-1
+        gF += scale * np.dot(errt[bb], ht[bb, 1 : nt + 1])  # (No, Nn): h(t)
         for k in range(n4):
-            dk = dzt[k]
             s = 0.0
             for t in range(nt):
-                s += dk[t]
-            grad[o_b + k] += s
-            for j in range(ni):
-                grad[k * ni + j] += _dot(dk, ut[bb, j])
-            for j in range(nn):
-                grad[o_r + k * nn + j] += _dot(dk, ht[bb, j, 0:nt])
+                s += dzt[k, t]
+            gb[k] += s
         for q in range(no):
-            eq = errt[bb, q]
             s = 0.0
             for t in range(nt):
-                s += eq[t]
-            grad[o_bf + q] += scale * s
-            for j in range(nn):
-                grad[o_f + q * nn + j] += scale * _dot(eq, ht[bb, j, 1 : nt + 1])
+                s += errt[bb, q, t]
+            gbF[q] += scale * s
 
 
 @njit(cache=True, fastmath=_FM)
@@ -248,7 +250,6 @@ def train_chunk(  # noqa: PLR0913
     lrs,
     losses,
     u,
-    ut,
     y,
     h0,
     c0,
@@ -284,7 +285,7 @@ def train_chunk(  # noqa: PLR0913
         losses[e] = loss
         if not math.isfinite(loss):
             return e
-        backward(theta, ut, c0, nn, act, cs, tcs, ht, errt, dzt, grad, work)
+        backward(theta, u, c0, nn, act, cs, tcs, ht, errt, dzt, grad, work)
         regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshold)
         ok = True
         for k in range(grad.shape[0]):
@@ -319,14 +320,13 @@ class Workspace:
         no = y.shape[2]
         self.nn = nn
         self.u = np.ascontiguousarray(u, np.float64)
-        self.ut = np.ascontiguousarray(self.u.transpose(0, 2, 1))
         self.y = np.ascontiguousarray(y, np.float64)
         self.h0 = np.ascontiguousarray(h0, np.float64)
         self.c0 = np.ascontiguousarray(c0, np.float64)
         self.act = np.empty((nb, nt, 4 * nn))
         self.cs = np.empty((nb, nt, nn))
         self.tcs = np.empty((nb, nt, nn))
-        self.ht = np.empty((nb, nn, nt + 1))
+        self.ht = np.empty((nb, nt + 1, nn))
         self.errt = np.empty((nb, no, nt))
         self.dzt = np.empty((4 * nn, nt))
         self.grad = np.empty(n_theta)
@@ -354,7 +354,7 @@ class Workspace:
         value = self.loss(theta)
         backward(
             theta,
-            self.ut,
+            self.u,
             self.c0,
             self.nn,
             self.act,
@@ -395,7 +395,6 @@ class Workspace:
             lrs,
             losses,
             self.u,
-            self.ut,
             self.y,
             self.h0,
             self.c0,
