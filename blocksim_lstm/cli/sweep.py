@@ -7,6 +7,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 HELP = "train many seeds x hyperparameters in parallel; one table of results"
 
@@ -164,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         out_csv=None if args.out is None else args.out / "sweep.csv",
         on_result=show,
     )
-    summary = {
+    summary: dict[str, Any] = {
         "runs": len(rows),
         "spread_by_drop_factor": {
             str(k): v for k, v in spread_by(rows, "drop_factor").items()

@@ -241,4 +241,4 @@ def run(args: argparse.Namespace) -> int:
         )
         if out is not None:
             print(f"wrote weights.npz, loss.csv, loss.png, summary.json to {out}")
-    return 0 if math.isfinite(summary["final_loss"]) else 1
+    return 0 if math.isfinite(float(result.losses[-1])) else 1

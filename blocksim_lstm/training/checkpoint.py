@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     return path
 
 
-def _savez_atomic(path: Path, **arrays: np.ndarray) -> Path:
+def _savez_atomic(path: Path, **arrays: Any) -> Path:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as fh:
         np.savez(fh, **arrays)

@@ -164,7 +164,10 @@ def piecewise_lr(
     ndarray, shape ``(n,)``
         ``lr * drop_factor ** floor((epoch - 1) / drop_period)``.
     """
-    e = np.arange(1, epochs + 1) if np.ndim(epochs) == 0 else np.asarray(epochs)
+    if np.ndim(epochs) == 0:
+        e = np.arange(1, int(epochs) + 1)  # type: ignore[arg-type]
+    else:
+        e = np.asarray(epochs)
     if e.size and e.min() < 1:
         raise ValueError(f"epochs: expected 1-based epoch numbers, got min {e.min()}")
     drops = (e - 1) // drop_period

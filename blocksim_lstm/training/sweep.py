@@ -15,14 +15,18 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..parameters import LSTMParams
 from .checkpoint import write_atomic
 from .data import calculated_weights, seed_data
-from .loop import NonFiniteLossError, train
+from .loop import NonFiniteLossError, TrainResult, train
 from .optim import TrainOptions
+
+Row = dict[str, Any]
+"""One row of the sweep table (keys :data:`COLUMNS`)."""
 
 __all__ = ["COLUMNS", "SweepRun", "by_seed", "grid", "run_sweep", "spread_by"]
 
@@ -118,7 +122,7 @@ def grid(
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds: expected at least one seed")
-    runs = []
+    runs: list[SweepRun] = []
     for combo in itertools.product(*(values[n] for n in names)):
         opts = TrainOptions.from_dict(
             {**fields, **dict(zip(names, combo, strict=True))}
@@ -128,9 +132,9 @@ def grid(
     return runs
 
 
-def _one(run: SweepRun, u: np.ndarray, y: np.ndarray) -> dict[str, object]:
+def _one(run: SweepRun, u: np.ndarray, y: np.ndarray) -> Row:
     ni, no = u.shape[-1], y.shape[-1]
-    row: dict[str, object] = {
+    row: Row = {
         "run": run.run,
         "init": run.init,
         "seed": run.seed,
@@ -141,6 +145,7 @@ def _one(run: SweepRun, u: np.ndarray, y: np.ndarray) -> dict[str, object]:
         "grad_threshold": run.options.grad_threshold,
         "epochs": run.options.epochs,
     }
+    res: TrainResult | None
     try:
         res = train(run.initial(ni, no), u, y, run.options)
     except NonFiniteLossError as exc:
@@ -162,11 +167,11 @@ def _one(run: SweepRun, u: np.ndarray, y: np.ndarray) -> dict[str, object]:
     return row
 
 
-def _write_csv(path: Path, rows: list[dict[str, object]]) -> None:
+def _write_csv(path: Path, rows: list[Row]) -> None:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=COLUMNS, restval="", lineterminator="\n")
     w.writeheader()
-    for r in sorted(rows, key=lambda r: int(r["run"])):  # type: ignore[arg-type]
+    for r in sorted(rows, key=lambda r: int(r["run"])):
         w.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in r.items()})
     write_atomic(path, buf.getvalue())
 
@@ -177,8 +182,8 @@ def run_sweep(
     data: tuple[np.ndarray, np.ndarray] | None = None,
     out_csv: str | Path | None = None,
     processes: int | None = None,
-    on_result: Callable[[dict[str, object], int, int], None] | None = None,
-) -> list[dict[str, object]]:
+    on_result: Callable[[Row, int, int], None] | None = None,
+) -> list[Row]:
     """Run the trainings in parallel; write the table as results come in.
 
     Parameters
@@ -214,9 +219,9 @@ def run_sweep(
     if nproc < 1:
         raise ValueError(f"processes: expected an integer >= 1, got {processes}")
     path = None if out_csv is None else Path(out_csv)
-    rows: list[dict[str, object]] = []
+    rows: list[Row] = []
 
-    def done(row: dict[str, object]) -> None:
+    def done(row: Row) -> None:
         rows.append(row)
         if path is not None:
             _write_csv(path, rows)
@@ -240,11 +245,11 @@ def run_sweep(
                     file=sys.stderr,
                 )
                 raise
-    return sorted(rows, key=lambda r: int(r["run"]))  # type: ignore[arg-type]
+    return sorted(rows, key=lambda r: int(r["run"]))
 
 
 def spread_by(
-    rows: Sequence[dict[str, object]], key: str, value: str = "final_loss"
+    rows: Sequence[Row], key: str, value: str = "final_loss"
 ) -> dict[object, dict[str, float]]:
     """Spread of ``value`` in each group of rows sharing ``key``.
 
@@ -253,13 +258,13 @@ def spread_by(
     dict
         ``{group: {"n", "min", "median", "max", "mean", "std", "max/min"}}``.
     """
-    groups: dict[object, list[float]] = {}
+    groups: dict[Any, list[float]] = {}
     for r in rows:
         v = r.get(value)
         if isinstance(v, (int, float)) and np.isfinite(v):
             groups.setdefault(r[key], []).append(float(v))
     out = {}
-    for g, vals in sorted(groups.items(), key=lambda kv: kv[0]):  # type: ignore[arg-type,return-value]
+    for g, vals in sorted(groups.items(), key=lambda kv: kv[0]):
         a = np.array(vals)
         out[g] = {
             "n": float(a.size),
@@ -273,9 +278,7 @@ def spread_by(
     return out
 
 
-def by_seed(
-    rows: Sequence[dict[str, object]], key: str, value: str = "final_loss"
-) -> dict[int, dict[str, object]]:
+def by_seed(rows: Sequence[Row], key: str, value: str = "final_loss") -> dict[int, Row]:
     """For each seed, ``value`` at each ``key`` and the ratio largest / smallest.
 
     This is the sensitivity of one starting point to a hyperparameter (e.g. the
@@ -290,7 +293,7 @@ def by_seed(
     for r in rows:
         v = r.get(value)
         if isinstance(v, (int, float)) and np.isfinite(v):
-            table.setdefault(int(r["seed"]), {})[r[key]] = float(v)  # type: ignore[arg-type]
+            table.setdefault(int(r["seed"]), {})[r[key]] = float(v)
     return {
         seed: {"values": vals, "max/min": max(vals.values()) / min(vals.values())}
         for seed, vals in sorted(table.items())
