@@ -189,3 +189,24 @@ def test_bad_options_type():
 def test_resume_without_checkpoint(tmp_path):
     with pytest.raises(FileNotFoundError, match="checkpoint"):
         resume(tmp_path)
+
+
+def test_new_run_clears_old_results(rng, tmp_path):
+    u, y = easy_problem(rng, 30)
+    train(small_params(), u, y, TrainOptions(epochs=5), out=tmp_path)
+    assert (tmp_path / "weights.npz").is_file()
+
+    def stop(done: int, _loss: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(small_params(), u, y, TrainOptions(epochs=5), out=tmp_path, callback=stop)
+    assert not (tmp_path / "weights.npz").exists()
+    assert load_checkpoint(tmp_path).epoch == 0
+
+
+@pytest.mark.parametrize("name", ["checkpoint_every", "verbose_every"])
+def test_negative_report_intervals(rng, name):
+    u, y = easy_problem(rng, 10)
+    with pytest.raises(ValueError, match=name):
+        train(small_params(), u, y, TrainOptions(epochs=2), **{name: -1})

@@ -90,9 +90,7 @@ def check_data(
     yy = as_array("y", y, None)
     if yy.ndim == 1 and params.no == 1:
         yy = yy[:, None]
-    if yy.ndim == 2 and uu.ndim == 2:
-        pass
-    elif yy.ndim != uu.ndim:
+    if yy.ndim != uu.ndim:
         raise ValueError(
             f"y: expected {uu.ndim} dimensions like u (shape {uu.shape}), "
             f"got shape {yy.shape}"

@@ -14,6 +14,7 @@ from typing import TextIO
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._validate import check_positive_int
 from ..parameters import LSTMParams
 from . import _kernels
 from .bptt import check_data, loss, pack, segments, unpack
@@ -285,6 +286,15 @@ def _run(
     return res
 
 
+RESULT_FILES: tuple[str, ...] = ("weights.npz", "loss.csv", "summary.json")
+"""Files written at the end of a run (removed when a new run starts in the folder)."""
+
+
+def _check_every(checkpoint_every: int, verbose_every: int) -> None:
+    check_positive_int("checkpoint_every", checkpoint_every, minimum=0)
+    check_positive_int("verbose_every", verbose_every, minimum=0)
+
+
 def _write_outputs(out: Path, res: TrainResult) -> None:
     res.params.save(out / "weights.npz")
     lines = ["epoch,learning_rate,loss"]
@@ -355,6 +365,7 @@ def train(
     options = TrainOptions() if options is None else options
     if not isinstance(options, TrainOptions):
         raise TypeError(f"options: expected TrainOptions, got {type(options).__name__}")
+    _check_every(checkpoint_every, verbose_every)
     if params.dtype != np.float64:
         params = params.astype(np.float64)
     uu, yy = check_data(params, u, y)
@@ -362,6 +373,8 @@ def train(
     outp = None if out is None else Path(out)
     if outp is not None:
         outp.mkdir(parents=True, exist_ok=True)
+        for name in RESULT_FILES:  # a previous run's results would mislead
+            (outp / name).unlink(missing_ok=True)
         save_data(outp, uu, yy)
         params.save(outp / INITIAL)
     state = Checkpoint(
@@ -405,6 +418,7 @@ def resume(
     checkpoint_every, verbose_every, log, progress, callback
         As in :func:`train`.
     """
+    _check_every(checkpoint_every, verbose_every)
     outp = Path(out)
     ck = load_checkpoint(outp)
     u, y = load_data(outp / "data.npz")

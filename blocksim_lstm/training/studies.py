@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import control as ct
 import numpy as np
@@ -237,7 +238,7 @@ def run_study(
     data_seed: int = 0,
     out: str | Path | None = None,
     verbose_every: int = 0,
-    log=None,
+    log: TextIO | None = None,
 ) -> StudyResult:
     """Run study a) ``"calculated"`` or b) ``"random"`` with the original's options.
 
