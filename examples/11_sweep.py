@@ -12,18 +12,26 @@ from pathlib import Path
 from blocksim_lstm.training import TrainOptions
 from blocksim_lstm.training.sweep import by_seed, grid, run_sweep, spread_by
 
-quick = os.environ.get("BLOCKSIM_LSTM_QUICK") == "1"
-seeds = range(2) if quick else range(6)
-base = TrainOptions(epochs=200 if quick else 10000, lr=0.04, drop_period=100)
-runs = grid(seeds=seeds, base=base, drop_factor=[0.979, 0.98, 0.981])
-out = Path("sweep")
-out.mkdir(exist_ok=True)
-rows = run_sweep(runs, out_csv=out / "sweep.csv")
-print(f"{len(rows)} runs, table in {out / 'sweep.csv'}")
-print("final loss by drop factor, over seeds:")
-for f, s in spread_by(rows, "drop_factor").items():
-    print(f"  {f}: min {s['min']:.4g}  median {s['median']:.4g}  max {s['max']:.4g}")
-print("same start, drop factor changed (largest / smallest final loss):")
-for seed, d in by_seed(rows, "drop_factor").items():
-    vals = "  ".join(f"{f}: {v:.4g}" for f, v in d["values"].items())
-    print(f"  seed {seed}: {vals}  -> x{d['max/min']:.2f}")
+
+def main() -> None:
+    quick = os.environ.get("BLOCKSIM_LSTM_QUICK") == "1"
+    seeds = range(2) if quick else range(6)
+    base = TrainOptions(epochs=200 if quick else 10000, lr=0.04, drop_period=100)
+    runs = grid(seeds=seeds, base=base, drop_factor=[0.979, 0.98, 0.981])
+    out = Path("sweep")
+    out.mkdir(exist_ok=True)
+    rows = run_sweep(runs, out_csv=out / "sweep.csv")
+    print(f"{len(rows)} runs, table in {out / 'sweep.csv'}")
+    print("final loss by drop factor, over seeds:")
+    for f, s in spread_by(rows, "drop_factor").items():
+        print(
+            f"  {f}: min {s['min']:.4g}  median {s['median']:.4g}  max {s['max']:.4g}"
+        )
+    print("same start, drop factor changed (largest / smallest final loss):")
+    for seed, d in by_seed(rows, "drop_factor").items():
+        vals = "  ".join(f"{f}: {v:.4g}" for f, v in d["values"].items())
+        print(f"  seed {seed}: {vals}  -> x{d['max/min']:.2f}")
+
+
+if __name__ == "__main__":  # worker processes import this file
+    main()
