@@ -32,7 +32,8 @@ from .optim import DECAY_MASK, TrainOptions, piecewise_lr
 __all__ = ["NonFiniteLossError", "TrainResult", "resume", "train"]
 
 LOSS_CONVENTION = "mean of squared errors over all elements (not half-MSE)"
-_CHUNK = 100  # epochs per compiled call between progress updates
+_CHUNK = 100  # a report point (callback, progress) at least every _CHUNK epochs
+_CALL_S = 0.1  # target seconds per compiled call: Ctrl-C answers within about this
 
 
 @dataclass(frozen=True)
@@ -222,45 +223,51 @@ def _run(
     if out is not None and done == 0:
         checkpoint()  # epoch 0: a run can always be resumed
     try:
+        budget = 1  # epochs per compiled call, adapted to ~_CALL_S seconds
         for stop in _boundaries(done, total, verbose_every, checkpoint_every):
-            t0 = time.perf_counter()
-            n = ws.train_chunk(
-                theta,
-                m,
-                v,
-                done,
-                lrs[done:stop],
-                losses[done:stop],
-                seg,
-                active,
-                DECAY_MASK,
-                float(options.l2),
-                options.clip_mode(),
-                float(options.grad_threshold),
-                float(options.beta1),
-                float(options.beta2),
-                float(options.eps),
-            )
-            dt = time.perf_counter() - t0
-            elapsed += dt
-            if n:
-                chunk_ms.append(1e3 * dt / n)
-            if n < stop - done:
-                bad = done + n  # 0-based epoch whose loss/gradient is not finite
-                rep.done()
-                where = (
-                    f"; the last good checkpoint (epoch {last_ck}) is in "
-                    f"{out / 'checkpoint.npz'}"
-                    if out is not None
-                    else ""
+            while done < stop:
+                upto = min(stop, done + budget)
+                t0 = time.perf_counter()
+                n = ws.train_chunk(
+                    theta,
+                    m,
+                    v,
+                    done,
+                    lrs[done:upto],
+                    losses[done:upto],
+                    seg,
+                    active,
+                    DECAY_MASK,
+                    float(options.l2),
+                    options.clip_mode(),
+                    float(options.grad_threshold),
+                    float(options.beta1),
+                    float(options.beta2),
+                    float(options.eps),
                 )
-                raise NonFiniteLossError(
-                    f"training stopped: non-finite loss or gradient at epoch "
-                    f"{bad + 1} (loss {losses[bad]}, learning rate {lrs[bad]:.4g})"
-                    f"{where}; try a smaller learning rate or a gradient threshold",
-                    result(bad) if bad > 0 else None,
-                )
-            done = stop
+                dt = time.perf_counter() - t0
+                elapsed += dt
+                if n:
+                    chunk_ms.append(1e3 * dt / n)
+                    budget = max(1, int(_CALL_S / (dt / n)))
+                if n < upto - done:
+                    bad = done + n  # 0-based epoch whose loss/gradient is not finite
+                    rep.done()
+                    where = (
+                        f"; the last good checkpoint (epoch {last_ck}) is in "
+                        f"{out / 'checkpoint.npz'}"
+                        if out is not None
+                        else ""
+                    )
+                    raise NonFiniteLossError(
+                        "training stopped: non-finite loss or gradient at epoch "
+                        f"{bad + 1} (loss {losses[bad]}, learning rate "
+                        f"{lrs[bad]:.4g}){where}; try a smaller learning rate or a "
+                        "gradient threshold",
+                        result(bad) if bad > 0 else None,
+                    )
+                done = upto
+                rep.bar(done, elapsed, losses[done - 1])
             if verbose_every > 0 and (done % verbose_every == 0 or done in (1, total)):
                 rep.row(done, elapsed, lrs[done - 1], losses[done - 1])
             rep.bar(done, elapsed, losses[done - 1], force=done == total)
