@@ -69,10 +69,12 @@ def as_array(
     try:
         arr = np.array(value, dtype=dtype, copy=True)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected a numeric array, got {value!r:.80}") from exc
+        raise ValueError(
+            f"{name}: expected a numeric array, got {value!r:.80}"
+        ) from exc
     if shape is not None:
         ok = arr.ndim == len(shape) and all(
-            s is None or s == n for s, n in zip(shape, arr.shape)
+            s is None or s == n for s, n in zip(shape, arr.shape, strict=True)
         )
         if not ok:
             want = "(" + ", ".join("any" if s is None else str(s) for s in shape)

@@ -27,5 +27,6 @@ def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
     """
     gd = ct.c2d(seed_plant_continuous(), ts, "zoh")
     sys = ct.ss(gd)
-    return ct.ss(np.asarray(sys.A), np.asarray(sys.B), np.asarray(sys.C),
-                 np.asarray(sys.D), ts)
+    return ct.ss(
+        np.asarray(sys.A), np.asarray(sys.B), np.asarray(sys.C), np.asarray(sys.D), ts
+    )

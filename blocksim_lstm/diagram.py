@@ -1,0 +1,415 @@
+"""The LSTM layer (+ FC layer) as a bdsim block diagram, block for block as the
+original Simulink model ``lstm_sim.mdl`` (SPEC section 2).
+
+Each block's output is one wire ("signal"). :class:`LSTMDiagram` knows, for every
+signal, which reference trace it stands for, so a cross-check can compare the
+whole diagram wire by wire (:mod:`blocksim_lstm.crosscheck`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bdsim
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._validate import as_array
+from .blocks import Affine, EProd, Logger, Sigmoid, Tanh, UnitDelay
+from .blocks import Sequence as SequenceSource
+from .parameters import GATES, LSTMParams
+from .reference import LSTMTrace, check_input, reference_cell
+
+__all__ = [
+    "DiagramRun",
+    "LSTMDiagram",
+    "SignalSpec",
+    "add_lstm_layer",
+    "build_lstm_diagram",
+    "build_stacked_diagram",
+    "new_sim",
+]
+
+SEED_TS: float = 0.1
+"""Sample time of the seed's experiment 1, in seconds."""
+
+_SUM_NAMES = {"i": "sumIG", "f": "sumFG", "g": "sumCG", "o": "sumOG"}
+_ACT_NAMES = {"i": "logsig_i", "f": "logsig_f", "g": "tansig_g", "o": "logsig_o"}
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """One wire of the diagram and the reference signal it stands for.
+
+    Attributes
+    ----------
+    block : name of the block whose output port drives the wire.
+    port : output port number.
+    label : the signal's name in SPEC terms (``u(t)``, ``h(t-1)``, ``i``, ...).
+    layer : 0-based LSTM layer index the signal belongs to.
+    ref : :class:`~blocksim_lstm.reference.LSTMTrace` attribute it equals, or
+        ``"b"`` for a bias constant.
+    gate : gate whose row block of ``ref`` is meant, or None for all of it.
+    """
+
+    block: str
+    port: int
+    label: str
+    layer: int
+    ref: str
+    gate: str | None = None
+
+
+@dataclass(frozen=True)
+class DiagramRun:
+    """Result of running a diagram: every wire's trace, aligned to steps.
+
+    Attributes
+    ----------
+    signals : dict name -> ndarray, shape ``(T, width)``; row k is step k.
+    y : ndarray, shape ``(T, No)``: the FC layer's output.
+    t : ndarray, shape ``(T,)``: the time of step k, ``k * Ts``.
+    """
+
+    signals: dict[str, np.ndarray]
+    y: np.ndarray
+    t: np.ndarray
+
+
+_SIM: bdsim.BDSim | None = None
+
+
+def new_sim() -> bdsim.BDSim:
+    """Return a quiet bdsim simulator (created once per process).
+
+    It does not touch ``sys.argv``, prints no banner, opens no window, and knows
+    this package's blocks as factories (``bd.SIGMOID``, ``bd.EPROD``, ...).
+    """
+    global _SIM
+    if _SIM is None:
+        # bdsim finds "<entry>/blocksim_lstm/blocks" by walking sys.path, which an
+        # editable install or a run from the source folder ('' entry) does not
+        # show it: put our parent folder on the path while it looks.
+        root = str(Path(__file__).resolve().parent.parent)
+        added = root not in sys.path
+        if added:
+            sys.path.append(root)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                _SIM = bdsim.BDSim(
+                    banner=False,
+                    quiet=True,
+                    progress=False,
+                    graphics=False,
+                    toolboxes=False,
+                    sysargs=False,
+                    packages="blocksim_lstm",
+                )
+        finally:
+            if added:
+                sys.path.remove(root)
+    return _SIM
+
+
+def _layer_name(prefix: str, name: str) -> str:
+    return f"{prefix}{name}"
+
+
+def add_lstm_layer(
+    bd: Any,
+    clock: Any,
+    params: LSTMParams,
+    source: Any,
+    *,
+    prefix: str = "",
+    layer: int = 0,
+) -> tuple[dict[str, Any], list[SignalSpec], Any]:
+    """Add one LSTM layer's blocks (no FC layer) to a bdsim diagram.
+
+    Parameters
+    ----------
+    bd
+        The bdsim ``BlockDiagram``.
+    clock
+        Its clock; drives the two unit delays.
+    params
+        The layer's W, R, b, h0, c0 (F and bF are not used here).
+    source
+        The output plug (or block) carrying the layer's input, width ``Ni``.
+    prefix
+        Prepended to every block name (``"L2 "`` for a second layer).
+    layer
+        Layer index recorded in the signal specs.
+
+    Returns
+    -------
+    blocks : dict name -> block
+    signals : list of :class:`SignalSpec`, one per block output
+    h : the block whose output is ``h(t)``
+    """
+    n = lambda s: _layer_name(prefix, s)  # noqa: E731
+    blocks: dict[str, Any] = {}
+    signals: list[SignalSpec] = []
+
+    def add(block: Any, label: str, ref: str, gate: str | None = None) -> Any:
+        blocks[block.name] = block
+        signals.append(SignalSpec(block.name, 0, label, layer, ref, gate))
+        return block
+
+    hidden = add(
+        UnitDelay(clock, params.h0, bd=bd, name=n("Hidden State")), "h(t-1)", "h_prev"
+    )
+    cell = add(
+        UnitDelay(clock, params.c0, bd=bd, name=n("Cell State")), "c(t-1)", "c_prev"
+    )
+    acts: dict[str, Any] = {}
+    for gate in GATES:
+        Wx = add(
+            bd.GAIN(params.gate("W", gate), premul=True, name=n(f"W{gate}")),
+            f"W{gate} u(t)",
+            "Wu",
+            gate,
+        )
+        Rx = add(
+            bd.GAIN(params.gate("R", gate), premul=True, name=n(f"R{gate}")),
+            f"R{gate} h(t-1)",
+            "Rh",
+            gate,
+        )
+        bx = add(
+            bd.CONSTANT(np.array(params.gate("b", gate)), name=n(f"b{gate}")),
+            f"b{gate}",
+            "b",
+            gate,
+        )
+        sx = add(bd.SUM("+++", name=n(_SUM_NAMES[gate])), f"z{gate}", "z", gate)
+        kind = Tanh if gate == "g" else Sigmoid
+        ax = add(kind(bd=bd, name=n(_ACT_NAMES[gate])), gate, gate)
+        bd.connect(source, Wx)
+        bd.connect(hidden, Rx)
+        bd.connect(Wx, sx[0])
+        bd.connect(Rx, sx[1])
+        bd.connect(bx, sx[2])
+        bd.connect(sx, ax)
+        acts[gate] = ax
+    prod_fc = add(EProd(bd=bd, name=n("prod_fc")), "f*c(t-1)", "fc")
+    prod_ig = add(EProd(bd=bd, name=n("prod_ig")), "i*g", "ig")
+    csum = add(bd.SUM("++", name=n("Sum")), "c(t)", "c")
+    tanh_c = add(Tanh(bd=bd, name=n("tansig_c")), "tanh(c(t))", "tanh_c")
+    prod_oc = add(EProd(bd=bd, name=n("prod_oc")), "h(t)", "h")
+    bd.connect(acts["f"], prod_fc[0])
+    bd.connect(cell, prod_fc[1], name="c(t-1)")
+    bd.connect(acts["i"], prod_ig[0])
+    bd.connect(acts["g"], prod_ig[1])
+    bd.connect(prod_fc, csum[0])
+    bd.connect(prod_ig, csum[1])
+    bd.connect(csum, cell, tanh_c, name="c(t)")
+    bd.connect(acts["o"], prod_oc[0])
+    bd.connect(tanh_c, prod_oc[1])
+    bd.connect(prod_oc, hidden, name="h(t)")
+    # the R gains share the named wire h(t-1): name it on the delay's fan-out
+    for w in bd.wirelist:
+        if w.start.block is hidden:
+            w.name = "h(t-1)"
+    return blocks, signals, prod_oc
+
+
+class LSTMDiagram:
+    """A bdsim block diagram of one or more stacked LSTM layers and an FC layer.
+
+    Build it with :func:`build_lstm_diagram` or :func:`build_stacked_diagram`.
+    The diagram is an ordinary bdsim diagram (:attr:`bd`): inspect it, change it,
+    and run it with bdsim's own API, or with :meth:`run`.
+
+    Attributes
+    ----------
+    layers : the layers' parameters; the last layer's F, bF drive the FC layer.
+    u : ndarray, shape ``(T, Ni)``: the input sequence.
+    ts : sample time in seconds.
+    sim, bd, clock : the bdsim simulator, diagram and clock.
+    blocks : dict name -> bdsim block.
+    signals : list of :class:`SignalSpec`, one per wire, in build order.
+    """
+
+    def __init__(self, layers: Sequence[LSTMParams], u: ArrayLike, *, ts: float):
+        if len(layers) < 1:
+            raise ValueError("layers: expected at least one LSTMParams, got none")
+        for k, p in enumerate(layers):
+            if not isinstance(p, LSTMParams):
+                raise TypeError(
+                    f"layers[{k}]: expected LSTMParams, got {type(p).__name__}"
+                )
+            if k and p.ni != layers[k - 1].nn:
+                raise ValueError(
+                    f"layers[{k}]: expected Ni = {layers[k - 1].nn} (the units of "
+                    f"layer {k - 1}), got Ni = {p.ni}"
+                )
+        ts_ = float(as_array("ts", ts, ()))
+        if ts_ <= 0:
+            raise ValueError(f"ts: expected a positive sample time, got {ts_}")
+        self.layers = tuple(
+            p if p.dtype == np.float64 else p.astype("float64") for p in layers
+        )
+        self.u = check_input(u, self.layers[0].ni)
+        if self.u.ndim != 2:
+            raise ValueError(
+                f"u: a diagram runs one sequence, expected shape (steps, Ni), "
+                f"got shape {self.u.shape}"
+            )
+        self.ts = ts_
+        self.sim = new_sim()
+        self.bd = self.sim.blockdiagram()
+        self.clock = self.bd.clock(ts_, unit="s", name="clock")
+        self.blocks: dict[str, Any] = {}
+        self.signals: list[SignalSpec] = []
+        self._compiled = False
+        self._build()
+
+    @property
+    def steps(self) -> int:
+        """Number of steps T of the input sequence."""
+        return self.u.shape[0]
+
+    def _build(self) -> None:
+        bd = self.bd
+        src = SequenceSource(self.clock, self.u, bd=bd, name="From Workspace")
+        self.blocks[src.name] = src
+        self.signals.append(SignalSpec(src.name, 0, "u(t)", 0, "u"))
+        plug = src
+        many = len(self.layers) > 1
+        for k, p in enumerate(self.layers):
+            prefix = f"L{k + 1} " if many else ""
+            blocks, signals, plug = add_lstm_layer(
+                bd, self.clock, p, plug, prefix=prefix, layer=k
+            )
+            self.blocks.update(blocks)
+            self.signals.extend(signals)
+        last = self.layers[-1]
+        fc = Affine(last.F, last.bF, bd=bd, name="FC layer")
+        sink = Logger(bd=bd, name="To Workspace")
+        bd.connect(plug, fc)
+        bd.connect(fc, sink, name="y(t)")
+        self.blocks[fc.name] = fc
+        self.blocks[sink.name] = sink
+        self.signals.append(SignalSpec(fc.name, 0, "y(t)", len(self.layers) - 1, "y"))
+        for w in bd.wirelist:
+            if w.start.block is src:
+                w.name = "u(t)"
+
+    def compile(self) -> None:
+        """Compile the bdsim diagram (done by :meth:`run` if needed)."""
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.bd.compile(report=False)
+        self._compiled = True
+
+    def evaluation_order(self) -> list[str]:
+        """Block names in the order bdsim evaluates them within one step."""
+        if not self._compiled:
+            self.compile()
+        return [b.name for group in self.bd.plan for b in group]
+
+    def run(self) -> DiagramRun:
+        """Run the diagram over the whole input and record every wire.
+
+        Returns
+        -------
+        DiagramRun
+            Each signal's trace, shape ``(T, width)``, row k = step k.
+        """
+        if not self._compiled:
+            self.compile()
+        watch = [self.blocks[s.block][s.port] for s in self.signals]
+        n = self.steps
+        # bdsim's k-th tick is at k * Ts (computed as k * T): T = n * Ts gives
+        # exactly the ticks 1..n; a T between ticks would add an extra sample
+        with contextlib.redirect_stdout(io.StringIO()):
+            out = self.sim.run(self.bd, T=n * self.ts, watch=watch)
+        traces = out[".ywatch"]
+        if len(traces) != len(watch) or np.asarray(traces[0]).shape[0] != n + 1:
+            raise RuntimeError(
+                f"bdsim recorded {np.asarray(traces[0]).shape[0]} samples, "
+                f"expected {n + 1} (t = 0 and {n} ticks)"
+            )
+        signals = {}
+        for s, tr in zip(self.signals, traces, strict=True):
+            arr = np.asarray(tr, dtype=float)
+            signals[s.block] = arr.reshape(n + 1, -1)[1:].copy()
+        return DiagramRun(
+            signals=signals, y=signals["FC layer"], t=np.arange(n) * self.ts
+        )
+
+    def reference(self, *, dtype: Any = np.float64) -> dict[str, np.ndarray]:
+        """Each signal's expected trace from the vectorized reference cell.
+
+        Parameters
+        ----------
+        dtype
+            The reference computation's dtype (float64 or float32).
+
+        Returns
+        -------
+        dict name -> ndarray, shape ``(T, width)``
+        """
+        traces: list[LSTMTrace] = []
+        x: np.ndarray = self.u
+        for p in self.layers:
+            traces.append(reference_cell(p, x, dtype=dtype))
+            x = traces[-1].h
+        last = self.layers[-1]
+        y = traces[-1].h @ last.F.T.astype(dtype) + last.bF.astype(dtype)
+        out: dict[str, np.ndarray] = {}
+        for s in self.signals:
+            tr = traces[s.layer]
+            if s.ref == "b":
+                row = self.layers[s.layer].gate("b", s.gate or "i").astype(dtype)
+                out[s.block] = np.broadcast_to(row, (self.steps, row.size)).copy()
+            elif s.ref == "y":
+                out[s.block] = y
+            elif s.gate is not None and s.ref in ("Wu", "Rh", "z"):
+                out[s.block] = tr.gate_block(s.ref, s.gate)
+            else:
+                out[s.block] = getattr(tr, s.ref)
+        return out
+
+
+def build_lstm_diagram(
+    params: LSTMParams, u: ArrayLike, *, ts: float = SEED_TS
+) -> LSTMDiagram:
+    """Build the seed's model: one LSTM layer and an FC layer, 30 blocks.
+
+    Parameters
+    ----------
+    params
+        Weights and initial states (any Ni, Nn, No >= 1).
+    u : array_like, shape ``(T, Ni)``
+        Input sequence played by the ``From Workspace`` block.
+    ts
+        Sample time in seconds (0.1 in the seed).
+
+    Returns
+    -------
+    LSTMDiagram
+        Blocks named as in the original: ``Wi..Wo``, ``Ri..Ro``, ``bi..bo``,
+        ``sumIG, sumFG, sumCG, sumOG``, ``logsig_i, logsig_f, logsig_o``,
+        ``tansig_g, tansig_c``, ``prod_fc, prod_ig, prod_oc``, ``Sum``,
+        ``Hidden State``, ``Cell State``, ``FC layer``, ``From Workspace``,
+        ``To Workspace``.
+    """
+    return LSTMDiagram([params], u, ts=ts)
+
+
+def build_stacked_diagram(
+    layers: Sequence[LSTMParams], u: ArrayLike, *, ts: float = SEED_TS
+) -> LSTMDiagram:
+    """Build stacked LSTM layers (``h`` of one feeds the next) and an FC layer.
+
+    Block names get a prefix ``"L1 "``, ``"L2 "``, ... Only the last layer's F and
+    bF are used (the FC layer); earlier layers' F and bF are ignored.
+    """
+    return LSTMDiagram(list(layers), u, ts=ts)
