@@ -9,12 +9,15 @@ Node attributes
     (bdsim class: ``"source"``, ``"function"``, ``"sampled"``, ``"transfer"``,
     ``"sink"``...), ``block_class`` (the Python class name), ``nin``, ``nout``,
     ``index`` (position in ``bd.blocklist``), ``delay`` (True for a block without
-    direct feedthrough, which breaks a loop) and ``params`` (a JSON-able dict:
+    direct feedthrough, which breaks a loop), ``symbol`` (the block class's own
+    ``symbol`` attribute, ``""`` if none) and ``params`` (a JSON-able dict:
     arrays are given by ``{"shape": [...], "dtype": "..."}``).
 Edge attributes (edge key ``"<source_port>-><dest_port>"``)
-    ``source_port``, ``dest_port``, ``name`` (the signal name, ``""`` when the
-    diagram does not name the wire) and ``width`` (number of elements of the
-    signal when the diagram has been compiled, else ``None``).
+    ``source_port``, ``dest_port``, ``name`` (the wire's name, ``""`` when the
+    diagram does not name the wire), ``signal`` (what the signal stands for when
+    the diagram object describes its signals, as this package's ``LSTMDiagram``
+    does: ``"i"``, ``"c(t)"``...; else ``""``) and ``width`` (number of elements
+    of the signal when the diagram has been compiled, else ``None``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import numpy as np
 
 __all__ = [
     "Connection",
+    "bypass_block",
     "diagram_graph",
     "is_delay_block",
     "rebuild_wiring",
@@ -69,8 +73,11 @@ def is_delay_block(block: Any) -> bool:
 
     That is a clocked (``blockclass == "sampled"``) or continuous-state
     (``"transfer"``) bdsim block whose output does not depend on its present
-    input, such as ``ZOH`` or the package's ``UnitDelay``.
+    input, such as ``ZOH`` or the package's ``UnitDelay``. A clocked source
+    (no inputs) is not a delay: it is in no loop.
     """
+    if getattr(block, "nin", 0) < 1 or getattr(block, "nout", 0) < 1:
+        return False
     if type(block).__name__ == "UnitDelay":
         return True
     return getattr(block, "blockclass", None) in ("sampled", "transfer") and not bool(
@@ -120,6 +127,51 @@ def _block_params(block: Any) -> dict[str, Any]:
     return dict(sorted(out.items()))
 
 
+def _symbol(block: Any) -> str:
+    """The block class's own ``symbol`` attribute (``""`` if it has none)."""
+    sym = getattr(type(block), "symbol", "")
+    return sym if isinstance(sym, str) else ""
+
+
+def bypass_block(graph: nx.MultiDiGraph, name: str) -> nx.MultiDiGraph:
+    """A copy of ``graph`` with block ``name`` replaced by a plain wire.
+
+    Every source feeding ``name`` is wired to every destination it fed (the
+    ports on both sides are kept). Bypassing a delay turns its feedback loops
+    into algebraic loops: the structural check then names their blocks.
+
+    Raises
+    ------
+    ValueError
+        ``name`` is not a block of ``graph``, or it has no input or no output.
+    """
+    if name not in graph:
+        raise ValueError(
+            f"name: expected one of the diagram's blocks {sorted(graph.nodes)}, "
+            f"got {name!r}"
+        )
+    ins = list(graph.in_edges(name, data=True))
+    outs = list(graph.out_edges(name, data=True))
+    if not ins or not outs:
+        raise ValueError(f"name: {name!r} needs an input and an output to bypass")
+    g = graph.copy()
+    g.remove_node(name)
+    for u, _, din in ins:
+        for _, v, dout in outs:
+            sport, dport = din["source_port"], dout["dest_port"]
+            g.add_edge(
+                u,
+                v,
+                key=f"{sport}->{dport}",
+                source_port=sport,
+                dest_port=dport,
+                name=din.get("name", ""),
+                signal=din.get("signal", ""),
+                width=din.get("width"),
+            )
+    return g
+
+
 def _wire_width(wire: Any) -> int | None:
     """Elements carried by a compiled wire (from bdsim's initial evaluation)."""
     try:
@@ -163,6 +215,11 @@ def diagram_graph(
     bd = _diagram_of(diagram)
     names: dict[tuple[str, int], str] = dict(getattr(diagram, "wire_names", None) or {})
     names.update(wire_names or {})
+    signals: dict[tuple[str, int], str] = {
+        (str(s.block), int(s.port)): str(s.label)
+        for s in getattr(diagram, "signals", None) or ()
+        if all(hasattr(s, a) for a in ("block", "port", "label"))
+    }
     g = nx.MultiDiGraph(name=str(getattr(bd, "name", "") or ""))
     for index, block in enumerate(bd.blocklist):
         g.add_node(
@@ -175,6 +232,7 @@ def diagram_graph(
             nout=int(block.nout),
             index=index,
             delay=is_delay_block(block),
+            symbol=_symbol(block),
             params=_block_params(block),
         )
     for wire in bd.wirelist:
@@ -194,6 +252,7 @@ def diagram_graph(
             source_port=sport,
             dest_port=dport,
             name=str(name),
+            signal=signals.get((src, sport), ""),
             width=_wire_width(wire),
         )
     return g
