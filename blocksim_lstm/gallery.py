@@ -36,6 +36,7 @@ __all__ = [
     "DiagramEntry",
     "package_diagrams",
     "render_all",
+    "stale_files",
     "text_files",
 ]
 
@@ -183,6 +184,53 @@ def text_files(entries: dict[str, DiagramEntry] | None = None) -> dict[str, str]
     for name, e in entries.items():
         out[f"{name}.dot"] = to_dot(e.graph, e.layout)
         out[f"{name}.graphml"] = to_graphml(e.graph)
+    return out
+
+
+def _graphml_structure(text: str) -> tuple[list[Any], list[Any]]:
+    """Nodes and edges with all their attributes, sorted (order-free)."""
+    import io
+
+    g = nx.read_graphml(io.BytesIO(text.encode("utf-8")), force_multigraph=True)
+    nodes = sorted((n, sorted(d.items())) for n, d in g.nodes(data=True))
+    edges = sorted((u, v, sorted(d.items())) for u, v, d in g.edges(data=True))
+    return nodes, edges
+
+
+def stale_files(
+    directory: str | os.PathLike[str], expected: dict[str, str] | None = None
+) -> list[str]:
+    """Names of DOT/GraphML files in ``directory`` that differ from what the
+    package generates now (or are missing).
+
+    DOT files are compared as text, GraphML files by structure (nodes, edges
+    and all their attributes), never pixels.
+
+    Parameters
+    ----------
+    directory
+        Usually ``diagrams/``.
+    expected
+        File name -> text; defaults to :func:`text_files`.
+    """
+    d = Path(directory)
+    expected = text_files() if expected is None else expected
+    out: list[str] = []
+    for name, text in sorted(expected.items()):
+        path = d / name
+        if not path.is_file():
+            out.append(name)
+            continue
+        have = path.read_text(encoding="utf-8")
+        if name.endswith(".graphml"):
+            try:
+                same = _graphml_structure(have) == _graphml_structure(text)
+            except Exception:  # unreadable GraphML is stale too
+                same = False
+        else:
+            same = have == text
+        if not same:
+            out.append(name)
     return out
 
 

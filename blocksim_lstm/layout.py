@@ -565,6 +565,16 @@ def _ranks(g: nx.MultiDiGraph, delays: set[str]) -> dict[str, int]:
     return rank
 
 
+def _label_spot(pts: tuple[Point, ...], label: str) -> Point:
+    """Bottom centre of a label: on the longest horizontal segment of a wire."""
+    best = (-1.0, pts[0], pts[1])
+    for p, q in zip(pts, pts[1:], strict=False):
+        if p[1] == q[1] and abs(q[0] - p[0]) > best[0]:
+            best = (abs(q[0] - p[0]), p, q)
+    _, p, q = best
+    return (round((p[0] + q[0]) / 2, 6), round(p[1] + 0.06, 6))
+
+
 def layered_layout(
     graph: nx.MultiDiGraph,
     *,
@@ -752,12 +762,11 @@ def layered_layout(
         at = None
         if label and (u, p) not in labelled:
             labelled.add((u, p))
-            # on the first segment, just after the source port
-            half = 0.075 * len(label)
-            if boxes[u].flipped:
+            if boxes[u].flipped:  # just left of a delay's output
+                half = 0.075 * len(label)
                 at = (round(a[0] - 0.15 - half, 6), round(a[1] + 0.06, 6))
             else:
-                at = (round(a[0] + 0.1 + half, 6), round(a[1] + 0.06, 6))
+                at = _label_spot(pts, label)
         else:
             label = ""
         routes.append(Route(u, p, v, q, pts, label, at, groups.get((u, v))))

@@ -184,8 +184,19 @@ def draw_layout(
         hi = max([*vals, paint.tolerance * 10])
         norm = LogNorm(vmin=max(lo, 1e-300), vmax=hi)
         cmap = matplotlib.colormaps["viridis"]
-    # wires
-    for k, r in enumerate(layout.routes):
+    # wires: forward ones first, then loops, the loop with fewest wires on top
+    size: dict[str | None, int] = {}
+    for r in layout.routes:
+        size[r.group] = size.get(r.group, 0) + 1
+    order = sorted(
+        range(len(layout.routes)),
+        key=lambda k: (
+            layout.routes[k].group is not None,
+            -size[layout.routes[k].group],
+        ),
+    )
+    for k in order:
+        r = layout.routes[k]
         if paint is not None and cmap is not None and norm is not None:
             err = paint.errors.get(r.source)
             if err is None:

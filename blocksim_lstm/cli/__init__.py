@@ -18,6 +18,9 @@ __all__ = ["main"]
 _COMMANDS: dict[str, str] = {
     "simulate": "blocksim_lstm.cli.simulate",
     "crosscheck": "blocksim_lstm.cli.crosscheck",
+    "graph": "blocksim_lstm.cli.graph",
+    "render": "blocksim_lstm.cli.render",
+    "params": "blocksim_lstm.cli.params",
 }
 
 
