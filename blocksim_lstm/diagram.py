@@ -33,6 +33,7 @@ __all__ = [
     "add_lstm_layer",
     "build_lstm_diagram",
     "build_stacked_diagram",
+    "name_wires",
     "new_sim",
 ]
 
@@ -115,6 +116,17 @@ def new_sim() -> bdsim.BDSim:
             if added:
                 sys.path.remove(root)
     return _SIM
+
+
+def name_wires(bd: Any, block: Any, name: str) -> None:
+    """Name every wire leaving ``block``'s output port 0.
+
+    bdsim 1.4's ``connect(..., name=)`` loses the name (``add_wire`` resets it to
+    None), so names are set on the wires afterwards.
+    """
+    for w in bd.wirelist:
+        if w.start.block is block and w.start.port == 0:
+            w.name = name
 
 
 def _layer_name(prefix: str, name: str) -> str:
@@ -204,19 +216,17 @@ def add_lstm_layer(
     tanh_c = add(Tanh(bd=bd, name=n("tansig_c")), "tanh(c(t))", "tanh_c")
     prod_oc = add(EProd(bd=bd, name=n("prod_oc")), "h(t)", "h")
     bd.connect(acts["f"], prod_fc[0])
-    bd.connect(cell, prod_fc[1], name="c(t-1)")
+    bd.connect(cell, prod_fc[1])
     bd.connect(acts["i"], prod_ig[0])
     bd.connect(acts["g"], prod_ig[1])
     bd.connect(prod_fc, csum[0])
     bd.connect(prod_ig, csum[1])
-    bd.connect(csum, cell, tanh_c, name="c(t)")
+    bd.connect(csum, cell, tanh_c)
     bd.connect(acts["o"], prod_oc[0])
     bd.connect(tanh_c, prod_oc[1])
-    bd.connect(prod_oc, hidden, name="h(t)")
-    # the R gains share the named wire h(t-1): name it on the delay's fan-out
-    for w in bd.wirelist:
-        if w.start.block is hidden:
-            w.name = "h(t-1)"
+    bd.connect(prod_oc, hidden)
+    for block, name in ((hidden, "h(t-1)"), (cell, "c(t-1)"), (csum, "c(t)")):
+        name_wires(bd, block, name)
     return blocks, signals, prod_oc
 
 
@@ -294,13 +304,16 @@ class LSTMDiagram:
         fc = Affine(last.F, last.bF, bd=bd, name="FC layer")
         sink = Logger(bd=bd, name="To Workspace")
         bd.connect(plug, fc)
-        bd.connect(fc, sink, name="y(t)")
+        bd.connect(fc, sink)
         self.blocks[fc.name] = fc
         self.blocks[sink.name] = sink
         self.signals.append(SignalSpec(fc.name, 0, "y(t)", len(self.layers) - 1, "y"))
-        for w in bd.wirelist:
-            if w.start.block is src:
-                w.name = "u(t)"
+        name_wires(bd, src, "u(t)")
+        name_wires(bd, fc, "y(t)")
+        for k in range(len(self.layers)):
+            name_wires(
+                bd, self.blocks[f"L{k + 1} prod_oc" if many else "prod_oc"], "h(t)"
+            )
 
     def compile(self) -> None:
         """Compile the bdsim diagram (done by :meth:`run` if needed)."""

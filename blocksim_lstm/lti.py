@@ -1,11 +1,41 @@
-"""Linear time-invariant systems on python-control: the seed's plant and helpers."""
+"""Linear time-invariant systems on python-control: the seed's plant and helpers.
+
+Everything here is plain python-control / numpy: building and checking a discrete
+state-space system, seeded random stable systems, simulation, steady-state gain,
+poles, zeros and a readable zero-pole-gain summary.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import control as ct
 import numpy as np
+from numpy.typing import ArrayLike
+from scipy.optimize import linear_sum_assignment
+from scipy.stats import ortho_group
 
-__all__ = ["SEED_TS", "seed_plant", "seed_plant_continuous"]
+from ._validate import as_array, check_positive_int
+
+__all__ = [
+    "SEED_TS",
+    "check_discrete",
+    "check_system_input",
+    "dcgain",
+    "load_system",
+    "match_distance",
+    "markov_gain",
+    "poles",
+    "random_stable",
+    "save_system",
+    "seed_plant",
+    "seed_plant_continuous",
+    "simulate",
+    "state_space",
+    "zeros",
+    "zpk_summary",
+]
 
 SEED_TS: float = 0.01
 """Sample time of the seed's discretised plant, in seconds."""
@@ -30,3 +60,383 @@ def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
     return ct.ss(
         np.asarray(sys.A), np.asarray(sys.B), np.asarray(sys.C), np.asarray(sys.D), ts
     )
+
+
+def state_space(
+    A: ArrayLike,
+    B: ArrayLike,
+    C: ArrayLike,
+    D: ArrayLike | None = None,
+    ts: float = 1.0,
+) -> ct.StateSpace:
+    """Check ``(A, B, C, D)`` and build a discrete-time ``control.StateSpace``.
+
+    Parameters
+    ----------
+    A : array_like, shape ``(nx, nx)``
+    B : array_like, shape ``(nx, nu)``
+    C : array_like, shape ``(ny, nx)``
+    D : array_like, shape ``(ny, nu)``, optional
+        Zero if omitted.
+    ts
+        Sample time, positive and finite.
+
+    Raises
+    ------
+    ValueError
+        Inconsistent dimensions (the message names the matrix, the expected and
+        the received shape), NaN/Inf entries, or a bad sample time.
+    """
+    A_ = as_array("A", A, (None, None))
+    nx = A_.shape[0]
+    if nx < 1 or A_.shape != (nx, nx):
+        raise ValueError(f"A: expected a square (nx, nx) matrix, got shape {A_.shape}")
+    B_ = as_array("B", B, (nx, None), what=f"(nx, nu) with nx={nx} from A")
+    C_ = as_array("C", C, (None, nx), what=f"(ny, nx) with nx={nx} from A")
+    nu, ny = B_.shape[1], C_.shape[0]
+    if nu < 1 or ny < 1:
+        raise ValueError(f"B, C: expected nu >= 1 and ny >= 1, got nu={nu}, ny={ny}")
+    D_ = np.zeros((ny, nu)) if D is None else D
+    D_ = as_array("D", D_, (ny, nu), what=f"(ny, nu) with ny={ny}, nu={nu}")
+    ts_ = float(as_array("ts", ts, ()))
+    if not ts_ > 0:
+        raise ValueError(f"ts: expected a positive sample time, got {ts_}")
+    return ct.ss(A_, B_, C_, D_, ts_)
+
+
+def check_discrete(sys: object, name: str = "sys") -> ct.StateSpace:
+    """Return ``sys`` if it is a discrete-time ``control.StateSpace``, else raise.
+
+    Raises
+    ------
+    TypeError
+        ``sys`` is not a ``control.StateSpace`` (a transfer function is refused
+        with a hint to convert it with ``control.ss``).
+    ValueError
+        ``sys`` is continuous-time (``dt == 0``), or has NaN/Inf entries.
+    """
+    if isinstance(sys, ct.TransferFunction):
+        raise TypeError(
+            f"{name}: expected a control.StateSpace, got a TransferFunction; "
+            "convert it with control.ss(...)"
+        )
+    if not isinstance(sys, ct.StateSpace):
+        raise TypeError(f"{name}: expected a control.StateSpace, got {type(sys)!r}")
+    if sys.dt == 0 or sys.dt is None:
+        raise ValueError(
+            f"{name}: expected a discrete-time system, got a continuous-time one "
+            f"(dt={sys.dt}); discretise it first, e.g. control.c2d(sys, Ts, 'zoh')"
+        )
+    for m in ("A", "B", "C", "D"):
+        as_array(f"{name}.{m}", getattr(sys, m))
+    return sys
+
+
+def random_stable(
+    nx: int,
+    nu: int = 1,
+    ny: int = 1,
+    *,
+    seed: int = 0,
+    origin_poles: int = 0,
+    max_radius: float = 0.95,
+    ts: float = 1.0,
+) -> ct.StateSpace:
+    """A seeded random stable discrete-time system.
+
+    Poles are drawn inside the disc ``|z| <= max_radius`` (real or complex-conjugate
+    pairs), ``origin_poles`` of them exactly at ``z = 0`` (then ``A`` is singular),
+    and the coordinates are mixed by a random orthogonal matrix times a random
+    diagonal scaling in ``[0.5, 2]``. ``B``, ``C``, ``D`` are standard normal.
+
+    ``control.drss`` is not used because it draws from numpy's global random state.
+
+    Parameters
+    ----------
+    nx, nu, ny
+        States, inputs, outputs (all >= 1).
+    seed
+        Seed of ``numpy.random.default_rng``: same seed, same system, same bytes.
+    origin_poles
+        Number of poles placed at the origin, ``0 <= origin_poles <= nx``.
+    max_radius
+        Largest pole radius, in ``(0, 1)``.
+    ts
+        Sample time.
+
+    Returns
+    -------
+    control.StateSpace
+        ``A (nx, nx)``, ``B (nx, nu)``, ``C (ny, nx)``, ``D (ny, nu)``.
+    """
+    nx = check_positive_int("nx", nx)
+    nu = check_positive_int("nu", nu)
+    ny = check_positive_int("ny", ny)
+    origin_poles = check_positive_int("origin_poles", origin_poles, minimum=0)
+    if origin_poles > nx:
+        raise ValueError(f"origin_poles: expected 0..nx={nx}, got {origin_poles}")
+    if not 0 < max_radius < 1:
+        raise ValueError(f"max_radius: expected a value in (0, 1), got {max_radius}")
+    rng = np.random.default_rng(seed)
+    blocks: list[np.ndarray] = [np.zeros((1, 1))] * origin_poles
+    left = nx - origin_poles
+    while left > 0:
+        r = rng.uniform(0.1, max_radius)
+        if left >= 2 and rng.random() < 0.5:
+            th = rng.uniform(0.05, np.pi - 0.05)
+            re, im = r * np.cos(th), r * np.sin(th)
+            blocks.append(np.array([[re, im], [-im, re]]))
+            left -= 2
+        else:
+            blocks.append(np.array([[r * rng.choice([-1.0, 1.0])]]))
+            left -= 1
+    J = np.zeros((nx, nx))
+    k = 0
+    for blk in blocks:
+        n = blk.shape[0]
+        J[k : k + n, k : k + n] = blk
+        k += n
+    Q = ortho_group.rvs(nx, random_state=rng) if nx > 1 else np.ones((1, 1))
+    T = Q * rng.uniform(0.5, 2.0, nx)
+    A = T @ J @ np.linalg.inv(T)
+    B = rng.standard_normal((nx, nu))
+    C = rng.standard_normal((ny, nx))
+    D = rng.standard_normal((ny, nu))
+    return ct.ss(A, B, C, D, ts)
+
+
+def check_system_input(u: ArrayLike, nu: int) -> np.ndarray:
+    """Return ``u`` as a finite float array of shape ``(T, nu)``, ``T >= 1``.
+
+    A 1-D ``u`` is read as ``(T, 1)`` when ``nu == 1``.
+
+    Raises
+    ------
+    ValueError
+        Wrong shape (names ``nu`` and the shape received) or NaN/Inf.
+    """
+    uu = as_array("u", u)
+    if uu.ndim == 1 and nu == 1:
+        uu = uu[:, None]
+    if uu.ndim != 2 or uu.shape[1] != nu or uu.shape[0] < 1:
+        raise ValueError(
+            f"u: expected shape (T, nu) with nu={nu}, got shape {uu.shape}"
+        )
+    return uu
+
+
+def simulate(
+    sys: ct.StateSpace, u: ArrayLike, *, x0: ArrayLike | None = None
+) -> np.ndarray:
+    """Response of a discrete system to ``u`` (``control.forced_response``).
+
+    Parameters
+    ----------
+    sys
+        Discrete-time system, ``nu`` inputs, ``ny`` outputs.
+    u : array_like, shape ``(T, nu)`` (or ``(T,)`` when ``nu == 1``)
+        Input sequence, one row per sample.
+    x0 : array_like, shape ``(nx,)``, optional
+        Initial state ``x(0)``; zero if omitted.
+
+    Returns
+    -------
+    ndarray, shape ``(T, ny)``
+        ``y(t) = C x(t) + D u(t)``, ``x(t+1) = A x(t) + B u(t)``.
+    """
+    sys = check_discrete(sys)
+    uu = check_system_input(u, sys.ninputs)
+    x0_ = np.zeros(sys.nstates) if x0 is None else as_array("x0", x0, (sys.nstates,))
+    resp = ct.forced_response(sys, inputs=uu.T, initial_state=x0_, squeeze=False)
+    return np.asarray(resp.outputs).reshape(sys.noutputs, -1).T.copy()
+
+
+def dcgain(sys: ct.StateSpace) -> np.ndarray:
+    """Steady-state gain ``C (I - A)^-1 B + D``, shape ``(ny, nu)``."""
+    sys = check_discrete(sys)
+    A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
+    n = A.shape[0]
+    return C @ np.linalg.solve(np.eye(n) - A, B) + D
+
+
+def poles(sys: ct.StateSpace) -> np.ndarray:
+    """Poles: eigenvalues of ``A``, shape ``(nx,)``, sorted by decreasing |Re|."""
+    p = np.linalg.eigvals(np.asarray(check_discrete(sys).A, dtype=float))
+    return _sorted_roots(p)
+
+
+def zeros(sys: ct.StateSpace, *, rtol: float = 1e-7) -> np.ndarray:
+    """Finite invariant zeros of ``(A, B, C, D)``.
+
+    Square systems (``ny == nu``): python-control's ``zeros`` (a generalized
+    eigenvalue problem on the system pencil, no slycot needed). Non-square systems,
+    for which python-control needs slycot: the zeros common to two seeded random
+    square-downs ``(P C, P D)`` (``ny > nu``) or ``(B Q, D Q)`` (``nu > ny``).
+    Each square-down keeps every true zero and adds spurious ones that the two
+    random projections do not share; roots agreeing to ``rtol`` are kept.
+
+    Returns
+    -------
+    ndarray, shape ``(nz,)``
+        Complex, sorted by decreasing |Re|.
+    """
+    sys = check_discrete(sys)
+    if sys.noutputs == sys.ninputs:
+        return _sorted_roots(np.asarray(sys.zeros(), dtype=complex))
+    A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
+    rng = np.random.default_rng(0)
+    ny, nu = C.shape[0], B.shape[1]
+    sets = []
+    for _ in range(2):
+        if ny > nu:
+            P = rng.standard_normal((nu, ny))
+            sq = ct.ss(A, B, P @ C, P @ D, sys.dt)
+        else:
+            Q = rng.standard_normal((nu, ny))
+            sq = ct.ss(A, B @ Q, C, D @ Q, sys.dt)
+        sets.append(np.asarray(sq.zeros(), dtype=complex))
+    a, b = sets
+    if a.size == 0 or b.size == 0:
+        return np.zeros(0, dtype=complex)
+    scale = 1.0 + np.abs(a)[:, None]
+    close = np.abs(a[:, None] - b[None, :]) <= rtol * scale
+    return _sorted_roots(a[close.any(axis=1)])
+
+
+def _sorted_roots(r: np.ndarray) -> np.ndarray:
+    r = np.asarray(r, dtype=complex)
+    order = np.lexsort((-r.imag, -np.abs(r.real)))
+    return r[order]
+
+
+def markov_gain(sys: ct.StateSpace, *, rtol: float = 1e-10) -> float:
+    """High-frequency gain of a SISO system: its first nonzero Markov parameter.
+
+    ``D``, else ``C B``, else ``C A B``, ...: the ``k`` of
+    ``k (z - z1).../(z - p1)...``.
+    """
+    A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
+    scale = max(np.abs(D).max(), np.linalg.norm(C) * np.linalg.norm(B), 1e-300)
+    if abs(D[0, 0]) > rtol * scale:
+        return float(D[0, 0])
+    v = B
+    for _ in range(A.shape[0]):
+        m = float((C @ v)[0, 0])
+        if abs(m) > rtol * scale:
+            return m
+        v = A @ v
+        scale = max(scale, np.linalg.norm(C) * np.linalg.norm(v))
+    return 0.0
+
+
+def _factor(r: complex, var: str) -> str:
+    # round-off dust (e.g. a pole at the origin computed as 1e-17) is shown as 0
+    r = complex(
+        0.0 if abs(r.real) < 1e-10 else r.real, 0.0 if abs(r.imag) < 1e-10 else r.imag
+    )
+    if abs(r.imag) > 0:
+        s, p = -2 * r.real, abs(r) ** 2
+        sign = "+" if s >= 0 else "-"
+        return f"({var}^2 {sign} {abs(s):.4g} {var} + {p:.4g})"
+    if r.real == 0:
+        return var
+    sign = "-" if r.real > 0 else "+"
+    return f"({var} {sign} {abs(r.real):.4g})"
+
+
+def _factors(roots: np.ndarray, var: str) -> list[str]:
+    single = [_factor(complex(r), var) for r in roots if r.imag >= -1e-10]
+    out: list[str] = []  # the conjugate of a complex root is written with its partner
+    for f in dict.fromkeys(single):  # repeated factors as powers, first-seen order
+        k = single.count(f)
+        out.append(f if k == 1 else f"{f}^{k}")
+    return out
+
+
+def zpk_summary(sys: ct.StateSpace, *, var: str = "z") -> str:
+    """Readable zero-pole-gain form of each input-output channel.
+
+    Real roots are written ``(z - r)``, complex pairs ``(z^2 + a z + b)``, as in
+    MATLAB's ``zpk`` display, four significant digits, gain five. Each channel is
+    first reduced to a minimal realization, so cancelling pole-zero pairs vanish.
+
+    Returns
+    -------
+    str
+        One line per channel (``"u[j] -> y[i]: ..."`` for several channels),
+        e.g. ``0.078673 (z + 3.517)(z - 0.9608)(z + 0.2599) / ((z^2 - ...)...)``.
+    """
+    from .realization import minimal_realization  # late: realization imports lti
+
+    sys = check_discrete(sys)
+    lines = []
+    for i in range(sys.noutputs):
+        for j in range(sys.ninputs):
+            sub = ct.ss(sys.A, sys.B[:, [j]], sys.C[[i], :], sys.D[[i], [j]], sys.dt)
+            sub = minimal_realization(sub)
+            k = markov_gain(sub)
+            if k == 0.0 or sub.nstates == 0:
+                text = f"{k:.5g}"
+            else:
+                num = "".join(_factors(zeros(sub), var))
+                den = _factors(poles(sub), var)
+                den_s = den[0] if len(den) == 1 else "(" + "".join(den) + ")"
+                text = f"{k:.5g} {num} / {den_s}" if num else f"{k:.5g} / {den_s}"
+            if sys.noutputs * sys.ninputs > 1:
+                text = f"u[{j}] -> y[{i}]: {text}"
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def match_distance(a: ArrayLike, b: ArrayLike) -> float:
+    """Largest distance between two sets of complex numbers, optimally paired.
+
+    Returns ``inf`` if the sets have different sizes, ``0`` for two empty sets.
+    """
+    a_ = np.asarray(a, dtype=complex).ravel()
+    b_ = np.asarray(b, dtype=complex).ravel()
+    if a_.size != b_.size:
+        return float("inf")
+    if a_.size == 0:
+        return 0.0
+    cost = np.abs(a_[:, None] - b_[None, :])
+    r, c = linear_sum_assignment(cost)
+    return float(cost[r, c].max())
+
+
+def load_system(path: str | os.PathLike[str]) -> ct.StateSpace:
+    """Read a system from an ``.npz`` with keys ``A, B, C, D, Ts``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ValueError
+        Not a readable ``.npz``, missing keys, or inconsistent dimensions.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"system: no such file {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            found = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"system: {path} is not a readable .npz file") from exc
+    missing = [k for k in ("A", "B", "C", "D", "Ts") if k not in found]
+    if missing:
+        raise ValueError(
+            f"system: {path} must hold the keys A, B, C, D, Ts; missing {missing}"
+        )
+    return state_space(found["A"], found["B"], found["C"], found["D"], found["Ts"])
+
+
+def save_system(sys: ct.StateSpace, path: str | os.PathLike[str]) -> Path:
+    """Write ``A, B, C, D, Ts`` to an ``.npz`` atomically (tmp file + rename)."""
+    sys = check_discrete(sys)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    ts = 1.0 if sys.dt is True else float(sys.dt)
+    with open(tmp, "wb") as fh:
+        np.savez(fh, A=sys.A, B=sys.B, C=sys.C, D=sys.D, Ts=ts)
+    os.replace(tmp, path)
+    return path

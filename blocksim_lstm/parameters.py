@@ -222,7 +222,7 @@ class LSTMParams:
             raise ValueError(f"path: expected a file name ending in .npz, got {path}")
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as fh:
-            np.savez(fh, **self.arrays())
+            np.savez(fh, allow_pickle=False, **self.arrays())
         os.replace(tmp, path)
         return path
 

@@ -18,6 +18,8 @@ __all__ = ["main"]
 _COMMANDS: dict[str, str] = {
     "simulate": "blocksim_lstm.cli.simulate",
     "crosscheck": "blocksim_lstm.cli.crosscheck",
+    "report": "blocksim_lstm.cli.report",
+    "approximate": "blocksim_lstm.cli.approximate",
     "graph": "blocksim_lstm.cli.graph",
     "render": "blocksim_lstm.cli.render",
     "params": "blocksim_lstm.cli.params",

@@ -65,8 +65,11 @@ def load_problem(args: argparse.Namespace) -> tuple[LSTMParams, np.ndarray]:
                 f"--weights {args.weights}",
             )
     else:
-        sizes = {k: getattr(args, k) or v for k, v in SEED_SIZES.items()}
-        params = LSTMParams.random(**sizes, seed=args.seed)
+        nn, ni, no = (
+            v if getattr(args, k) is None else getattr(args, k)
+            for k, v in SEED_SIZES.items()
+        )
+        params = LSTMParams.random(nn, ni, no, seed=args.seed)
     if args.input is not None:
         if not args.input.is_file():
             raise FileNotFoundError(f"--input: no such file {args.input}")

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         out = args.out if args.out.suffix == ".npz" else args.out.with_suffix(".npz")
         tmp = out.with_name(out.name + ".tmp")
         with open(tmp, "wb") as fh:
-            np.savez(fh, y=result.y, t=result.t, **result.signals)
+            np.savez(fh, allow_pickle=False, y=result.y, t=result.t, **result.signals)
         os.replace(tmp, out)
         print(f"wrote {len(result.signals)} traces, y and t to {out}")
     return 0

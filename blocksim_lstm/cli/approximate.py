@@ -1,0 +1,317 @@
+"""``blocksim-lstm approximate``: LSTM weights that reproduce a linear system.
+
+Default: the seed's plant (SPEC §4), balanced realization, automatic construction,
+``scl`` chosen for a relative RMS error of 1e-6 on a 1001-sample N(0,1) input.
+Prints the system (gain, poles, zeros), the chosen ``scl`` with predicted and
+achieved error, the error-vs-scl study, the round trip through extraction, the
+51-sample validation (reference cell and block diagram) and the linearity test;
+writes the figures, optionally the weights and a JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import control as ct
+import numpy as np
+
+from .._validate import check_positive_int
+from ..accuracy import (
+    SclChoice,
+    choose_scl,
+    design_input,
+    error_model,
+    plot_scl_study,
+    rel_rms_error,
+    scl_study,
+)
+from ..construction import CONSTRUCTIONS, Method, check_scl, construct
+from ..extraction import extract_state_space, linear_regime_report
+from ..lti import (
+    dcgain,
+    load_system,
+    match_distance,
+    poles,
+    random_stable,
+    seed_plant,
+    simulate,
+    zeros,
+    zpk_summary,
+)
+from ..parameters import LSTMParams
+from ..realization import REALIZATIONS, Realization, minimal_realization, realize
+from ..reference import reference_cell
+from ..validation import (
+    linearity_test,
+    plot_linearity,
+    plot_validation,
+    validate,
+)
+
+HELP = "construct LSTM weights reproducing a linear system (default: the seed's plant)"
+
+__all__ = ["HELP", "add_arguments", "approximate", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("system (default: the seed's plant, SPEC §4)")
+    src = g.add_mutually_exclusive_group()
+    src.add_argument(
+        "--system", type=Path, metavar="sys.npz", help=".npz with keys A, B, C, D, Ts"
+    )
+    src.add_argument(
+        "--nx", type=int, help="random stable system with this many states"
+    )
+    g.add_argument("--nu", type=int, default=1, help="random system: inputs (1)")
+    g.add_argument("--ny", type=int, default=1, help="random system: outputs (1)")
+    g.add_argument(
+        "--origin-poles",
+        type=int,
+        default=0,
+        help="random system: poles at z = 0 (singular A) (0)",
+    )
+    g.add_argument("--seed", type=int, default=0, help="seed of the random system (0)")
+    c = parser.add_argument_group("construction")
+    c.add_argument(
+        "--construction",
+        choices=CONSTRUCTIONS,
+        default="auto",
+        help="spec: Nn = nx+nu; nx: Nn = nx; delayed: Nn = 2nx+nu, no A^-1; "
+        "auto: spec unless A is ill conditioned (default)",
+    )
+    c.add_argument(
+        "--realization",
+        choices=REALIZATIONS,
+        default="balanced",
+        help="state coordinates used for the construction (default balanced)",
+    )
+    s = c.add_mutually_exclusive_group()
+    s.add_argument("--scl", type=float, help="fixed scale of the hidden state")
+    s.add_argument(
+        "--tol",
+        type=float,
+        default=1e-6,
+        help="requested relative RMS error; scl is chosen for it (default 1e-6)",
+    )
+    c.add_argument(
+        "--amplitude",
+        type=float,
+        default=1.0,
+        help="standard deviation of the design input (default 1)",
+    )
+    c.add_argument(
+        "--steps", type=int, default=1001, help="design input length (default 1001)"
+    )
+    o = parser.add_argument_group("output")
+    o.add_argument(
+        "--out",
+        type=Path,
+        default=Path("approximate_out"),
+        metavar="DIR",
+        help="directory for the figures (default ./approximate_out)",
+    )
+    o.add_argument("--no-figures", action="store_true", help="write no figures")
+    o.add_argument(
+        "--no-diagram",
+        action="store_true",
+        help="skip the bdsim block diagram in the validation (faster)",
+    )
+    o.add_argument(
+        "--weights-out",
+        type=Path,
+        metavar="W.npz",
+        help="write the weights (.npz that `simulate --weights` reads)",
+    )
+    o.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _system(args: argparse.Namespace) -> tuple[ct.StateSpace, str]:
+    if args.system is not None:
+        return load_system(args.system), f"system from {args.system}"
+    if args.nx is not None:
+        sys = random_stable(
+            args.nx, args.nu, args.ny, seed=args.seed, origin_poles=args.origin_poles
+        )
+        return sys, (
+            f"random stable system (nx={args.nx}, nu={args.nu}, ny={args.ny}, "
+            f"origin poles={args.origin_poles}, seed={args.seed})"
+        )
+    return seed_plant(), "the seed's plant (SPEC §4)"
+
+
+def _roots(r: np.ndarray) -> list[list[float]]:
+    return [[float(z.real), float(z.imag)] for z in np.asarray(r, dtype=complex)]
+
+
+def approximate(
+    sys: ct.StateSpace,
+    *,
+    construction: Method = "auto",
+    realization: Realization = "balanced",
+    scl: float | None = None,
+    tol: float = 1e-6,
+    amplitude: float = 1.0,
+    steps: int = 1001,
+    diagram: bool = True,
+    out: Path | None = None,
+) -> tuple[dict[str, Any], LSTMParams]:
+    """Do everything the command does; return the JSON-ready results and params."""
+    ts = 1.0 if sys.dt is True else float(sys.dt)
+    sys_r = realize(sys, realization)
+    u = design_input(sys.ninputs, steps=steps, amplitude=amplitude, seed=0)
+    y = simulate(sys_r, u)
+    if scl is None:
+        choice: SclChoice = choose_scl(sys_r, tol, u=u, method=construction)
+        con, predicted, achieved = (
+            choice.construction,
+            choice.predicted,
+            choice.achieved,
+        )
+    else:
+        con = construct(sys_r, check_scl(scl), method=construction)
+        predicted = float(
+            error_model(sys_r, u, method=con.method, y_ref=y).predict(scl)
+        )
+        achieved = rel_rms_error(reference_cell(con.params, u).y, y)
+    params = con.params
+    # error against scl, float64 and float32
+    studies = [
+        scl_study(sys_r, u, method=con.method, dtype=d) for d in ("float64", "float32")
+    ]
+    # round trip: weights -> linear system -> same gain, poles, zeros
+    back = minimal_realization(extract_state_space(params, scl=con.scl, ts=ts))
+    ref = minimal_realization(sys)
+    g0 = dcgain(sys)
+    round_trip = {
+        "nstates": back.nstates,
+        "dcgain_error": float(
+            np.max(np.abs(dcgain(back) - g0)) / max(np.max(np.abs(g0)), 1e-300)
+        ),
+        "pole_distance": match_distance(poles(back), poles(ref)),
+        "zero_distance": match_distance(zeros(back), zeros(ref)),
+        "feedthrough_gap": con.feedthrough_gap,
+    }
+    val = validate(sys, params, diagram=diagram)
+    lin = linearity_test(sys, params, val.u)
+    files: dict[str, str] = {}
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        files["error_vs_scl"] = str(
+            plot_scl_study(
+                studies,
+                out / "error_vs_scl.png",
+                title=f"Error against scl ({con.method} construction, "
+                f"{realization} realization)",
+            )
+        )
+        files["validation"] = str(plot_validation(val, out / "validation.png"))
+        files["linearity"] = str(plot_linearity(lin, out / "linearity.png"))
+    result = {
+        "nx": sys.nstates,
+        "nu": sys.ninputs,
+        "ny": sys.noutputs,
+        "ts": ts,
+        "zpk": zpk_summary(sys),
+        "dcgain": g0.tolist(),
+        "poles": _roots(poles(sys)),
+        "zeros": _roots(zeros(sys)),
+        "realization": realization,
+        "construction": con.method,
+        "nn": con.nn,
+        "cond_A": con.cond_A,
+        "scl": con.scl,
+        "tol": None if scl is not None else tol,
+        "design_input": {"steps": steps, "amplitude": amplitude, "seed": 0},
+        "predicted_rel_rms_error": predicted,
+        "achieved_rel_rms_error": achieved,
+        "met": None if scl is not None else bool(achieved <= tol),
+        "error_vs_scl": [st.to_dict() for st in studies],
+        "round_trip": round_trip,
+        "validation": val.to_dict(),
+        "linearity": lin.to_dict(),
+        "linear_regime": linear_regime_report(params, u).to_dict(),
+        "files": files,
+    }
+    return result, params
+
+
+def _text(res: dict[str, Any], label: str) -> str:
+    def roots(rs: list[list[float]]) -> str:
+        def clean(v: float) -> float:
+            return 0.0 if abs(v) < 1e-12 else v  # round-off dust at the origin
+
+        return ", ".join(
+            f"{clean(a):.6g}{clean(b):+.6g}j" if clean(b) else f"{clean(a):.6g}"
+            for a, b in rs
+        )
+
+    rt, val, f64 = res["round_trip"], res["validation"], res["error_vs_scl"][0]
+    lines = [
+        f"system: {label}: nx={res['nx']}, nu={res['nu']}, ny={res['ny']}, "
+        f"Ts={res['ts']:g} s",
+        "zpk: " + res["zpk"].replace("\n", "\n     "),
+        "steady-state gain: " + np.array2string(np.asarray(res["dcgain"]), precision=5),
+        f"poles: {roots(res['poles'])}",
+        f"zeros: {roots(res['zeros']) or '(none)'}",
+        f"realization: {res['realization']}; construction: {res['construction']}, "
+        f"Nn={res['nn']} units, cond(A)={res['cond_A']:.3g}",
+    ]
+    if res["tol"] is None:
+        lines.append(f"scl: {res['scl']:.3g} (given)")
+    else:
+        lines.append(
+            f"scl: {res['scl']:.3g}, chosen for tol {res['tol']:.3g} "
+            f"({res['design_input']['steps']}-sample N(0, "
+            f"{res['design_input']['amplitude']:g}^2) input): "
+            f"{'met' if res['met'] else 'NOT met'}"
+        )
+    lines += [
+        f"relative RMS error: predicted {res['predicted_rel_rms_error']:.3g}, "
+        f"achieved {res['achieved_rel_rms_error']:.3g}",
+        f"error vs scl (float64): slope {f64['slope']:.2f}, best scl "
+        f"{f64['best_scl']:.0e}, lowest error {f64['floor']:.2g}",
+        f"round trip (extracted, minimal, {rt['nstates']} states): gain error "
+        f"{rt['dcgain_error']:.2g}, poles {rt['pole_distance']:.2g}, zeros "
+        f"{rt['zero_distance']:.2g}, feed-through gap {rt['feedthrough_gap']:.2g}",
+        f"validation ({val['steps']} samples): norm(y_lstm - y) = "
+        f"{val['norm_cell']:.3g} (reference cell)"
+        + (
+            ""
+            if val["norm_diagram"] is None
+            else f", {val['norm_diagram']:.3g} (block diagram); cross-check "
+            + ("PASSED" if val["crosscheck_passed"] else "FAILED")
+        ),
+        "linearity: "
+        + ", ".join(
+            f"k={k:g}: {e:.3g}"
+            for k, e in zip(
+                res["linearity"]["k"], res["linearity"]["rel_rms_error"], strict=True
+            )
+        ),
+    ]
+    for name, path in res["files"].items():
+        lines.append(f"wrote {name}: {path}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    sys, label = _system(args)
+    res, params = approximate(
+        sys,
+        construction=cast(Method, args.construction),
+        realization=cast(Realization, args.realization),
+        scl=args.scl,
+        tol=check_scl(args.tol, name="--tol"),
+        amplitude=check_scl(args.amplitude, name="--amplitude"),
+        steps=check_positive_int("--steps", args.steps),
+        diagram=not args.no_diagram,
+        out=None if args.no_figures else args.out,
+    )
+    if args.weights_out is not None:
+        res["files"]["weights"] = str(params.save(args.weights_out))
+    res["system"] = label
+    print(json.dumps(res, indent=2) if args.json else _text(res, label))
+    return 0 if res["met"] in (None, True) else 1

@@ -1,0 +1,31 @@
+"""``blocksim-lstm report``: the whole study, one report folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..report import write_report
+
+HELP = "run the whole study in SPEC order and write report.md / report.html"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("report"),
+        help="report folder (default ./report)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer epochs and smaller studies (tests, demos)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+
+
+def run(args: argparse.Namespace) -> int:
+    result = write_report(args.out, quick=args.quick, seed=args.seed)
+    print(f"{result.folder / 'report.html'}")
+    return 0

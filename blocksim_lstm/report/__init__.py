@@ -1,0 +1,4 @@
+"""The whole study as one report (``blocksim-lstm report``)."""
+
+from .runner import ReportResult as ReportResult
+from .runner import write_report as write_report

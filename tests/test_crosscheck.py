@@ -1,0 +1,154 @@
+"""The cross-check harness: it passes correct diagrams and catches miswired ones."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from blocksim_lstm import LSTMParams
+from blocksim_lstm.blocks import Tanh
+from blocksim_lstm.crosscheck import compare_traces, crosscheck, crosscheck_diagram
+from blocksim_lstm.diagram import build_lstm_diagram, build_stacked_diagram
+from blocksim_lstm.experiment import seed_problem
+
+
+def test_seed_size_passes_with_at_least_15_signals_below_1e_12():
+    report = crosscheck(*seed_problem())
+    assert report.passed and report.first_divergence is None
+    assert len(report.signals) >= 15
+    assert max(s.max_abs for s in report.signals) <= 1e-12
+    d = report.to_dict()
+    assert {"passed", "first_divergence", "signals"} <= set(d)
+    assert {"name", "max_abs", "max_rel", "passed"} <= set(d["signals"][0])
+    json.loads(report.to_json())
+
+
+def test_float32_reference_against_float64_diagram():
+    report = crosscheck(*seed_problem(), dtype="float32")
+    assert report.passed
+    # single against double precision: the seed saw norm(z - y) = 5.8e-7
+    assert 1e-8 < report.output_norm < 1e-5
+    assert max(s.max_abs for s in report.signals) > 1e-9
+
+
+def test_stacked_diagram_is_cross_checked_too():
+    rng = np.random.default_rng(3)
+    d = build_stacked_diagram(
+        [LSTMParams.random(3, 2, 1, seed=1), LSTMParams.random(2, 3, 1, seed=2)],
+        rng.standard_normal((30, 2)),
+    )
+    report = crosscheck_diagram(d)
+    assert report.passed and len(report.signals) == 1 + 2 * 27 + 1
+
+
+def _diagram(steps=40):
+    p, u = seed_problem(steps=steps, seed=5)
+    return build_lstm_diagram(p, u)
+
+
+def test_mutation_swapped_gains_is_caught_and_named():
+    d = _diagram()
+    d.blocks["Wi"].K, d.blocks["Wf"].K = d.blocks["Wf"].K, d.blocks["Wi"].K
+    report = crosscheck_diagram(d)
+    assert not report.passed
+    div = report.first_divergence
+    assert (div.step, div.signal) == (0, "Wi")  # Wi is evaluated before Wf
+    assert not report.signal("Wf").passed
+    assert "first divergence at step 0: Wi" in report.table()
+
+
+def test_mutation_tanh_instead_of_sigmoid_is_caught_and_named():
+    d = _diagram()
+    blk = d.blocks["logsig_f"]
+    blk.output = Tanh.output.__get__(blk)
+    report = crosscheck_diagram(d)
+    assert (report.first_divergence.step, report.first_divergence.signal) == (
+        0,
+        "logsig_f",
+    )
+    # upstream of the fault is right at step 0, then the error comes round the
+    # hidden-state loop one step later
+    assert report.signal("sumFG").first_step == 1
+
+
+def test_mutation_delay_starting_one_tick_late_is_caught_at_step_1():
+    d = _diagram()
+    blk = d.blocks["Cell State"]
+    original_next = blk.next
+    calls = []
+
+    def late_next(t, inputs, x):
+        calls.append(t)
+        return x.copy() if len(calls) == 1 else original_next(t, inputs, x)
+
+    blk.next = late_next
+    report = crosscheck_diagram(d)
+    div = report.first_divergence
+    assert (div.step, div.signal, div.label) == (1, "Cell State", "c(t-1)")
+    assert report.signal("Hidden State").first_step == 2
+
+
+def test_input_sequence_shifted_by_one_is_recognised_as_a_shift():
+    # the classic start-up error: index the input by round(t / Ts), so the tick
+    # at t = (k + 1) Ts (which is step k) plays u[k + 1]
+    d = _diagram()
+    src = d.blocks["From Workspace"]
+    n = src.u.shape[0]
+    src.output = lambda t, inputs, x: [src.u[min(round(t / d.ts), n - 1)].copy()]
+    report = crosscheck_diagram(d)
+    div = report.first_divergence
+    assert (div.step, div.signal, div.shift) == (0, "From Workspace", -1)
+    assert "leads its reference by 1 step" in div.describe()
+
+
+def test_compare_traces_finds_lag_and_tie_break_by_order():
+    r = np.arange(20.0).reshape(10, 2)
+    lag = np.vstack([r[:2], r[:-2]])  # d[t] = r[t-2] from step 2 on
+    report = compare_traces(
+        {"a": r.copy(), "b": lag, "c": r + 1},
+        {"a": r, "b": r, "c": r},
+        ["c", "b", "a"],
+        abs_tol=1e-12,
+        rel_tol=0.0,
+    )
+    assert report.signal("a").passed
+    assert report.signal("b").shift == 2 and report.signal("b").first_step == 2
+    assert report.first_divergence.signal == "c"  # step 0, first in order
+
+
+def test_compare_traces_tolerance_is_max_of_abs_and_rel():
+    r = np.array([[1000.0], [0.0]])
+    d = r + np.array([[5e-10], [5e-10]])
+    ok = compare_traces({"s": d}, {"s": r}, ["s"], abs_tol=1e-9, rel_tol=1e-12)
+    assert ok.passed
+    bad = compare_traces({"s": d}, {"s": r}, ["s"], abs_tol=1e-10, rel_tol=1e-13)
+    assert not bad.passed and bad.signal("s").first_step == 0
+
+
+def test_compare_traces_nan_in_diagram_fails():
+    r = np.zeros((3, 1))
+    d = r.copy()
+    d[1, 0] = np.nan
+    report = compare_traces({"s": d}, {"s": r}, ["s"], abs_tol=1.0, rel_tol=1.0)
+    assert not report.passed and report.first_divergence.step == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"abs_tol": -1.0, "rel_tol": 0.0}, "abs_tol, rel_tol: expected finite"),
+        ({"abs_tol": np.nan, "rel_tol": 0.0}, "abs_tol, rel_tol: expected finite"),
+    ],
+)
+def test_compare_traces_bad_tolerances(kwargs, match):
+    r = np.zeros((2, 1))
+    with pytest.raises(ValueError, match=match):
+        compare_traces({"s": r}, {"s": r}, ["s"], **kwargs)
+
+
+def test_compare_traces_mismatched_names():
+    r = np.zeros((2, 1))
+    with pytest.raises(ValueError, match="order: expected the same signal names"):
+        compare_traces({"s": r}, {"t": r}, ["s"], abs_tol=0, rel_tol=0)
