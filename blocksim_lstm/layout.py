@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
+import networkx as nx  # type: ignore[import-untyped]
 
 __all__ = [
     "Box",
@@ -223,15 +223,15 @@ def _loop_groups(g: nx.MultiDiGraph) -> dict[tuple[str, str], str]:
     """
     from .loops import feedback_cycles
 
-    cycles = [c for c in feedback_cycles(g) if c.delay is not None]
+    cycles = [(c.delay, c) for c in feedback_cycles(g) if c.delay is not None]
     count: dict[str, int] = {}
-    for c in cycles:
-        count[c.delay] = count.get(c.delay, 0) + 1  # type: ignore[index]
+    for delay, _ in cycles:
+        count[delay] = count.get(delay, 0) + 1
     out: dict[tuple[str, str], str] = {}
-    for c in sorted(cycles, key=lambda c: -count[c.delay]):  # type: ignore[index]
+    for delay, c in sorted(cycles, key=lambda dc: -count[dc[0]]):
         ring = list(c.blocks)
         for u, v in zip(ring, ring[1:] + ring[:1], strict=True):
-            out[(u, v)] = c.delay  # type: ignore[assignment]
+            out[(u, v)] = delay
     return out
 
 
@@ -697,8 +697,8 @@ def layered_layout(
             top -= h
             x = col_x[c]
             if n.startswith("\x00"):
-                _, u, p = n.split("\x00")
-                track_pt[(u, int(p), c)] = y
+                _, u, port = n.split("\x00")
+                track_pt[(u, int(port), c)] = y
             else:
                 boxes[n] = _box(g, n, x, y, w=box_w)
     # delays on rows underneath, below the column of the block feeding them
@@ -807,9 +807,9 @@ def route_problems(layout: Layout) -> list[str]:
                     problems.append(f"wire {r.source}->{r.dest} crosses box {name!r}")
     names = sorted(layout.boxes)
     for i, m in enumerate(names):
-        a = layout.boxes[m].extent
+        ea = layout.boxes[m].extent
         for n in names[i + 1 :]:
-            b = layout.boxes[n].extent
-            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+            eb = layout.boxes[n].extent
+            if ea[0] < eb[2] and eb[0] < ea[2] and ea[1] < eb[3] and eb[1] < ea[3]:
                 problems.append(f"boxes {m!r} and {n!r} overlap")
     return problems

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
+import networkx as nx  # type: ignore[import-untyped]
 
 from .layout import Layout, Route
 
@@ -178,21 +178,22 @@ def draw_layout(
         )
     colours = _group_colours(layout)
     cmap = norm = None
+    lo = 1e-300
     if paint is not None:
         vals = [v for v in paint.errors.values() if v > 0]
-        lo = min([*vals, paint.tolerance / 1e3]) if vals else paint.tolerance / 1e3
+        lo = max(min([*vals, paint.tolerance / 1e3]), 1e-300)
         hi = max([*vals, paint.tolerance * 10])
-        norm = LogNorm(vmin=max(lo, 1e-300), vmax=hi)
+        norm = LogNorm(vmin=lo, vmax=hi)
         cmap = matplotlib.colormaps["viridis"]
     # wires: forward ones first, then loops, the loop with fewest wires on top
-    size: dict[str | None, int] = {}
+    n_in_group: dict[str | None, int] = {}
     for r in layout.routes:
-        size[r.group] = size.get(r.group, 0) + 1
+        n_in_group[r.group] = n_in_group.get(r.group, 0) + 1
     order = sorted(
         range(len(layout.routes)),
         key=lambda k: (
             layout.routes[k].group is not None,
-            -size[layout.routes[k].group],
+            -n_in_group[layout.routes[k].group],
         ),
     )
     for k in order:
@@ -202,7 +203,7 @@ def draw_layout(
             if err is None:
                 colour = "#bbbbbb"
             else:
-                colour = matplotlib.colors.to_hex(cmap(norm(max(err, norm.vmin))))
+                colour = matplotlib.colors.to_hex(cmap(norm(max(err, lo))))
                 if err > paint.tolerance:
                     colour = "#d7191c"
             lw = 2.0

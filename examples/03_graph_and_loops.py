@@ -11,7 +11,11 @@ from blocksim_lstm.diagram import build_lstm_diagram
 from blocksim_lstm.experiment import seed_problem
 from blocksim_lstm.graph import bypass_block, diagram_graph
 from blocksim_lstm.layout import lstm_layout
-from blocksim_lstm.loops import AlgebraicLoopError, check_no_algebraic_loops, structure_report
+from blocksim_lstm.loops import (
+    AlgebraicLoopError,
+    check_no_algebraic_loops,
+    structure_report,
+)
 from blocksim_lstm.render import draw_layout, overlaps, save_figure
 
 params, u = seed_problem()  # Nn=3, Ni=4, No=2

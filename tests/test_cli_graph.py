@@ -69,7 +69,15 @@ def test_params_refuses_bad_sizes(capsys) -> None:
 
 def test_render_text_only_as_a_real_process(tmp_path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "blocksim_lstm", "render", "--text-only", "--out", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "blocksim_lstm",
+            "render",
+            "--text-only",
+            "--out",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

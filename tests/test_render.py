@@ -110,7 +110,9 @@ def test_the_two_loops_are_coloured_apart_with_a_legend(seed_graph, seed_layout)
     for r in seed_layout.routes:
         if (r.source, r.dest) in ring:
             assert r.group == "Cell State"
-    hidden = {(r.source, r.dest) for r in seed_layout.routes if r.group == "Hidden State"}
+    hidden = {
+        (r.source, r.dest) for r in seed_layout.routes if r.group == "Hidden State"
+    }
     assert ("prod_oc", "Hidden State") in hidden and ("Ri", "sumIG") in hidden
     forward = {(r.source, r.dest) for r in seed_layout.routes if r.group is None}
     assert ("Wi", "sumIG") in forward and ("FC layer", "To Workspace") in forward
