@@ -138,3 +138,46 @@ def test_connection_is_ordered() -> None:
     a = Connection("a", 0, "b", 0)
     b = Connection("a", 0, "b", 1)
     assert sorted([b, a]) == [a, b]
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    nn=st.integers(1, 6),
+    ni=st.integers(1, 5),
+    no=st.integers(1, 4),
+    layers=st.integers(1, 3),
+    seed=st.integers(0, 1000),
+)
+def test_lstm_diagram_graph_for_random_sizes(nn, ni, no, layers, seed) -> None:
+    from blocksim_lstm.diagram import build_stacked_diagram
+    from blocksim_lstm.parameters import LSTMParams
+
+    stack = [
+        LSTMParams.random(nn, ni if k == 0 else nn, no, seed=seed + k)
+        for k in range(layers)
+    ]
+    u = np.random.default_rng(seed).standard_normal((3, ni))
+    d = build_stacked_diagram(stack, u, ts=0.1)
+    d.compile()
+    g = diagram_graph(d)
+    assert wiring(g) == wiring_of_diagram(d.bd)
+    assert g.number_of_nodes() == 27 * layers + 3  # 27 per layer + source, FC, sink
+    # widths: u(t) is Ni wide, y(t) No wide, every other wire Nn wide
+    for u_, v_, e in g.edges(data=True):
+        if u_ == "From Workspace":
+            assert e["width"] == ni and e["name"] == "u(t)"
+        elif u_ == "FC layer":
+            assert e["width"] == no
+        else:
+            assert e["width"] == nn, (u_, v_)
+    prefix = "L1 " if layers > 1 else ""
+    assert g.nodes[f"{prefix}Wi"]["params"]["K"]["shape"] == [nn, ni]
+    assert g.nodes[f"{prefix}Ri"]["params"]["K"]["shape"] == [nn, nn]
+    assert g.nodes[f"{prefix}Hidden State"]["delay"]
+    named = {e["name"] for _, _, e in g.edges(data=True)} - {""}
+    assert {"u(t)", "h(t-1)", "c(t-1)", "c(t)", "h(t)"} <= named
+    # round trip through stand-in blocks
+    bd = sim().blockdiagram(name="rebuilt_lstm")
+    blocks = {n: stand_in(n, e["nin"], e["nout"], bd) for n, e in g.nodes(data=True)}
+    rebuild_wiring(g, blocks, bd)
+    assert wiring_of_diagram(bd) == wiring_of_diagram(d.bd)

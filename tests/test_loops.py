@@ -132,3 +132,36 @@ def test_cycles_match_brute_force_on_random_graphs(n, edges, delays) -> None:
         assert set(c.delays) == {b for b in c.blocks if b.startswith("z")}
         if c.delays:
             assert c.blocks[0] == c.delay
+
+
+@settings(max_examples=6, deadline=None)
+@given(nn=st.integers(1, 4), layers=st.integers(1, 3))
+def test_lstm_has_five_cycles_per_layer(nn: int, layers: int) -> None:
+    import numpy as np
+
+    from blocksim_lstm.diagram import build_stacked_diagram
+    from blocksim_lstm.parameters import LSTMParams
+
+    stack = [
+        LSTMParams.random(nn, 2 if k == 0 else nn, 1, seed=k) for k in range(layers)
+    ]
+    d = build_stacked_diagram(stack, np.zeros((2, 2)), ts=0.1)
+    rep = structure_report(diagram_graph(d))
+    expected = {}
+    for k in range(layers):
+        p = f"L{k + 1} " if layers > 1 else ""
+        expected[f"{p}Hidden State"] = 4
+        expected[f"{p}Cell State"] = 1
+    assert rep.groups == expected
+    assert rep.algebraic_loops == ()
+    # each hidden cycle runs through exactly one R gain; the cell cycle through none
+    for c in rep.cycles:
+        r_gains = [b for b in c.blocks if b.split(" ")[-1] in ("Ri", "Rf", "Rg", "Ro")]
+        assert len(r_gains) == (1 if c.delay.endswith("Hidden State") else 0)
+    # the order bdsim computes respects every wire that is not into a delay
+    g = diagram_graph(d)
+    order = evaluation_order(g)
+    pos = {n: k for k, n in enumerate(order)}
+    assert all(pos[u] < pos[v] for u, v in g.edges() if not g.nodes[v]["delay"])
+    sinks = {n for n in g.nodes if g.nodes[n]["nout"] == 0}
+    assert set(order) - sinks == set(d.evaluation_order())  # bdsim plans no sinks
