@@ -1,10 +1,16 @@
-"""Headless matplotlib figures written atomically (tmp file + rename)."""
+"""Headless matplotlib figures, written atomically as PNG and SVG.
+
+Every figure the package saves goes through :func:`save_figure`: a PNG (for
+viewing) and an SVG beside it (for papers), both without time stamps and with a
+fixed SVG hash salt, so the same data give the same bytes.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -18,13 +24,29 @@ def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
     return fig
 
 
-def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
-    """Write ``fig`` as PNG to ``path`` through a temporary file."""
+def save_figure(
+    fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120, svg: bool = True
+) -> Path:
+    """Write ``fig`` to ``path`` (PNG) and, if ``svg``, beside it as ``.svg``.
+
+    Each file goes through a temporary name and a rename, so an interrupted run
+    never leaves half a picture.
+
+    Returns
+    -------
+    Path
+        The PNG's path.
+    """
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"path: expected a file name ending in .png, got {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fig.savefig(tmp, dpi=dpi, format="png")
-    os.replace(tmp, path)
+    outputs = [(path, "png", {"Software": None})]
+    if svg:
+        outputs.append((path.with_suffix(".svg"), "svg", {"Date": None}))
+    with mpl.rc_context({"svg.hashsalt": "blocksim-lstm"}):
+        for target, fmt, meta in outputs:
+            tmp = target.with_name(target.name + ".tmp")
+            fig.savefig(tmp, dpi=dpi, format=fmt, metadata=meta)
+            os.replace(tmp, target)
     return path

@@ -6,12 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from .._figures import save_figure
 
 __all__ = ["ReportContext"]
 
@@ -41,10 +38,12 @@ class ReportContext:
         The SVG is deterministic (fixed hash salt, no date), the PNG carries no
         time stamp, so the same seed gives the same files.
         """
-        figdir = self.folder / "figures"
-        figdir.mkdir(parents=True, exist_ok=True)
-        with plt.rc_context({"svg.hashsalt": "blocksim-lstm"}):
-            fig.savefig(figdir / f"{name}.png", dpi=120, metadata={"Software": None})
-            fig.savefig(figdir / f"{name}.svg", metadata={"Date": None})
-        plt.close(fig)
+        save_figure(fig, self.folder / "figures" / f"{name}.png")
         return f"figures/{name}.png"
+
+    @property
+    def figures(self) -> Path:
+        """The folder figures go to (created on first use)."""
+        path = self.folder / "figures"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
