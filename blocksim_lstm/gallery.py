@@ -177,7 +177,7 @@ def package_diagrams() -> dict[str, DiagramEntry]:
 
 def text_files(entries: dict[str, DiagramEntry] | None = None) -> dict[str, str]:
     """File name -> text of every DOT and GraphML file ``diagrams/`` must hold."""
-    from .render import to_dot, to_graphml
+    from .export import to_dot, to_graphml
 
     entries = package_diagrams() if entries is None else entries
     out: dict[str, str] = {}
@@ -273,7 +273,8 @@ def render_all(
     list of Path
         The files written, each written atomically (tmp file + rename).
     """
-    from .render import CrossCheckPaint, draw_layout, save_figure
+    from .export import save_figure
+    from .render import CrossCheckPaint, draw_layout
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -226,7 +226,7 @@ def plot_param_growth(
     """
     import matplotlib
 
-    from .render import save_figure
+    from .export import save_figure
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from blocksim_lstm.diagram import build_lstm_diagram
 from blocksim_lstm.experiment import seed_problem
+from blocksim_lstm.export import save_figure
 from blocksim_lstm.graph import bypass_block, diagram_graph
 from blocksim_lstm.layout import lstm_layout
 from blocksim_lstm.loops import (
@@ -16,7 +17,7 @@ from blocksim_lstm.loops import (
     check_no_algebraic_loops,
     structure_report,
 )
-from blocksim_lstm.render import draw_layout, overlaps, save_figure
+from blocksim_lstm.render import draw_layout, overlaps
 
 params, u = seed_problem()  # Nn=3, Ni=4, No=2
 diagram = build_lstm_diagram(params, u)

@@ -11,6 +11,7 @@ from small_diagrams import accumulator, two_loops
 
 from blocksim_lstm.diagram import build_lstm_diagram
 from blocksim_lstm.experiment import seed_problem
+from blocksim_lstm.export import save_figure, to_dot, to_graphml
 from blocksim_lstm.graph import diagram_graph
 from blocksim_lstm.layout import (
     LSTM_BLOCKS,
@@ -21,14 +22,7 @@ from blocksim_lstm.layout import (
     route_problems,
 )
 from blocksim_lstm.loops import feedback_cycles
-from blocksim_lstm.render import (
-    CrossCheckPaint,
-    draw_layout,
-    overlaps,
-    save_figure,
-    to_dot,
-    to_graphml,
-)
+from blocksim_lstm.render import CrossCheckPaint, draw_layout, overlaps
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
