@@ -1,40 +1,15 @@
-"""Files from diagrams: reproducible PNG/SVG, DOT text for Graphviz users, GraphML."""
+"""Text files from diagrams: DOT for Graphviz users, and GraphML."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
-from pathlib import Path
-from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
 from .layout import Layout
 
-__all__ = ["save_figure", "to_dot", "to_graphml"]
-
-
-def save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
-    """Save a matplotlib figure atomically and reproducibly (PNG or SVG).
-
-    SVG ids use a fixed hash salt and no date; PNG carries no software/date
-    metadata. The file is written to a temporary name, then renamed.
-    """
-    import matplotlib
-
-    path = Path(path)
-    fmt = path.suffix.lstrip(".").lower()
-    if fmt not in ("png", "svg"):
-        raise ValueError(f"path: expected a .png or .svg file name, got {path}")
-    tmp = path.with_name(path.name + ".tmp")
-    with matplotlib.rc_context(
-        {"svg.hashsalt": "blocksim-lstm", "svg.fonttype": "path"}
-    ):
-        meta = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(tmp, format=fmt, metadata=meta)
-    os.replace(tmp, path)
-    return path
+__all__ = ["to_dot", "to_graphml"]
 
 
 def _dot_quote(s: str) -> str:

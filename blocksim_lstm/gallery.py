@@ -273,7 +273,7 @@ def render_all(
     list of Path
         The files written, each written atomically (tmp file + rename).
     """
-    from .export import save_figure
+    from .figures import save_figure
     from .render import CrossCheckPaint, draw_layout
 
     out = Path(out_dir)
@@ -293,9 +293,9 @@ def render_all(
 
     for name, e in entries.items():
         fig = draw_layout(e.layout)
-        for ext in ("png", "svg"):
-            written.append(save_figure(fig, out / f"{name}.{ext}"))
-            say(f"{name}.{ext}")
+        png = save_figure(fig, out / f"{name}.png", dpi=None)
+        written += [png, png.with_suffix(".svg")]
+        say(f"{name}.png, {name}.svg")
         plt.close(fig)
     from .crosscheck import crosscheck_diagram
 
@@ -317,7 +317,7 @@ def render_all(
             seed.layout.boxes, seed.layout.routes, seed.layout.junctions, title, "lstm"
         )
         fig = draw_layout(layout, paint=CrossCheckPaint.from_report(report))
-        written.append(save_figure(fig, out / f"{name}.png"))
+        written.append(save_figure(fig, out / f"{name}.png", dpi=None, svg=False))
         say(f"{name}.png")
         plt.close(fig)
     from .param_count import plot_param_growth

@@ -226,7 +226,7 @@ def plot_param_growth(
     """
     import matplotlib
 
-    from .export import save_figure
+    from .figures import save_figure
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -252,6 +252,6 @@ def plot_param_growth(
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(title="input width", loc="upper left")
     fig.tight_layout()
-    out = save_figure(fig, path)
+    out = save_figure(fig, path, dpi=None, svg=False)
     plt.close(fig)
     return out

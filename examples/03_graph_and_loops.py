@@ -9,7 +9,7 @@ from pathlib import Path
 
 from blocksim_lstm.diagram import build_lstm_diagram
 from blocksim_lstm.experiment import seed_problem
-from blocksim_lstm.export import save_figure
+from blocksim_lstm.figures import save_figure
 from blocksim_lstm.graph import bypass_block, diagram_graph
 from blocksim_lstm.layout import lstm_layout
 from blocksim_lstm.loops import (

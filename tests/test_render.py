@@ -11,7 +11,8 @@ from small_diagrams import accumulator, two_loops
 
 from blocksim_lstm.diagram import build_lstm_diagram
 from blocksim_lstm.experiment import seed_problem
-from blocksim_lstm.export import save_figure, to_dot, to_graphml
+from blocksim_lstm.export import to_dot, to_graphml
+from blocksim_lstm.figures import save_figure
 from blocksim_lstm.graph import diagram_graph
 from blocksim_lstm.layout import (
     LSTM_BLOCKS,
@@ -201,12 +202,12 @@ def test_svg_and_png_are_reproducible(tmp_path, seed_layout) -> None:
     out = []
     for k in range(2):
         fig = draw_layout(seed_layout)
-        out.append(save_figure(fig, tmp_path / f"a{k}.svg").read_bytes())
-        out.append(save_figure(fig, tmp_path / f"a{k}.png").read_bytes())
+        png = save_figure(fig, tmp_path / f"a{k}.png")
+        out += [png.with_suffix(".svg").read_bytes(), png.read_bytes()]
         plt.close(fig)
     assert out[0] == out[2] and out[1] == out[3]
     assert b"<dc:date>" not in out[0]
-    with pytest.raises(ValueError, match="path: expected a .png or .svg"):
+    with pytest.raises(ValueError, match="path: expected a file name ending in .png"):
         save_figure(None, tmp_path / "x.pdf")
 
 
