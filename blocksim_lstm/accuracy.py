@@ -26,9 +26,9 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._figures import new_figure, save_figure
 from ._validate import as_array, check_dtype
 from .construction import Construction, Method, check_scl, construct
+from .figures import new_figure, save_figure
 from .lti import check_discrete, check_system_input, simulate
 from .parameters import LSTMParams
 from .reference import reference_cell

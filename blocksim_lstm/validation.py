@@ -21,8 +21,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from ._figures import new_figure, save_figure
 from .accuracy import rel_rms_error
+from .figures import new_figure, save_figure
 from .lti import check_discrete, check_system_input, simulate
 from .parameters import LSTMParams
 from .reference import reference_cell

@@ -20,6 +20,9 @@ _COMMANDS: dict[str, str] = {
     "crosscheck": "blocksim_lstm.cli.crosscheck",
     "report": "blocksim_lstm.cli.report",
     "approximate": "blocksim_lstm.cli.approximate",
+    "graph": "blocksim_lstm.cli.graph",
+    "render": "blocksim_lstm.cli.render",
+    "params": "blocksim_lstm.cli.params",
     "train": "blocksim_lstm.cli.train",
     "sweep": "blocksim_lstm.cli.sweep",
 }

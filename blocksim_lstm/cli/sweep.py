@@ -100,7 +100,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _figure(rows, out: Path) -> None:
-    from .._figures import new_figure, save_figure
+    from ..figures import new_figure, save_figure
 
     factors = sorted({r["drop_factor"] for r in rows})
     seeds = sorted({r["seed"] for r in rows})

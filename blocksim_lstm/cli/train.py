@@ -179,7 +179,7 @@ def _options(args: argparse.Namespace):
 
 
 def _write_figures(out: Path, result) -> None:
-    from .._figures import save_figure
+    from ..figures import save_figure
     from ..training.plots import plot_loss
 
     fig = plot_loss(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from .._figures import save_figure
+from ..figures import save_figure
 
 __all__ = ["ReportContext"]
 

@@ -1,11 +1,11 @@
-"""Figures of a training run (headless; saved with `_figures.save_figure`)."""
+"""Figures of a training run (headless; saved with `figures.save_figure`)."""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from .._figures import new_figure
+from ..figures import new_figure
 
 __all__ = ["plot_loss"]
 

@@ -21,8 +21,8 @@ from typing import TextIO
 import control as ct
 import numpy as np
 
-from .._figures import save_figure
 from ..extraction import extract_state_space, linear_regime_report
+from ..figures import save_figure
 from ..lti import SEED_TS, dcgain, poles, seed_plant, zeros, zpk_summary
 from ..parameters import GATES, LSTMParams
 from ..realization import minimal_realization

@@ -2,5 +2,12 @@
 
 from .experiment1 import experiment1
 from .state_space import beyond_invertible_a, experiment2
+from .structure import diagram_and_loops, parameter_count
 
-SECTIONS = (experiment1, experiment2, beyond_invertible_a)
+SECTIONS = (
+    diagram_and_loops,
+    experiment1,
+    parameter_count,
+    experiment2,
+    beyond_invertible_a,
+)

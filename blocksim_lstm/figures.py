@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -25,9 +26,16 @@ def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
 
 
 def save_figure(
-    fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120, svg: bool = True
+    fig: Any,
+    path: str | os.PathLike[str],
+    *,
+    dpi: float | None = 120,
+    svg: bool = True,
 ) -> Path:
     """Write ``fig`` to ``path`` (PNG) and, if ``svg``, beside it as ``.svg``.
+
+    ``dpi=None`` keeps the figure's own resolution. SVG text is drawn as paths,
+    so the file looks the same without our fonts.
 
     Each file goes through a temporary name and a rename, so an interrupted run
     never leaves half a picture.
@@ -44,9 +52,9 @@ def save_figure(
     outputs = [(path, "png", {"Software": None})]
     if svg:
         outputs.append((path.with_suffix(".svg"), "svg", {"Date": None}))
-    with mpl.rc_context({"svg.hashsalt": "blocksim-lstm"}):
+    with mpl.rc_context({"svg.hashsalt": "blocksim-lstm", "svg.fonttype": "path"}):
         for target, fmt, meta in outputs:
             tmp = target.with_name(target.name + ".tmp")
-            fig.savefig(tmp, dpi=dpi, format=fmt, metadata=meta)
+            fig.savefig(tmp, dpi=dpi or "figure", format=fmt, metadata=meta)
             os.replace(tmp, target)
     return path

@@ -1,0 +1,327 @@
+"""The package's own diagrams and the files of ``diagrams/`` generated from them.
+
+Every file in ``diagrams/`` is written by :func:`render_all` (the
+``blocksim-lstm render`` command), never by hand:
+
+- ``lstm_layer``: the seed's LSTM layer (Nn=3, Ni=4, No=2), hand-designed layout;
+- ``lstm_stacked``: two stacked LSTM layers and an FC layer, automatic layout;
+- ``lti_construction``: the LSTM whose weights reproduce the seed's LTI plant
+  (SPEC section 4, Nn = nx + nu = 5), hand-designed layout;
+- ``lti_plant``: the plant itself, x(t+1) = A x + B u, y = C x + D u, from bdsim
+  stock blocks, automatic layout;
+- ``lstm_layer_crosscheck`` / ``lstm_layer_fault``: the seed's diagram painted
+  with its cross-check (all wires agree) and with a deliberately injected
+  fault (one entry of ``Rf`` off by 1e-3: the first divergence is boxed in red);
+- ``param_growth``: parameters of one LSTM layer against units (log-log).
+
+Each diagram gets ``.dot`` and ``.graphml`` text (compared by the test suite
+with what the package generates now) and ``.png``/``.svg`` pictures.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx  # type: ignore[import-untyped]
+import numpy as np
+
+from .graph import diagram_graph
+from .layout import Layout, layered_layout, lstm_layout
+
+__all__ = [
+    "DiagramEntry",
+    "package_diagrams",
+    "render_all",
+    "stale_files",
+    "text_files",
+]
+
+
+@dataclass(frozen=True)
+class DiagramEntry:
+    """One package diagram: its graph, its layout and the bdsim diagram object."""
+
+    name: str
+    graph: nx.MultiDiGraph
+    layout: Layout
+    diagram: Any
+
+
+def _seed_layer() -> Any:
+    from .diagram import build_lstm_diagram
+    from .experiment import seed_problem
+
+    params, u = seed_problem()
+    return build_lstm_diagram(params, u)
+
+
+def _stacked() -> Any:
+    from .diagram import build_stacked_diagram
+    from .experiment import seed_input
+    from .parameters import LSTMParams
+
+    layers = [LSTMParams.random(3, 4, 2, seed=0), LSTMParams.random(3, 3, 2, seed=1)]
+    return build_stacked_diagram(layers, seed_input(51, 4))
+
+
+def _lti_construction() -> Any:
+    from .construction import lstm_from_state_space
+    from .diagram import build_lstm_diagram
+    from .experiment import seed_input
+    from .lti import seed_plant
+
+    plant = seed_plant()
+    params = lstm_from_state_space(plant, 1e-3)
+    return build_lstm_diagram(params, seed_input(51, 1), ts=float(plant.dt))
+
+
+def _lti_plant() -> Any:
+    """x(t+1) = A x + B u, y = C x + D u from bdsim stock blocks (+ our delay)."""
+    from .blocks import Logger, UnitDelay
+    from .blocks import Sequence as SequenceSource
+    from .diagram import new_sim
+    from .experiment import seed_input
+    from .lti import seed_plant
+
+    plant = seed_plant()
+    A, B, C, D = (
+        np.asarray(m, dtype=float) for m in (plant.A, plant.B, plant.C, plant.D)
+    )
+    bd = new_sim().blockdiagram(name="lti_plant")
+    clock = bd.clock(float(plant.dt), name="clock")
+    u = SequenceSource(clock, seed_input(51, 1), bd=bd, name="u source")
+    gb = bd.GAIN(B, premul=True, name="B")
+    ga = bd.GAIN(A, premul=True, name="A")
+    gc = bd.GAIN(C, premul=True, name="C")
+    gd = bd.GAIN(D, premul=True, name="D")
+    sx = bd.SUM("++", name="A x + B u")
+    sy = bd.SUM("++", name="C x + D u")
+    x = UnitDelay(clock, np.zeros(A.shape[0]), bd=bd, name="State x")
+    out = Logger(bd=bd, name="y log")
+    bd.connect(u, gb, gd)
+    bd.connect(gb, sx[1])
+    bd.connect(ga, sx[0])
+    bd.connect(sx, x)
+    bd.connect(x, ga, gc)
+    bd.connect(gc, sy[0])
+    bd.connect(gd, sy[1])
+    bd.connect(sy, out)
+    names = {u: "u(t)", x: "x(t)", sx: "x(t+1)", sy: "y(t)"}
+    for w in bd.wirelist:
+        if w.start.block in names:
+            w.name = names[w.start.block]
+    return bd
+
+
+def _compiled(diagram: Any) -> Any:
+    compile_ = getattr(diagram, "compile", None)
+    if compile_ is not None and hasattr(diagram, "bd"):
+        compile_()
+    else:
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            diagram.compile(report=False)
+    return diagram
+
+
+_BUILDERS: dict[str, tuple[Callable[[], Any], str, str]] = {
+    "lstm_layer": (
+        _seed_layer,
+        "lstm",
+        "One LSTM layer + FC layer as a discrete-time system (Nn=3, Ni=4, No=2)",
+    ),
+    "lstm_stacked": (
+        _stacked,
+        "layered",
+        "Two stacked LSTM layers + FC layer (automatic layout)",
+    ),
+    "lti_construction": (
+        _lti_construction,
+        "lstm",
+        "LSTM reproducing the seed's LTI plant (Nn = nx + nu = 5, SPEC §4)",
+    ),
+    "lti_plant": (
+        _lti_plant,
+        "layered",
+        "The seed's LTI plant x(t+1) = A x + B u, y = C x + D u (automatic layout)",
+    ),
+}
+
+
+def package_diagrams() -> dict[str, DiagramEntry]:
+    """Build, compile and lay out every package diagram (deterministic).
+
+    Returns
+    -------
+    dict
+        ``name -> DiagramEntry`` for ``lstm_layer``, ``lstm_stacked``,
+        ``lti_construction`` and ``lti_plant``.
+    """
+    out: dict[str, DiagramEntry] = {}
+    for name, (build, kind, title) in _BUILDERS.items():
+        diagram = _compiled(build())
+        graph = diagram_graph(diagram)
+        graph.graph["name"] = name
+        layout = lstm_layout(graph, title=title) if kind == "lstm" else None
+        if layout is None:
+            layout = layered_layout(graph, title=title)
+        out[name] = DiagramEntry(name, graph, layout, diagram)
+    return out
+
+
+def text_files(entries: dict[str, DiagramEntry] | None = None) -> dict[str, str]:
+    """File name -> text of every DOT and GraphML file ``diagrams/`` must hold."""
+    from .export import to_dot, to_graphml
+
+    entries = package_diagrams() if entries is None else entries
+    out: dict[str, str] = {}
+    for name, e in entries.items():
+        out[f"{name}.dot"] = to_dot(e.graph, e.layout)
+        out[f"{name}.graphml"] = to_graphml(e.graph)
+    return out
+
+
+def _graphml_structure(text: str) -> tuple[list[Any], list[Any]]:
+    """Nodes and edges with all their attributes, sorted (order-free)."""
+    import io
+
+    g = nx.read_graphml(io.BytesIO(text.encode("utf-8")), force_multigraph=True)
+    nodes = sorted((n, sorted(d.items())) for n, d in g.nodes(data=True))
+    edges = sorted((u, v, sorted(d.items())) for u, v, d in g.edges(data=True))
+    return nodes, edges
+
+
+def stale_files(
+    directory: str | os.PathLike[str], expected: dict[str, str] | None = None
+) -> list[str]:
+    """Names of DOT/GraphML files in ``directory`` that differ from what the
+    package generates now (or are missing).
+
+    DOT files are compared as text, GraphML files by structure (nodes, edges
+    and all their attributes), never pixels.
+
+    Parameters
+    ----------
+    directory
+        Usually ``diagrams/``.
+    expected
+        File name -> text; defaults to :func:`text_files`.
+    """
+    d = Path(directory)
+    expected = text_files() if expected is None else expected
+    out: list[str] = []
+    for name, text in sorted(expected.items()):
+        path = d / name
+        if not path.is_file():
+            out.append(name)
+            continue
+        have = path.read_text(encoding="utf-8")
+        if name.endswith(".graphml"):
+            try:
+                same = _graphml_structure(have) == _graphml_structure(text)
+            except Exception:  # unreadable GraphML is stale too
+                same = False
+        else:
+            same = have == text
+        if not same:
+            out.append(name)
+    return out
+
+
+def _write_text(path: Path, text: str) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _fault_diagram() -> Any:
+    """The seed's diagram with Rf[0, 0] off by 1e-3 (reference unchanged)."""
+    d = _seed_layer()
+    gain = d.blocks["Rf"]
+    K = np.array(gain.K, dtype=float)
+    K[0, 0] += 1e-3
+    gain.K = K
+    return d
+
+
+def render_all(
+    out_dir: str | os.PathLike[str],
+    *,
+    pictures: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Regenerate every file of ``diagrams/`` (DOT, GraphML, PNG, SVG).
+
+    Parameters
+    ----------
+    out_dir
+        Target directory (created if needed).
+    pictures
+        Also draw the PNG/SVG pictures (else only the DOT/GraphML text).
+    progress
+        Called with each file name as it is written.
+
+    Returns
+    -------
+    list of Path
+        The files written, each written atomically (tmp file + rename).
+    """
+    from .figures import save_figure
+    from .render import CrossCheckPaint, draw_layout
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _s: None)
+    written: list[Path] = []
+    entries = package_diagrams()
+    for fname, text in text_files(entries).items():
+        written.append(_write_text(out / fname, text))
+        say(fname)
+    if not pictures:
+        return written
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for name, e in entries.items():
+        fig = draw_layout(e.layout)
+        png = save_figure(fig, out / f"{name}.png", dpi=None)
+        written += [png, png.with_suffix(".svg")]
+        say(f"{name}.png, {name}.svg")
+        plt.close(fig)
+    from .crosscheck import crosscheck_diagram
+
+    seed = entries["lstm_layer"]
+    for name, diagram, title in (
+        (
+            "lstm_layer_crosscheck",
+            _seed_layer(),
+            "Cross-check painted on the diagram: every wire vs the reference cell",
+        ),
+        (
+            "lstm_layer_fault",
+            _fault_diagram(),
+            "Injected fault Rf[0,0] + 1e-3: the first divergence is boxed in red",
+        ),
+    ):
+        report = crosscheck_diagram(diagram)
+        layout = Layout(
+            seed.layout.boxes, seed.layout.routes, seed.layout.junctions, title, "lstm"
+        )
+        fig = draw_layout(layout, paint=CrossCheckPaint.from_report(report))
+        written.append(save_figure(fig, out / f"{name}.png", dpi=None, svg=False))
+        say(f"{name}.png")
+        plt.close(fig)
+    from .param_count import plot_param_growth
+
+    written.append(plot_param_growth(out / "param_growth.png"))
+    say("param_growth.png")
+    return written

@@ -1,0 +1,38 @@
+"""Where each block and wire of a diagram goes on the page.
+
+Two layouts, both computed from a diagram graph (:mod:`blocksim_lstm.graph`):
+
+- :func:`lstm_layout`, a deliberate drawing of one LSTM layer as a control
+  engineer would draw it: signal flow left to right (input gains, the four
+  gates one above the other, products and the cell sum, tanh, the FC layer),
+  the two unit delays underneath on feedback paths drawn back to the left.
+- :func:`layered_layout`, an automatic layered drawing for any diagram (stacked
+  layers, the LTI construction, user diagrams): columns by longest path, delays
+  on rows underneath, long wires through their own tracks.
+
+Coordinates are abstract units, y upwards. All wires are orthogonal polylines.
+"""
+
+from ._geometry import LSTM_NAMED_SIGNALS as LSTM_NAMED_SIGNALS
+from ._geometry import Box as Box
+from ._geometry import Layout as Layout
+from ._geometry import Route as Route
+from ._geometry import block_symbol as block_symbol
+from ._geometry import junctions as junctions
+from ._geometry import route_problems as route_problems
+from ._layered import layered_layout as layered_layout
+from ._lstm import LSTM_BLOCKS as LSTM_BLOCKS
+from ._lstm import lstm_layout as lstm_layout
+
+__all__ = [
+    "LSTM_BLOCKS",
+    "LSTM_NAMED_SIGNALS",
+    "Box",
+    "Layout",
+    "Route",
+    "block_symbol",
+    "junctions",
+    "layered_layout",
+    "lstm_layout",
+    "route_problems",
+]

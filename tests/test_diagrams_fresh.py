@@ -1,0 +1,59 @@
+"""The committed files in diagrams/ are what the package generates now.
+
+Compares the DOT text and the GraphML structure (not pixels). When this fails,
+run ``blocksim-lstm render`` and commit diagrams/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from blocksim_lstm.export import to_graphml
+from blocksim_lstm.gallery import package_diagrams, stale_files, text_files
+
+DIAGRAMS = Path(__file__).parent.parent / "diagrams"
+HINT = "diagrams/ is stale: run `blocksim-lstm render` and commit diagrams/"
+
+
+@pytest.fixture(scope="module")
+def entries():
+    return package_diagrams()
+
+
+@pytest.fixture(scope="module")
+def fresh(entries) -> dict[str, str]:
+    return text_files(entries)
+
+
+def test_committed_dot_and_graphml_match_the_package(fresh) -> None:
+    stale = stale_files(DIAGRAMS, fresh)
+    assert stale == [], f"{HINT}; stale: {stale}"
+
+
+def test_pictures_are_committed(entries) -> None:
+    names = [f"{n}.{ext}" for n in entries for ext in ("png", "svg")]
+    names += ["lstm_layer_crosscheck.png", "lstm_layer_fault.png", "param_growth.png"]
+    missing = [n for n in names if not (DIAGRAMS / n).is_file()]
+    assert missing == [], f"{HINT}; missing {missing}"
+
+
+def test_a_changed_wire_is_detected(tmp_path, entries, fresh) -> None:
+    for name, text in fresh.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert stale_files(tmp_path, fresh) == []
+    # the cell sum's two inputs swapped: same blocks, different wiring
+    g = entries["lstm_layer"].graph.copy()
+    for _, _, d in g.in_edges("Sum", data=True):
+        d["dest_port"] = 1 - d["dest_port"]
+    (tmp_path / "lstm_layer.graphml").write_text(to_graphml(g), encoding="utf-8")
+    # a DOT file edited by hand
+    dot = tmp_path / "lti_plant.dot"
+    dot.write_text(dot.read_text().replace('"A" -> ', '"B" -> ', 1), encoding="utf-8")
+    (tmp_path / "lstm_stacked.dot").unlink()
+    assert stale_files(tmp_path, fresh) == [
+        "lstm_layer.graphml",
+        "lstm_stacked.dot",
+        "lti_plant.dot",
+    ]
