@@ -317,11 +317,13 @@ def render_all(
             seed.layout.boxes, seed.layout.routes, seed.layout.junctions, title, "lstm"
         )
         fig = draw_layout(layout, paint=CrossCheckPaint.from_report(report))
-        written.append(save_figure(fig, out / f"{name}.png", dpi=None, svg=False))
+        png = save_figure(fig, out / f"{name}.png", dpi=None)
+        written += [png, png.with_suffix(".svg")]
         say(f"{name}.png")
         plt.close(fig)
     from .param_count import plot_param_growth
 
-    written.append(plot_param_growth(out / "param_growth.png"))
-    say("param_growth.png")
+    png = plot_param_growth(out / "param_growth.png")
+    written += [png, png.with_suffix(".svg")]
+    say("param_growth.png, param_growth.svg")
     return written

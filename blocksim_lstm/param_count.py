@@ -252,6 +252,6 @@ def plot_param_growth(
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(title="input width", loc="upper left")
     fig.tight_layout()
-    out = save_figure(fig, path, dpi=None, svg=False)
+    out = save_figure(fig, path, dpi=None)
     plt.close(fig)
     return out

@@ -100,32 +100,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _figure(rows, out: Path) -> None:
-    from ..figures import new_figure, save_figure
+    from ..figures import save_figure
+    from ..training.plots import plot_sweep
 
-    factors = sorted({r["drop_factor"] for r in rows})
-    seeds = sorted({r["seed"] for r in rows})
-    fig = new_figure(7.5, 4.5)
-    ax = fig.add_subplot()
-    for k, seed in enumerate(seeds):
-        pts = sorted(
-            (r["drop_factor"], r["final_loss"])
-            for r in rows
-            if r["seed"] == seed and isinstance(r.get("final_loss"), float)
-        )
-        if pts:
-            xs, ys = zip(*pts, strict=True)
-            ax.semilogy(
-                xs, ys, "o-", color=f"C{k % 10}", lw=0.8, ms=5, label=f"seed {seed}"
-            )
-    ax.set_xticks(factors, [f"{f:g}" for f in factors])
-    ax.set_xlabel("learning-rate drop factor")
-    ax.set_ylabel("final loss (MSE)")
-    ax.set_title(
-        f"Final loss by drop factor, one line per random start ({len(rows)} runs)"
-    )
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, ncols=2, loc="best")
-    save_figure(fig, out / "final_loss.png")
+    save_figure(plot_sweep(rows), out / "final_loss.png")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -24,6 +24,8 @@ class ReportContext:
     seed : seed of every random thing in the report.
     log : prints one progress line.
     results : numbers one section hands to a later one (e.g. the claims table).
+    timings : speeds measured on the way (ms per epoch, ...): machine-dependent,
+        so kept out of the report text and written to ``timings.json``.
     """
 
     folder: Path
@@ -31,6 +33,7 @@ class ReportContext:
     seed: int = 0
     log: Callable[[str], None] = print
     results: dict[str, object] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
     def save_figure(self, fig: Figure, name: str) -> str:
         """Save ``fig`` as ``figures/<name>.png`` and ``.svg``; return the PNG's path.

@@ -32,8 +32,9 @@ class ReportResult:
     Attributes
     ----------
     folder : the report folder.
-    summary : the JSON summary (also in ``summary.json``).
-    seconds : wall time per section title.
+    summary : the JSON summary (also in ``summary.json``), numbers by section
+        (keyed by the section function's name).
+    seconds : wall time per section (also in ``timings.json``).
     """
 
     folder: Path
@@ -100,17 +101,26 @@ def write_report(
             what = (make.__doc__ or make.__name__).splitlines()[0].rstrip(".")
             log(f"[{k}/{len(makers)}] {what} ...")
             sec = make(ctx)
-            seconds[sec.title] = time.perf_counter() - t0
-            log(f"[{k}/{len(makers)}] {sec.title}: done in {seconds[sec.title]:.1f} s")
+            seconds[make.__name__] = time.perf_counter() - t0
+            log(
+                f"[{k}/{len(makers)}] {sec.title}: done in "
+                f"{seconds[make.__name__]:.1f} s"
+            )
             sections.append(sec)
+        # numbers only: timings go to timings.json, so the same seed gives the
+        # same report.md, report.html and summary.json, byte for byte
         summary = {
             "seed": seed,
             "quick": quick,
-            "sections": {s.title: s.numbers for s in sections},
+            "sections": {
+                m.__name__: s.numbers for m, s in zip(makers, sections, strict=True)
+            },
         }
         (tmp / "report.md").write_text(render_markdown(TITLE, INTRO, sections))
         (tmp / "report.html").write_text(render_html(TITLE, INTRO, sections))
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
+        timings = {"seconds": seconds, **ctx.timings}
+        (tmp / "timings.json").write_text(json.dumps(timings, indent=2))
         _replace_folder(tmp, out)
         log(
             f"report written to {out}/report.md and report.html "

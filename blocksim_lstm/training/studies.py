@@ -34,6 +34,7 @@ from .optim import TrainOptions
 from .plots import plot_loss
 
 __all__ = [
+    "ORIGINAL_LOG",
     "ORIGINAL_OPTIONS",
     "SCL",
     "StudyResult",
@@ -54,6 +55,13 @@ ORIGINAL_OPTIONS: dict[str, TrainOptions] = {
     ),
 }
 """The original's training options of each study (SPEC §5)."""
+
+ORIGINAL_LOG: dict[str, dict[int, float]] = {
+    "calculated": {1: 0.0024884, 500: 0.41, 10000: 0.083875},
+    "random": {1: 60.699, 10000: 0.044731},
+}
+"""Loss values printed in the original's training logs, by epoch (SPEC §5);
+the value at epoch 500 of study a) is approximate (~0.41)."""
 
 BLOCKS: tuple[str, ...] = tuple(
     [f"{a}{g}" for a in ("W", "R", "b") for g in GATES] + ["F", "bF"]
@@ -311,6 +319,9 @@ def run_study(
                 f"{opts.drop_factor:g} every {opts.drop_period} epochs",
                 reference=study.calculated_loss,
                 reference_label="calculated weights",
+                original={
+                    e: v for e, v in ORIGINAL_LOG[name].items() if e <= res.epochs
+                },
             ),
             outp / "loss.png",
         ),
