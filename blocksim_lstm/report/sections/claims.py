@@ -84,7 +84,9 @@ def claims(ctx: ReportContext) -> Section:
             "holds"
             if {"Wi", "Wo", "Ri", "Ro", "bi", "bf", "bo"} <= set(frozen)
             else "differs",
-            f"unchanged blocks: {', '.join(frozen)}",
+            f"{len(frozen)} of 14 blocks unchanged (|Δ| < 1e-12): "
+            f"{', '.join(frozen)}; Rg (A) moved up to {a['max_Rg_change']:.2g}, "
+            f"F up to {a['max_F_change']:.2g}",
         )
         in_kind = abs(a["Dnn_after"]) > 1e-4 and a["order_after"] == 5
         same_size = abs(a["gain_after"] - 8.526) < 0.05 * 8.526

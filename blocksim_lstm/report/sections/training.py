@@ -40,7 +40,7 @@ def _study_section(
         + ". The original's MATLAB run took about 84 s; ours takes a few seconds "
         "(per-epoch times in `timings.json` and BENCHMARKS.md)."
     )
-    ctx.timings[f"study_{name}_ms_per_epoch"] = s["ms_per_epoch"]
+    ctx.timings[f"study_{name}_ms_per_epoch"] = float(s["ms_per_epoch"])
     sec.figure(
         f"runs/study_{name}/loss.png",
         "Loss history; crosses: the values printed in the original's log "
@@ -115,6 +115,7 @@ def _study_section(
             "ratio_3u_after": va["ratio_3u_to_u"],
             "max_bias_change": max(wc[b]["max_abs"] for b in ("bi", "bf", "bg", "bo")),
             "max_F_change": wc["F"]["max_abs"],
+            "max_Rg_change": wc["Rg"]["max_abs"],
             "frozen_blocks": [b for b, d in wc.items() if d["max_abs"] < 1e-12],
         }
     )
@@ -145,7 +146,8 @@ def study_random(ctx: ReportContext) -> Section:
         ctx, "random", "Experiment 3b: training from random weights"
     )
     n = sec.numbers
-    calc = ctx.results.get("study_calculated", {})
+    calc = ctx.results.get("study_calculated")
+    calc = calc if isinstance(calc, dict) else {}
     sec.p(
         f"The result is a different local minimum, far from the calculated weights "
         f"(bias changes up to {n['max_bias_change']:.3g}, F changes up to "
