@@ -40,7 +40,7 @@ def _study_section(
         + ". The original's MATLAB run took about 84 s; ours takes a few seconds "
         "(per-epoch times in `timings.json` and BENCHMARKS.md)."
     )
-    ctx.timings[f"study_{name}_ms_per_epoch"] = float(s["ms_per_epoch"])
+    ctx.timings[f"study_{name}_ms_per_epoch"] = float(s["ms_per_epoch"])  # type: ignore[arg-type]
     sec.figure(
         f"runs/study_{name}/loss.png",
         "Loss history; crosses: the values printed in the original's log "
