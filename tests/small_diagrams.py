@@ -5,22 +5,16 @@ from __future__ import annotations
 import bdsim
 import numpy as np
 
-_SIM: bdsim.BDSim | None = None
+from blocksim_lstm.diagram import new_sim
 
 
 def sim() -> bdsim.BDSim:
-    """One quiet BDSim for the test process (bdsim caches its block library)."""
-    global _SIM
-    if _SIM is None:
-        _SIM = bdsim.BDSim(
-            banner=False,
-            quiet=True,
-            progress=False,
-            graphics=False,
-            toolboxes=False,
-            sysargs=False,
-        )
-    return _SIM
+    """The package's quiet BDSim: one per process, knowing our blocks too.
+
+    bdsim caches its block library at the first ``BDSim()``; sharing
+    :func:`new_sim` keeps the test order from deciding which blocks exist.
+    """
+    return new_sim()
 
 
 def accumulator(n: int = 3, *, with_delay: bool = True):
