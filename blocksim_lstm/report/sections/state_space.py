@@ -56,6 +56,15 @@ def experiment2(ctx: ReportContext) -> Section:
         "F = [C A⁻¹, D − C A⁻¹ B] / scl. Then h(t) ≈ scl [x(t+1); u(t)] and "
         "y = F h = C x + D u, to any accuracy as scl → 0."
     )
+    shown = construct(realize(plant, "balanced"), SCL_ORIGINAL, method="spec").params
+    with np.printoptions(linewidth=100, formatter={"float_kind": "{:10.4g}".format}):
+        sec.pre(
+            f"The weights at scl = {SCL_ORIGINAL:g}, balanced realization "
+            "(all other blocks of W and R are zero):\n"
+            + "\n".join(f"b{g} = {shown.gate('b', g)}" for g in ("i", "f", "g", "o"))
+            + f"\nWg =\n{shown.gate('W', 'g')}\nRg =\n{shown.gate('R', 'g')}"
+            + f"\nF = {shown.F}\nbF = {shown.bF}"
+        )
     # realizations at the original's scale
     u_train = design_input(1, steps=1001, amplitude=1.0, seed=ctx.seed)
     mse = {r: _mse_at(plant, r, u_train) for r in ("given", "balanced")}
