@@ -40,14 +40,10 @@ def diagram_and_loops(ctx: ReportContext) -> Section:
         "cascade control structure."
     )
     rows = [
-        [
-            delay,
-            n,
-            "; ".join(" → ".join(c.blocks) for c in report.cycles if c.delay == delay),
-        ]
-        for delay, n in report.groups.items()
+        [c.delay, k + 1, " → ".join([*c.blocks, c.blocks[0]])]
+        for k, c in enumerate(report.cycles)
     ]
-    sec.table(["delay", "cycles", "cycles (blocks)"], rows)
+    sec.table(["broken by delay", "cycle", "blocks around the loop"], rows)
     broken = structure_report(bypass_block(graph, "Cell State"), original=LSTM_BLOCKS)
     sec.p(
         "Remove the `Cell State` delay and the inner loop has no delay left: an "
