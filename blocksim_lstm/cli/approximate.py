@@ -24,9 +24,7 @@ from ..construction import CONSTRUCTIONS, Method, check_scl
 from ..lti import load_system, random_stable, seed_plant
 from ..realization import REALIZATIONS, Realization
 
-HELP = "construct LSTM weights reproducing a linear system (default: the seed's plant)"
-
-__all__ = ["HELP", "add_arguments", "run"]
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

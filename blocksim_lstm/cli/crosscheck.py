@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..crosscheck import crosscheck
 from ._problem import add_problem_arguments, load_problem
-
-HELP = "cross-check every wire of the block diagram against the reference cell"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..crosscheck import crosscheck
+
     params, u = load_problem(args)
     report = crosscheck(
         params,

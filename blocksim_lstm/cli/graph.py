@@ -9,8 +9,6 @@ from typing import Any
 
 from ._problem import add_problem_arguments, load_problem
 
-HELP = "structural report of the diagram: blocks, feedback loops by delay, order"
-
 EXPECTED_GROUPS = {"Cell State": 1, "Hidden State": 4}
 """Feedback cycles of one LSTM layer: one through the cell state, one per gate."""
 

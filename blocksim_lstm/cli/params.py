@@ -6,8 +6,6 @@ import argparse
 import json
 from pathlib import Path
 
-HELP = "parameter count of stacked LSTM layers (+ FC layer), per array and total"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

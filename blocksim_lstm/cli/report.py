@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..report import write_report
-
-HELP = "run the whole study in SPEC order and write report.md / report.html"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -26,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..report import write_report
+
     result = write_report(args.out, quick=args.quick, seed=args.seed)
     print(f"{result.folder / 'report.html'}")
     return 0

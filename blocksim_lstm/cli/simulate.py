@@ -8,10 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..diagram import build_lstm_diagram
 from ._problem import add_problem_arguments, load_problem
-
-HELP = "run the LSTM block diagram (default: the seed's experiment 1)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..diagram import build_lstm_diagram
+
     params, u = load_problem(args)
     diagram = build_lstm_diagram(params, u, ts=args.ts)
     result = diagram.run()

@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HELP = "train many seeds x hyperparameters in parallel; one table of results"
-
 
 def _floats(text: str) -> list[float]:
     try:

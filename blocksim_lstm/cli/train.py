@@ -8,8 +8,6 @@ import math
 import sys
 from pathlib import Path
 
-HELP = "train the LSTM + FC network with Adam (default: the seed's plant data)"
-
 # the original's options for its two runs (SPEC section 5)
 ORIGINAL = {
     "calculated": {"lr": 1e-4, "drop_factor": 0.99},
