@@ -29,6 +29,7 @@ from typing import Any
 import networkx as nx  # type: ignore[import-untyped]
 import numpy as np
 
+from ._files import write_atomic
 from .graph import diagram_graph
 from .layout import Layout, layered_layout, lstm_layout
 
@@ -234,13 +235,6 @@ def stale_files(
     return out
 
 
-def _write_text(path: Path, text: str) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
-    return path
-
-
 def _fault_diagram() -> Any:
     """The seed's diagram with Rf[0, 0] off by 1e-3 (reference unchanged)."""
     d = _seed_layer()
@@ -282,7 +276,7 @@ def render_all(
     written: list[Path] = []
     entries = package_diagrams()
     for fname, text in text_files(entries).items():
-        written.append(_write_text(out / fname, text))
+        written.append(write_atomic(out / fname, text))
         say(fname)
     if not pictures:
         return written

@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import ortho_group
 
+from ._files import read_npz, savez_atomic
 from ._validate import as_array, check_positive_int
 
 __all__ = [
@@ -67,7 +68,7 @@ def state_space(
     B: ArrayLike,
     C: ArrayLike,
     D: ArrayLike | None = None,
-    ts: float = 1.0,
+    ts: ArrayLike = 1.0,
 ) -> ct.StateSpace:
     """Check ``(A, B, C, D)`` and build a discrete-time ``control.StateSpace``.
 
@@ -414,29 +415,12 @@ def load_system(path: str | os.PathLike[str]) -> ct.StateSpace:
     ValueError
         Not a readable ``.npz``, missing keys, or inconsistent dimensions.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"system: no such file {path}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            found = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"system: {path} is not a readable .npz file") from exc
-    missing = [k for k in ("A", "B", "C", "D", "Ts") if k not in found]
-    if missing:
-        raise ValueError(
-            f"system: {path} must hold the keys A, B, C, D, Ts; missing {missing}"
-        )
+    found = read_npz(path, "system", ("A", "B", "C", "D", "Ts"))
     return state_space(found["A"], found["B"], found["C"], found["D"], found["Ts"])
 
 
 def save_system(sys: ct.StateSpace, path: str | os.PathLike[str]) -> Path:
     """Write ``A, B, C, D, Ts`` to an ``.npz`` atomically (tmp file + rename)."""
     sys = check_discrete(sys)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
     ts = 1.0 if sys.dt is True else float(sys.dt)
-    with open(tmp, "wb") as fh:
-        np.savez(fh, A=sys.A, B=sys.B, C=sys.C, D=sys.D, Ts=ts)
-    os.replace(tmp, path)
-    return path
+    return savez_atomic(path, A=sys.A, B=sys.B, C=sys.C, D=sys.D, Ts=ts)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from ._files import read_npz, savez_atomic
 from ._validate import as_array, check_dtype, check_positive_int
 
 __all__ = ["GATES", "NPZ_KEYS", "LSTMParams"]
@@ -220,10 +221,7 @@ class LSTMParams:
         path = Path(path)
         if path.suffix != ".npz":
             raise ValueError(f"path: expected a file name ending in .npz, got {path}")
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(fh, allow_pickle=False, **self.arrays())
-        os.replace(tmp, path)
+        savez_atomic(path, **self.arrays())
         return path
 
     @classmethod
@@ -240,19 +238,5 @@ class LSTMParams:
             The file is not an ``.npz``, lacks a key, has extra keys, or holds a
             badly shaped or non-finite array.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"weights: no such file {path}")
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                found = {k: data[k] for k in data.files}
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"weights: {path} is not a readable .npz file") from exc
-        missing = [k for k in NPZ_KEYS if k not in found]
-        extra = sorted(set(found) - set(NPZ_KEYS))
-        if missing or extra:
-            raise ValueError(
-                f"weights: {path} must hold exactly the keys {list(NPZ_KEYS)}; "
-                f"missing {missing}, unexpected {extra}"
-            )
+        found = read_npz(path, "weights", NPZ_KEYS, exact=True)
         return cls.from_arrays(**found, dtype=dtype)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import numpy as np
 
+from .._files import savez_atomic
 from ._problem import add_problem_arguments, load_problem
 
 
@@ -37,9 +37,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"  t={result.t[k]:7.3f}  y={result.y[k]}")
     if args.out is not None:
         out = args.out if args.out.suffix == ".npz" else args.out.with_suffix(".npz")
-        tmp = out.with_name(out.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(fh, allow_pickle=False, y=result.y, t=result.t, **result.signals)
-        os.replace(tmp, out)
+        savez_atomic(out, y=result.y, t=result.t, **result.signals)
         print(f"wrote {len(result.signals)} traces, y and t to {out}")
     return 0

@@ -105,8 +105,8 @@ def _figure(rows, out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._files import write_atomic
     from ..training import TrainOptions, load_data
-    from ..training.checkpoint import write_atomic
     from ..training.sweep import by_seed, grid, run_sweep, spread_by
 
     base = TrainOptions(epochs=args.epochs)

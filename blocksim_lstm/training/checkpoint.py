@@ -9,13 +9,12 @@ and at the end ``DIR/weights.npz`` (the format ``simulate --weights`` reads),
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from .._files import read_npz, savez_atomic
 from ..parameters import NPZ_KEYS, LSTMParams
 from .optim import TrainOptions
 
@@ -25,35 +24,11 @@ __all__ = [
     "load_data",
     "save_checkpoint",
     "save_data",
-    "write_atomic",
 ]
 
 CHECKPOINT = "checkpoint.npz"
 DATA = "data.npz"
 INITIAL = "initial.npz"
-
-
-def write_atomic(path: Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    mode = "w" if isinstance(data, str) else "wb"
-    with open(tmp, mode) as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
-
-
-def _savez_atomic(path: Path, **arrays: Any) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
 
 
 @dataclass(frozen=True)
@@ -86,7 +61,7 @@ class Checkpoint:
 
 def save_checkpoint(out: Path, ck: Checkpoint) -> Path:
     """Write ``out/checkpoint.npz`` atomically."""
-    return _savez_atomic(
+    return savez_atomic(
         Path(out) / CHECKPOINT,
         **ck.params.arrays(),
         adam_m=ck.m,
@@ -108,30 +83,22 @@ def load_checkpoint(out: Path) -> Checkpoint:
     ValueError
         The file is not a checkpoint of this program.
     """
-    path = Path(out) / CHECKPOINT
-    if not path.is_file():
-        raise FileNotFoundError(f"resume: no checkpoint {path}")
-    try:
-        with np.load(path, allow_pickle=False) as d:
-            params = LSTMParams.from_arrays(**{k: d[k] for k in NPZ_KEYS})
-            return Checkpoint(
-                params=params,
-                m=d["adam_m"].copy(),
-                v=d["adam_v"].copy(),
-                epoch=int(d["epoch"]),
-                losses=d["losses"].copy(),
-                options=TrainOptions.from_dict(json.loads(str(d["options"]))),
-                elapsed_s=float(d["elapsed_s"]),
-            )
-    except KeyError as exc:
-        raise ValueError(
-            f"resume: {path} is not a training checkpoint ({exc})"
-        ) from exc
+    keys = (*NPZ_KEYS, "adam_m", "adam_v", "epoch", "losses", "elapsed_s", "options")
+    d = read_npz(Path(out) / CHECKPOINT, "resume", keys)
+    return Checkpoint(
+        params=LSTMParams.from_arrays(**{k: d[k] for k in NPZ_KEYS}),
+        m=d["adam_m"],
+        v=d["adam_v"],
+        epoch=int(d["epoch"]),
+        losses=d["losses"],
+        options=TrainOptions.from_dict(json.loads(str(d["options"]))),
+        elapsed_s=float(d["elapsed_s"]),
+    )
 
 
 def save_data(out: Path, u: np.ndarray, y: np.ndarray) -> Path:
     """Write the training data ``out/data.npz`` (keys ``u``, ``y``)."""
-    return _savez_atomic(Path(out) / DATA, u=u, y=y)
+    return savez_atomic(Path(out) / DATA, u=u, y=y)
 
 
 def load_data(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -142,18 +109,5 @@ def load_data(path: Path) -> tuple[np.ndarray, np.ndarray]:
     FileNotFoundError, ValueError
         Missing file, unreadable file or missing keys.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"data: no such file {path}")
-    try:
-        with np.load(path, allow_pickle=False) as d:
-            missing = [k for k in ("u", "y") if k not in d.files]
-            if missing:
-                raise ValueError(
-                    f"data: {path} must hold arrays 'u' and 'y'; missing {missing}"
-                )
-            return d["u"].copy(), d["y"].copy()
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, ValueError) and str(exc).startswith("data:"):
-            raise
-        raise ValueError(f"data: {path} is not a readable .npz file") from exc
+    d = read_npz(path, "data", ("u", "y"))
+    return d["u"], d["y"]

@@ -14,6 +14,7 @@ from typing import TextIO
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._files import write_atomic
 from .._validate import check_positive_int
 from ..parameters import LSTMParams
 from . import _kernels
@@ -25,7 +26,6 @@ from .checkpoint import (
     load_data,
     save_checkpoint,
     save_data,
-    write_atomic,
 )
 from .optim import DECAY_MASK, TrainOptions, piecewise_lr
 

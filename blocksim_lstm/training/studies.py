@@ -21,13 +21,13 @@ from typing import TextIO
 import control as ct
 import numpy as np
 
+from .._files import write_atomic
 from ..extraction import extract_state_space, linear_regime_report
 from ..figures import save_figure
 from ..lti import SEED_TS, dcgain, poles, seed_plant, zeros, zpk_summary
 from ..parameters import GATES, LSTMParams
 from ..realization import minimal_realization
 from ..validation import linearity_test, plot_validation, validate, validation_input
-from .checkpoint import write_atomic
 from .data import calculated_weights, seed_data
 from .loop import TrainResult, train
 from .optim import TrainOptions

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .._files import write_atomic
 from ..parameters import LSTMParams
-from .checkpoint import write_atomic
 from .data import calculated_weights, seed_data
 from .loop import NonFiniteLossError, TrainResult, train
 from .optim import TrainOptions
