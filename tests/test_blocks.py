@@ -72,6 +72,16 @@ def test_unit_delay_sequence_and_logger_give_a_running_sum(capsys):
     np.testing.assert_array_equal(log.data, expected)
 
 
+def test_unit_delay_output_is_a_fresh_array():
+    # bdsim records outputs by reference: an output aliasing the state would
+    # change recorded samples when the state changes
+    blk = UnitDelay(new_sim().blockdiagram().clock(1.0), [1.0, 2.0])
+    x = np.array([1.0, 2.0])
+    out = blk.output(0.0, [], x)[0]
+    out[0] = 99.0
+    assert x.tolist() == [1.0, 2.0]
+
+
 def test_unit_delay_refuses_a_wrong_width():
     blk = UnitDelay(new_sim().blockdiagram().clock(1.0), [0.0, 0.0], name="d")
     with pytest.raises(ValueError, match=r"block 'd' input 0: expected width 2, got 3"):

@@ -125,6 +125,12 @@ def test_compare_traces_tolerance_is_max_of_abs_and_rel():
     assert ok.passed
     bad = compare_traces({"s": d}, {"s": r}, ["s"], abs_tol=1e-10, rel_tol=1e-13)
     assert not bad.passed and bad.signal("s").first_step == 0
+    # the relative part alone admits the large value, the absolute part the zero
+    big = np.array([[1000.0]])
+    rel = compare_traces(
+        {"s": big + 5e-10}, {"s": big}, ["s"], abs_tol=1e-12, rel_tol=1e-12
+    )
+    assert rel.passed
 
 
 def test_compare_traces_nan_in_diagram_fails():
