@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._validate import check_dtype
-from .diagram import SEED_TS, LSTMDiagram, build_lstm_diagram
+from .diagram import SEED_TS, DiagramRun, LSTMDiagram, build_lstm_diagram
 from .parameters import LSTMParams
 
 __all__ = [
@@ -304,6 +304,7 @@ def crosscheck_diagram(
     dtype: DTypeLike = np.float64,
     abs_tol: float | None = None,
     rel_tol: float | None = None,
+    run: DiagramRun | None = None,
 ) -> CrossCheckReport:
     """Run ``diagram`` and compare every wire with the reference cell.
 
@@ -316,10 +317,13 @@ def crosscheck_diagram(
         always runs in float64.
     abs_tol, rel_tol
         Tolerances; defaults from :data:`DEFAULT_TOLERANCES` for ``dtype``.
+    run
+        A result of ``diagram.run()`` to compare instead of running it again
+        (e.g. to check one run against float64 and float32 references).
     """
     dt = check_dtype(dtype)
     a0, r0 = DEFAULT_TOLERANCES[dt.name]
-    run = diagram.run()
+    run = diagram.run() if run is None else run
     ref = diagram.reference(dtype=dt)
     eval_order = diagram.evaluation_order()
     order = [n for n in eval_order if n in run.signals]

@@ -158,3 +158,11 @@ def test_compare_traces_mismatched_names():
     r = np.zeros((2, 1))
     with pytest.raises(ValueError, match="order: expected the same signal names"):
         compare_traces({"s": r}, {"t": r}, ["s"], abs_tol=0, rel_tol=0)
+
+
+def test_a_given_run_is_compared_without_running_again():
+    d = _diagram()
+    run = d.run()
+    d.blocks["Wi"].K = d.blocks["Wi"].K + 1.0  # would fail if it ran again
+    assert crosscheck_diagram(d, run=run).passed
+    assert not crosscheck_diagram(d).passed
