@@ -63,7 +63,7 @@ def test_non_finite_refused(key, value):
 def test_non_numeric_refused():
     a = _arrays()
     a["b"] = ["x"] * 12
-    with pytest.raises(ValueError, match="b: expected a numeric array"):
+    with pytest.raises(ValueError, match="b: expected real numbers, got text"):
         LSTMParams.from_arrays(**a)
 
 
