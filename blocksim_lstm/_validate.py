@@ -206,8 +206,9 @@ def as_array(
             f"{name}: expected a numeric array, got {value!r:.80}"
         ) from exc
     _check_kind(name, value, src)
-    try:
-        arr = np.array(src, dtype=dtype, copy=True)
+    try:  # too large for dtype becomes inf, refused below with the reason
+        with np.errstate(over="ignore"):
+            arr = np.array(src, dtype=dtype, copy=True)
     except (TypeError, ValueError, OverflowError) as exc:  # pragma: no cover
         raise ValueError(
             f"{name}: expected a numeric array, got {value!r:.80}"
