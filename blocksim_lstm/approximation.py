@@ -41,6 +41,9 @@ from .validation import linearity_test, plot_linearity, plot_validation, validat
 
 __all__ = ["approximate", "approximate_bytes", "check_approximable"]
 
+_MAX_SIZE = 1e30
+"""Largest signal size of the design run: the error-vs-scl study runs it in
+float32 too (which ends at 3.4e38; amplitude 1e45 overflowed it)."""
 _UNIT_CIRCLE_TOL = 1e-9
 """Poles with ``| |z| - 1 | <= this`` count as on the unit circle."""
 
@@ -156,12 +159,21 @@ def approximate(
     check_memory(
         "steps",
         approximate_bytes(sys.nstates, sys.ninputs, sys.noutputs, steps),
-        f"the approximation study on {steps} samples",
+        f"the approximation study on {steps} samples of a system with "
+        f"nx={sys.nstates}, nu={sys.ninputs}, ny={sys.noutputs}",
     )
     ts = 1.0 if sys.dt is True else float(sys.dt)
     sys_r = realize(sys, realization)
     u = design_input(sys.ninputs, steps=steps, amplitude=amplitude, seed=0)
-    y = simulate(sys_r, u)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = simulate(sys_r, u)
+        size = float(max(np.abs(u).max(), np.abs(y).max()))
+    if not size <= _MAX_SIZE:  # NaN-safe
+        raise ValueError(
+            f"amplitude: the design input of amplitude {amplitude:g} makes signals "
+            f"of size {size:.3g}, beyond {_MAX_SIZE:g}: its float32 study would "
+            "overflow (float32 ends at 3.4e38); choose a smaller amplitude"
+        )
     if scl is None:
         choice: SclChoice = choose_scl(sys_r, tol, u=u, method=construction)
         con, predicted, achieved = (

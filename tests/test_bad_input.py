@@ -370,6 +370,11 @@ CASES = [
         r"--tol: expected a positive finite number, got nan",
     ),
     (["params", "--units", "3", "0"], r"--units: expected an integer >= 1, got 0$"),
+    (
+        ["approximate", "--amplitude", "1e300", "--no-figures"],
+        r"amplitude: the design input of amplitude 1e\+300 makes signals of size "
+        r"[\d.e+]+, beyond 1e\+30",
+    ),
     # systems that cannot be approximated, said plainly
     (
         ["approximate", "--system", "pole1.npz", "--realization", "given"],

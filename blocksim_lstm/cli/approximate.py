@@ -221,7 +221,8 @@ def run(args: argparse.Namespace) -> int:
     check_memory(
         "--steps",
         approximate_bytes(sys.nstates, sys.ninputs, sys.noutputs, steps),
-        f"the approximation study on {steps} samples",
+        f"the approximation study on {steps} samples of a system with "
+        f"nx={sys.nstates}, nu={sys.ninputs}, ny={sys.noutputs}",
     )
     with writing("--out", args.out):
         res, params = approximate(
