@@ -370,6 +370,7 @@ CASES = [
         r"--tol: expected a positive finite number, got nan",
     ),
     (["params", "--units", "3", "0"], r"--units: expected an integer >= 1, got 0$"),
+    (["params", "--plot", "p.pdf"], r"--plot: expected a file name ending in \.png"),
     (
         ["approximate", "--amplitude", "1e300", "--no-figures"],
         r"amplitude: the design input of amplitude 1e\+300 makes signals of size "

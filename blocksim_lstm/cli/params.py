@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
     units = [check_positive_int("--units", n) for n in args.units]
     no = check_positive_int("--no", args.no, minimum=0)
     if args.plot is not None:
+        if args.plot.suffix != ".png":
+            raise ValueError(
+                f"--plot: expected a file name ending in .png, got {args.plot}"
+            )
         check_output_path(args.plot, "--plot")
     counts = count_network(ni, units, no or None)
     if args.json:
