@@ -407,8 +407,8 @@ CASES = [
         r"--out: the folder no/such does not exist",
     ),
     (
-        ["params", "--plot", "a_folder"],
-        r"--plot: expected a file name, got the existing folder a_folder",
+        ["params", "--plot", "a_file/p.png"],
+        r"--plot: a_file is a file, not a folder",
     ),
     (
         ["approximate", "--out", "a_file"],
