@@ -512,6 +512,18 @@ def test_a_bug_keeps_its_traceback(monkeypatch):
         main(["graph"])
 
 
+def test_a_singular_matrix_inside_is_a_bug_not_bad_input(monkeypatch):
+    """LinAlgError is a ValueError, but inputs are checked at the door."""
+    import blocksim_lstm.cli.graph as gr
+
+    def bug(args):
+        return np.linalg.solve(np.zeros((2, 2)), np.ones(2))
+
+    monkeypatch.setattr(gr, "run", bug)
+    with pytest.raises(np.linalg.LinAlgError):
+        main(["graph"])
+
+
 def test_approximate_of_a_static_gain_says_what_it_is(in_tmp, capsys):
     np.savez(in_tmp / "st.npz", **{**SYSTEM, "B": np.zeros((4, 1)), "D": [[0.5]]})
     assert main(["approximate", "--system", "st.npz", "--no-figures"]) == 2

@@ -8,8 +8,8 @@ Errors: bad input (files, shapes, values, sizes that cannot fit: a ``ValueError`
 or ``FileNotFoundError`` naming the argument), a failing disk or a refused write
 (``OSError``: full disk, permission, read-only place) and running out of memory
 are printed as one line ``blocksim-lstm COMMAND: error: ...`` with exit status 2,
-never a traceback. Anything else (a ``TypeError``, a ``RuntimeError``...) is a bug
-of ours and keeps its traceback.
+never a traceback. Anything else (a ``TypeError``, a ``RuntimeError``, numpy's
+``LinAlgError``...) is a bug of ours and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -101,6 +101,17 @@ def describe_os_error(exc: OSError) -> str:
     return f"{_shown_path(exc.filename)}: {os_error_reason(exc)}"
 
 
+def _is_bug(exc: ValueError) -> bool:
+    """A ``ValueError`` that is no bad input: numpy's ``LinAlgError``.
+
+    Inputs are checked at the door (stable system, real finite arrays, sizes),
+    so a singular matrix deep inside is something we did not foresee: its
+    traceback is worth more than one line.
+    """
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(exc, np.linalg.LinAlgError)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Return the top-level parser.
 
@@ -135,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args))
     except ValueError as exc:  # bad input, incl. UserError and refused outputs
+        if _is_bug(exc):
+            raise
         print(f"{prefix} {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
