@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _linalg as la
-from ._validate import as_array
+from ._validate import ArgumentTypeError, as_array
 from .lti import check_discrete
 from .parameters import LSTMParams
 
@@ -68,15 +68,17 @@ def check_scl(scl: object, *, name: str = "scl") -> float:
 
     Raises
     ------
-    TypeError
-        ``scl`` is not a real number.
+    ArgumentTypeError
+        ``scl`` is not a real number (a ``ValueError`` and a ``TypeError``).
     ValueError
         ``scl`` is zero, negative, NaN or infinite.
     """
     if isinstance(scl, bool) or not isinstance(
         scl, (int, float, np.floating, np.integer)
     ):
-        raise TypeError(f"{name}: expected a positive finite number, got {scl!r}")
+        raise ArgumentTypeError(
+            f"{name}: expected a positive finite number, got {scl!r}"
+        )
     val = float(scl)
     if not (math.isfinite(val) and val > 0):
         raise ValueError(f"{name}: expected a positive finite number, got {val}")
