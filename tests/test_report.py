@@ -112,8 +112,11 @@ def _claim(result, key: str) -> dict:
 
 
 def _spread_text(values, fmt=".2g") -> str:
-    v = np.asarray(values, float)
-    return f"{np.median(v):{fmt}} ({v.min():{fmt}}–{v.max():{fmt}})"
+    """Median (min–max) of values kept to 4 digits, as summary.json keeps them."""
+    v = np.array([float(f"{x:.4g}") for x in values])
+    med = float(f"{np.median(v):.4g}")
+    dash = " to " if v.min() < 0 else "–"
+    return f"{med:{fmt}} ({v.min():{fmt}}{dash}{v.max():{fmt}})"
 
 
 def _trained_calculated(out: Path, result) -> list[tuple[LSTMParams, np.ndarray]]:
@@ -743,7 +746,7 @@ def training_sentence(summary: dict) -> str:
         f"{sum(a['spread']['start_was_best']['values']):.0f} of {fa['n']}; study b) "
         f"ends at {stated(fb, '.2g')} over {fb['n']} random starts (original "
         f"0.045); the drop factor's third digit changes one start's final loss by "
-        f"{stated(r, '.2g')}x"
+        f"a factor of {stated(r, '.2g')}"
     )
 
 
@@ -752,6 +755,10 @@ def test_committed_snapshot_matches_the_readme():
     summary = json.loads((ROOT / "docs/report/summary.json").read_text())
     assert summary["quick"] is False and summary["seed"] == 0
     a = summary["sections"]["study_calculated"]
+    assert "spread" in a, (
+        "docs/report predates the spread over seeds: regenerate it with "
+        "`blocksim-lstm report --out docs/report`"
+    )
     assert a["epochs"] == EPOCHS_FULL and a["start_was_best"] is True
     text = " ".join((ROOT / "README.md").read_text().split())
     expected = training_sentence(summary)

@@ -51,6 +51,9 @@ def test_spread_text_and_json():
     assert sp.text() == "0.0015 (0.0008–0.0041)"
     assert sp.seeds_text() == "data seeds 0–4"
     assert Spread.of([2.0], [3], "random starts").text() == "2 (one run)"
+    assert Spread.of([-0.01, 0.004, 0.01], range(3), "x").text() == (
+        "0.004 (-0.01 to 0.01)"
+    )
     assert Spread.of([2.0, 2.0], [0, 5], "x").text() == "2 (all 2 equal)"
     assert Spread.of([1.0, 2.0], [0, 5], "random starts").seeds_text() == (
         "random starts 0, 5"
@@ -92,3 +95,12 @@ def test_stated_reads_summary_values_back():
     assert stated(2.5948) == "2.59" and stated(120000) == "1.2e+05"
     with pytest.raises(ValueError, match="value: expected a number"):
         stated("x")
+
+
+@given(st.lists(st.floats(1e-6, 1e3), min_size=1, max_size=7))
+def test_spread_text_is_what_summary_json_reads_back(values):
+    """The report formats a spread from the numbers summary.json keeps."""
+    sp = Spread.of(values, range(len(values)), "seeds")
+    back = json.loads(json.dumps(json_ready(sp)))
+    for fmt in (".2g", ".3g"):
+        assert stated(back, fmt) == sp.text(fmt)

@@ -124,6 +124,10 @@ class Bound:
 class Spread:
     """A chaotic result: its median and range over several seeds.
 
+    Values (and the median) are kept to :data:`SUMMARY_DIGITS` significant
+    digits, so the report's text and ``summary.json`` are formatted from the
+    same numbers (no double rounding between them).
+
     Attributes
     ----------
     values : tuple of float
@@ -141,7 +145,7 @@ class Spread:
     @classmethod
     def of(cls, values: Iterable[float], seeds: Iterable[int], what: str) -> Spread:
         """Build from any iterables (values must be finite numbers)."""
-        vals = tuple(float(v) for v in values)
+        vals = tuple(_round(float(v), SUMMARY_DIGITS) for v in values)
         sds = tuple(int(s) for s in seeds)
         if not vals or len(vals) != len(sds):
             raise ValueError(
@@ -157,7 +161,7 @@ class Spread:
 
     @property
     def median(self) -> float:
-        return float(np.median(self.values))
+        return _round(float(np.median(self.values)), SUMMARY_DIGITS)
 
     @property
     def min(self) -> float:
@@ -175,14 +179,14 @@ class Spread:
         return f"{self.what} {', '.join(map(str, s))}"
 
     def text(self, fmt: str = ".2g") -> str:
-        """``0.0015 (0.0008–0.0041)``: median, then min–max."""
+        """``0.0015 (0.0008–0.0041)``: median, then min–max (``-0.01 to 0.01``
+        when the range holds negative numbers)."""
         if self.n == 1:
             return f"{self.values[0]:{fmt}} (one run)"
-        return (
-            f"{self.median:{fmt}} ({self.min:{fmt}}–{self.max:{fmt}})"
-            if self.min != self.max
-            else f"{self.median:{fmt}} (all {self.n} equal)"
-        )
+        if self.min == self.max:
+            return f"{self.median:{fmt}} (all {self.n} equal)"
+        dash = " to " if self.min < 0 else "–"  # "-0.01–0.01" would misread
+        return f"{self.median:{fmt}} ({self.min:{fmt}}{dash}{self.max:{fmt}})"
 
     def to_json(self) -> dict[str, object]:
         """Median, min, max, n and the seeds (the values are in ``values``)."""

@@ -228,7 +228,7 @@ def claims(ctx: ReportContext) -> Section:
             "holds" if b_final.min > WORSE_FACTOR * a["first_loss"] else "differs",
             f"final loss {b_final.text()} over {b_final.seeds_text()} (original "
             f"0.0447); random start 0: bias changes up to "
-            f"{b['max_bias_change']:.2g}, F up to {b['max_F_change']:.2g}",
+            f"{b['max_bias_change']:.3g}, F up to {b['max_F_change']:.3g}",
             {"final_loss": b_final, "a_first_loss": a["first_loss"]},
         )
     ratios = sw.get("per_seed_max_over_min")

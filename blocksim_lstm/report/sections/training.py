@@ -70,7 +70,7 @@ def _outcome(study: StudyResult) -> dict[str, Any]:
 
 
 def _change(x: float) -> str:
-    return f"< {FROZEN:g}" if x < FROZEN else f"{x:.2g}"
+    return f"< {FROZEN:g}" if x < FROZEN else f"{x:.3g}"
 
 
 def sweep_rows(ctx: ReportContext) -> list[Row]:
@@ -301,7 +301,7 @@ def study_random(ctx: ReportContext) -> Section:
         f"at drop factor {drop:g} (the next section): the same trainings as this "
         "study's, so they are not run twice. Random start 0 ends in a local "
         f"minimum far from the calculated weights (bias changes up to "
-        f"{n['max_bias_change']:.2g}, F changes up to {n['max_F_change']:.2g}); "
+        f"{n['max_bias_change']:.3g}, F changes up to {n['max_F_change']:.3g}); "
         f"the final losses over the starts are {spread['final_loss'].text()} "
         f"against {calc.get('first_loss', float('nan')):.3g} for the calculated "
         "weights."
