@@ -763,3 +763,15 @@ def test_committed_snapshot_matches_the_readme():
     text = " ".join((ROOT / "README.md").read_text().split())
     expected = training_sentence(summary)
     assert expected in text, f"README should say: {expected}"
+
+
+def test_out_through_a_symlink_replaces_its_target_and_keeps_the_link(
+    tmp_path, monkeypatch
+):
+    real = tmp_path / "real"
+    _cheap_report(real, "one", monkeypatch)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    result = _cheap_report(link, "two", monkeypatch)
+    assert result.folder == real.resolve()
+    assert link.is_symlink() and (link / "figures" / "a.png").read_bytes() == b"two"

@@ -181,12 +181,7 @@ class Spread:
     def text(self, fmt: str = ".2g") -> str:
         """``0.0015 (0.0008–0.0041)``: median, then min–max (``-0.01 to 0.01``
         when the range holds negative numbers)."""
-        if self.n == 1:
-            return f"{self.values[0]:{fmt}} (one run)"
-        if self.min == self.max:
-            return f"{self.median:{fmt}} (all {self.n} equal)"
-        dash = " to " if self.min < 0 else "–"  # "-0.01–0.01" would misread
-        return f"{self.median:{fmt}} ({self.min:{fmt}}{dash}{self.max:{fmt}})"
+        return _spread_text(self.median, self.min, self.max, self.n, fmt)
 
     def to_json(self) -> dict[str, object]:
         """Median, min, max, n and the seeds (the values are in ``values``)."""
@@ -198,6 +193,15 @@ class Spread:
             "seeds": list(self.seeds),
             "values": list(self.values),
         }
+
+
+def _spread_text(median: float, lo: float, hi: float, n: int, fmt: str) -> str:
+    if n == 1:
+        return f"{median:{fmt}} (one run)"
+    if lo == hi:
+        return f"{median:{fmt}} (all {n} equal)"
+    dash = " to " if lo < 0 else "–"  # "-0.01–0.01" would misread
+    return f"{median:{fmt}} ({lo:{fmt}}{dash}{hi:{fmt}})"
 
 
 def _round(x: float, digits: int) -> float:
@@ -252,10 +256,14 @@ def stated(value: object, fmt: str = ".3g") -> str:
             float(value.get("from", 0.0)),
         )
         return bound.text if "outside_bound_value" in value else bound.bound_text
-    if isinstance(value, dict) and {"median", "min", "max"} <= set(value):
-        values = value.get("values", [value["min"], value["median"], value["max"]])
-        seeds = value.get("seeds", range(len(values)))
-        return Spread.of(values, seeds, "seeds").text(fmt)  # type: ignore[arg-type]
+    if isinstance(value, dict) and {"median", "min", "max", "n"} <= set(value):
+        return _spread_text(
+            float(value["median"]),  # type: ignore[arg-type]
+            float(value["min"]),  # type: ignore[arg-type]
+            float(value["max"]),  # type: ignore[arg-type]
+            int(value["n"]),  # type: ignore[call-overload]
+            fmt,
+        )
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(
             f"value: expected a number, a bound or a spread, got {value!r}"
