@@ -27,6 +27,7 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _linalg as la
 from ._validate import as_array
 from .lti import check_discrete
 from .parameters import LSTMParams
@@ -97,8 +98,9 @@ def _checked_inverse_products(
             f"badly conditioned: cond(A) = {cond:.3g} > max_cond = {max_cond:.3g}. "
             "Use method='delayed' (Nn = 2 nx + nu), which needs no A^-1."
         )
-    CAi = np.linalg.solve(A.T, C.T).T
-    return CAi, CAi @ B
+    # deterministic: the same bits on every machine (these weights start training)
+    CAi = la.solve(A.T, C.T).T
+    return CAi, la.matmul(CAi, B)
 
 
 def _gates(nn: int) -> np.ndarray:

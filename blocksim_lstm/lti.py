@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import ortho_group
 
+from ._discretize import zoh_companion
 from ._files import read_npz, savez_atomic
 from ._validate import as_array, check_positive_int
 
@@ -42,9 +43,15 @@ SEED_TS: float = 0.01
 """Sample time of the seed's discretised plant, in seconds."""
 
 
+SEED_ZEROS: tuple[complex, ...] = (-4.0,)
+SEED_POLES: tuple[complex, ...] = (-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j)
+SEED_GAIN = 5e5
+"""The seed's continuous plant (SPEC): zero, poles and gain."""
+
+
 def seed_plant_continuous() -> ct.TransferFunction:
     """The seed's continuous plant: zero -4, poles -9 +- 5i, -2 +- 50i, gain 5e5."""
-    return ct.zpk([-4.0], [-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j], 5e5)
+    return ct.zpk(list(SEED_ZEROS), list(SEED_POLES), SEED_GAIN)
 
 
 def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
@@ -54,13 +61,12 @@ def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
     -------
     control.StateSpace
         Fourth order, one input, one output, ``dt = ts``. The realization is the
-        one python-control's ``ss`` gives (companion form).
+        one python-control's ``ss`` gives (companion form), computed with the
+        deterministic routines of :mod:`._discretize` so that it has the same
+        bits on every machine (``ct.ss(ct.c2d(...))`` agrees to rounding).
     """
-    gd = ct.c2d(seed_plant_continuous(), ts, "zoh")
-    sys = ct.ss(gd)
-    return ct.ss(
-        np.asarray(sys.A), np.asarray(sys.B), np.asarray(sys.C), np.asarray(sys.D), ts
-    )
+    A, B, C, D = zoh_companion(SEED_ZEROS, SEED_POLES, SEED_GAIN, float(ts))
+    return ct.ss(A, B, C, D, ts)
 
 
 def state_space(
