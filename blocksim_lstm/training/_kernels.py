@@ -112,7 +112,8 @@ def _reduce(x: float):
     if x < _X_MIN:
         x = _X_MIN
     kd = x * _INV_LN2 + _SHIFT
-    k = _bits_of_f64(kd) - _SHIFT_BITS  # round(x / ln2), in [-1076, 0]
+    # round(x / ln2), in [-1076, 0]
+    k = _bits_of_f64(kd) - _SHIFT_BITS  # type: ignore[call-arg]
     kd = kd - _SHIFT
     r = (x - kd * _LN2_HI) - kd * _LN2_LO
     k1 = k >> 1

@@ -38,13 +38,14 @@ def lti_data(
     y : ndarray, shape ``(T, ny)``
     """
     steps = check_positive_int("steps", steps)
+    seed = check_positive_int("seed", seed, minimum=0)
     if not ct.isdtime(sys, strict=True):
         raise ValueError("sys: expected a discrete-time system (dt > 0)")
     rng = np.random.default_rng(seed)
     u = rng.standard_normal((steps, sys.ninputs))
     arrays = [np.ascontiguousarray(m, np.float64) for m in (sys.A, sys.B, sys.C, sys.D)]
     y = np.empty((steps, sys.noutputs))
-    _simulate(*arrays, u, y)
+    _simulate(*arrays, u, y)  # type: ignore[call-arg]
     return u, y
 
 
