@@ -15,7 +15,7 @@ from ..parameters import LSTMParams
 from ._equilibria import Equilibria, fixed_points
 from ._iss import ISSCondition, iss_condition
 from ._linearize import LinearSummary, linear_summary, linearize
-from ._lyapunov import Contraction, contraction, lyapunov_exponents
+from ._lyapunov import Contraction, _contraction, _exponents, trajectory
 from ._statespace import check_params, check_u0
 
 __all__ = ["Analysis", "analyze", "driving_input"]
@@ -171,7 +171,7 @@ def analyze(
     ts: float = lti.SEED_TS,
     steps: int = 500,
     burn_in: int = 100,
-    contraction_points: int | None = 100,
+    contraction_points: int | None = 32,
     slow_points: bool = False,
 ) -> Analysis:
     """Equilibria, linearization, Lyapunov exponent, contraction and ISS test.
@@ -213,8 +213,13 @@ def analyze(
         lin = linearize(p, eq.fixed_points[0].x, u, ts=ts_)
         summary = linear_summary(lin)
     drive = driving_input(p, u, burn_in + steps, seed=seed)
-    le = lyapunov_exponents(p, drive, k=1, burn_in=burn_in, seed=seed)[0]
-    con = contraction(p, drive, burn_in=burn_in, points=contraction_points)
+    X = trajectory(p, drive)  # one run for both measures
+    le = _exponents(p, X, drive, 1, burn_in, seed)[0]
+    if contraction_points is not None:
+        contraction_points = check_positive_int(
+            "contraction_points", contraction_points
+        )
+    con = _contraction(p, X, drive, burn_in, contraction_points)
     return Analysis(
         params=p,
         u0=u,

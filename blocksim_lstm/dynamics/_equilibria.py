@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 
 from .._validate import check_positive_int
 from ..parameters import LSTMParams
-from ._jacobian import jacobians, vjp
+from ._jacobian import jacobians, state_jacobian, vjp
 from ._stability import Kind, classify, sorted_eigenvalues
 from ._statespace import (
     _step,
@@ -30,6 +30,7 @@ from ._statespace import (
     initial_state,
     join_state,
     split_state,
+    step_parts,
 )
 
 __all__ = [
@@ -248,12 +249,19 @@ def _inf(a: np.ndarray) -> np.ndarray:
     return np.where(np.all(np.isfinite(a), axis=-1), r, np.nan)
 
 
-def _solve(M: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Batched ``M d = rhs``; rows with a singular or non-finite ``M`` give NaN."""
+def _solve(M: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Batched ``M d = rhs``.
+
+    Returns the steps (NaN rows where no step was made), which rows were solved,
+    and which rows had a non-finite ``M`` or right-hand side.
+    """
     d = np.full(rhs.shape, np.nan)
     fin = np.all(np.isfinite(M), axis=(-2, -1)) & np.all(np.isfinite(rhs), axis=-1)
     ok = np.zeros(len(M), dtype=bool)
-    idx = np.flatnonzero(fin)
+    # a zero column (e.g. a saturated forget gate, f = 1.0 exactly, with k = 0)
+    # is singular for sure: skip it, so the batched solve rarely has to fail
+    zero_col = np.any(np.all(M == 0.0, axis=-2), axis=-1)
+    idx = np.flatnonzero(fin & ~zero_col)
     if idx.size:
         try:
             d[idx] = np.linalg.solve(M[idx], rhs[idx, :, None])[..., 0]
@@ -266,7 +274,7 @@ def _solve(M: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 except np.linalg.LinAlgError:
                     pass
     # an (almost) singular M gives a huge or non-finite step: caught by the caller
-    return d, ok
+    return d, ok, ~fin
 
 
 def _newton(
@@ -301,11 +309,13 @@ def _newton(
         if idx.size == 0:
             break
         iters[idx] += 1
-        A = jacobians(p, X[idx], u0).A
-        d, ok = _solve(A - eye, -F[idx])
-        for k, good in zip(idx, ok, strict=True):
+        A = state_jacobian(p, X[idx], u0)
+        d, ok, bad = _solve(A - eye, -F[idx])
+        for k, good, nonfinite in zip(idx, ok, bad, strict=True):
             if not good:
-                reason[k] = "singular Jacobian A - I"
+                reason[k] = (
+                    "non-finite Jacobian" if nonfinite else "singular Jacobian A - I"
+                )
                 active[k] = False
         keep = ok & np.all(np.isfinite(d), axis=-1)
         for k in idx[ok & ~keep]:
@@ -343,7 +353,7 @@ def _newton(
         X[idx[accepted]] = Xn[accepted]
         F[idx[accepted]] = Fn[accepted]
         res[idx[accepted]] = _inf(Fn[accepted])
-        big = np.max(np.abs(X), axis=-1) > X_MAX
+        big = (np.max(np.abs(X), axis=-1) > X_MAX) & ~done(res)
         for k in np.flatnonzero(big & active):
             reason[k] = f"diverged (|x| > {X_MAX:.0e})"
             active[k] = False
@@ -371,8 +381,8 @@ def _polish(
     eye = np.eye(X.shape[1])
     res = _inf(_residual(p, X, u0))
     for _ in range(2):
-        A = jacobians(p, X, u0).A
-        d, _ok = _solve(A - eye, -_residual(p, X, u0))
+        A = state_jacobian(p, X, u0)
+        d, _ok, _bad = _solve(A - eye, -_residual(p, X, u0))
         with np.errstate(over="ignore", invalid="ignore"):
             trial = X + np.nan_to_num(d, nan=0.0, posinf=0.0, neginf=0.0)
             rt = _inf(_residual(p, trial, u0))
@@ -408,7 +418,8 @@ def _minimize_q(
     mark = np.full(len(X), np.inf)  # best q PLATEAU iterations ago
     for t in range(1, iters + 1):
         with np.errstate(over="ignore", invalid="ignore"):
-            F = _residual(p, X, u0)
+            parts = step_parts(p, X, u0)  # one forward pass: residual and gradient
+            F = join_state(parts.h, parts.c) - X
             q = 0.5 * np.sum(F * F, axis=-1)
         q = np.where(np.isfinite(q), q, np.inf)
         improved = q < best_q
@@ -422,12 +433,24 @@ def _minimize_q(
             mark = best_q.copy()
         if not live.any():
             break
-        g = vjp(p, X, u0, F) - F
+        g = vjp(p, X, u0, F, parts=parts) - F
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         step = lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-12)
         X = np.where(live[:, None], X - step, X)
     return best, best_q
+
+
+def _merge_slow(points: list[SlowPoint], tol: float = 1e-3) -> list[SlowPoint]:
+    """Slow points reached from several starts, once each (lowest q kept)."""
+    kept: list[SlowPoint] = []
+    for sp in sorted(points, key=lambda s: s.q):
+        if not any(
+            np.max(np.abs(sp.x - k.x)) <= tol * (1.0 + np.max(np.abs(k.x)))
+            for k in kept
+        ):
+            kept.append(sp)
+    return kept
 
 
 def default_starts(
@@ -596,6 +619,7 @@ def fixed_points(
                     slow.append(
                         SlowPoint(x=Xq[j].copy(), q=float(q[j]), speed=speed[j])
                     )
+    slow = _merge_slow(slow)
     ok = np.array([s in ("newton", "fallback") for s in status], dtype=bool)
     if ok.any():
         Xp, rp = _polish(p, X[ok], u)

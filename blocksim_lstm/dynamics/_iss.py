@@ -56,7 +56,7 @@ class ISSCondition:
     @property
     def signed_holds(self) -> bool:
         """The condition with the signed-bias gate bounds."""
-        return self.signed_rho < 1.0
+        return bool(self.signed_rho < 1.0)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``holds, margin, rho, sigma_f, sigma_i, sigma_o, norm_rg,
@@ -143,7 +143,7 @@ def iss_condition(params: LSTMParams, *, u_max: float = 1.0) -> ISSCondition:
     rho = _rho(sf, si, so, nr)
     rho2 = _rho(sf2, si2, so2, nr)
     return ISSCondition(
-        holds=rho < 1.0,
+        holds=bool(rho < 1.0),
         margin=1.0 - rho,
         rho=rho,
         sigma_f=sf,

@@ -53,6 +53,26 @@ class Jacobians:
     D: np.ndarray
 
 
+def state_jacobian(params: LSTMParams, x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Only ``A = df/dx`` at ``(x, u)``, batched (no argument checks).
+
+    Returns
+    -------
+    ndarray, shape ``S + (2Nn, 2Nn)``
+    """
+    parts = step_parts(params, x, u)
+    nn = params.nn
+    R4 = params.R.reshape(4, nn, nn)
+    batch = parts.h.shape[:-1]
+    A = np.zeros(batch + (2 * nn, 2 * nn))
+    A[..., :nn, :nn] = (parts.dh_dz[..., None] * R4).sum(axis=-3)
+    A[..., nn:, :nn] = (parts.dc_dz[..., None] * R4).sum(axis=-3)
+    idx = np.arange(nn)
+    A[..., idx, nn + idx] = parts.k * parts.f
+    A[..., nn + idx, nn + idx] = parts.f
+    return A
+
+
 def _blocks(params: LSTMParams, parts: StepParts) -> tuple[np.ndarray, ...]:
     nn, ni = params.nn, params.ni
     R4 = params.R.reshape(4, nn, nn)
@@ -135,7 +155,14 @@ def jvp(
     return np.concatenate([dh_new, dc_new], axis=-1).T
 
 
-def vjp(params: LSTMParams, x: np.ndarray, u: np.ndarray, w: np.ndarray) -> np.ndarray:
+def vjp(
+    params: LSTMParams,
+    x: np.ndarray,
+    u: np.ndarray,
+    w: np.ndarray,
+    *,
+    parts: StepParts | None = None,
+) -> np.ndarray:
     """``A(x, u)^T @ w`` without forming ``A``, batched (no argument checks).
 
     Parameters
@@ -146,13 +173,15 @@ def vjp(params: LSTMParams, x: np.ndarray, u: np.ndarray, w: np.ndarray) -> np.n
     u : ndarray, shape ``(..., Ni)``
     w : ndarray, shape ``(..., 2Nn)``
         Cotangent vectors, one per operating point.
+    parts
+        :func:`step_parts` of ``(x, u)`` if already computed.
 
     Returns
     -------
     ndarray, shape ``(..., 2Nn)``
     """
     nn = params.nn
-    sp = step_parts(params, x, u)
+    sp = step_parts(params, x, u) if parts is None else parts
     wh, wc = split_state(w)
     wz = sp.dh_dz * wh[..., None, :] + sp.dc_dz * wc[..., None, :]  # (..., 4, Nn)
     gh = wz.reshape(wz.shape[:-2] + (4 * nn,)) @ params.R

@@ -78,7 +78,7 @@ class LinearSummary:
     poles : ndarray, complex, shape ``(2Nn,)``
         By decreasing modulus.
     zeros : ndarray, complex
-        Finite invariant zeros (:func:`blocksim_lstm.lti.zeros`).
+        Finite invariant zeros (:func:`blocksim_lstm.lti.zeros`, NaN dropped).
     """
 
     dcgain: np.ndarray
@@ -112,8 +112,10 @@ def linear_summary(sys: ct.StateSpace) -> LinearSummary:
         gain = np.asarray(sys.C) @ np.linalg.solve(M, np.asarray(sys.B)) + sys.D
     except np.linalg.LinAlgError:
         gain = np.full((sys.noutputs, sys.ninputs), np.nan)
+    z = lti.zeros(sys)
+    # a transfer function that is identically zero (e.g. B = 0) gives NaN "zeros"
     return LinearSummary(
         dcgain=np.asarray(gain, dtype=float),
         poles=sorted_eigenvalues(A),
-        zeros=lti.zeros(sys),
+        zeros=z[np.isfinite(z)],
     )

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 from .._validate import check_positive_int
 from ..parameters import LSTMParams
 from ..reference import check_input
-from ._jacobian import jacobians, jvp
+from ._jacobian import jacobians
 from ._statespace import (
     _step,
     check_params,
@@ -123,17 +123,38 @@ def lyapunov_exponents(
         raise ValueError(
             f"u: expected more than burn_in = {burn_in} steps, got {uu.shape[0]}"
         )
-    x = _start(p, x0)
+    return _exponents(p, trajectory(p, uu, x0=x0), uu, k, burn_in, seed)
+
+
+def _exponents(
+    p: LSTMParams, X: np.ndarray, uu: np.ndarray, k: int, burn_in: int, seed: int
+) -> np.ndarray:
+    """QR method along the states ``X`` (``(T + 1, 2Nn)``) driven by ``uu``."""
+    n = X.shape[1]
+    parts = step_parts(p, X[:-1], uu)  # every step's coefficients at once
+    nn = p.nn
+    kf = parts.k * parts.f
+    RT = p.R.T
     rng = np.random.default_rng(seed)
     Q, _ = np.linalg.qr(rng.standard_normal((n, k)))
     acc = np.zeros(k)
     with np.errstate(divide="ignore"):
         for t in range(uu.shape[0]):
-            parts = step_parts(p, x, uu[t])
-            Q, R = np.linalg.qr(jvp(p, x, uu[t], Q, parts=parts))
+            # the tangent map A(t) @ Q (see jvp), with the step's coefficients
+            dh, dc = Q[:nn].T, Q[nn:].T  # (k, Nn)
+            dz = (dh @ RT).reshape(k, 4, nn)
+            dc_new = (parts.dc_dz[t] * dz).sum(axis=-2) + parts.f[t] * dc
+            dh_new = (parts.dh_dz[t] * dz).sum(axis=-2) + kf[t] * dc
+            V = np.concatenate([dh_new, dc_new], axis=-1).T
+            if k == 1:
+                r = np.linalg.norm(V)
+                Q = V / r if r > 0 else V
+                logs = np.log(np.array([r]))
+            else:
+                Q, R = np.linalg.qr(V)
+                logs = np.log(np.abs(np.diag(R)))
             if t >= burn_in:
-                acc += np.log(np.abs(np.diag(R)))
-            x = join_state(parts.h, parts.c)
+                acc += logs
     return np.sort(acc / (uu.shape[0] - burn_in))[::-1]
 
 
@@ -184,7 +205,7 @@ def contraction(
     *,
     x0: ArrayLike | None = None,
     burn_in: int = 0,
-    points: int | None = 100,
+    points: int | None = 32,
 ) -> Contraction:
     """``|df/dx|_2`` (largest singular value) along the trajectory driven by ``u``.
 
@@ -213,7 +234,12 @@ def contraction(
         raise ValueError(
             f"u: expected more than burn_in = {burn_in} steps, got {uu.shape[0]}"
         )
-    X = trajectory(p, uu, x0=x0)
+    return _contraction(p, trajectory(p, uu, x0=x0), uu, burn_in, points)
+
+
+def _contraction(
+    p: LSTMParams, X: np.ndarray, uu: np.ndarray, burn_in: int, points: int | None
+) -> Contraction:
     avail = np.arange(burn_in, uu.shape[0])
     if points is not None:
         points = check_positive_int("points", points)

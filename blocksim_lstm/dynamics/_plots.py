@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 
 from ..figures import new_figure, save_figure
 from ..parameters import LSTMParams
-from ._equilibria import Equilibria, default_starts
+from ._equilibria import Equilibria
 from ._statespace import _step, check_params, join_state
 
 __all__ = [
@@ -161,7 +161,7 @@ def plot_phase_portrait(
     params: LSTMParams,
     equilibria: Equilibria,
     *,
-    runs: int = 12,
+    runs: int = 16,
     steps: int = 60,
     seed: int = 0,
 ) -> Figure:
@@ -177,7 +177,9 @@ def plot_phase_portrait(
     equilibria
         Fixed points for ``equilibria.u0`` (marked by kind).
     runs
-        Number of trajectories (from the search's default starts, seeded).
+        Number of trajectories from random states (``h`` in (-1, 1), ``c`` over
+        the fixed points' range widened by 0.5, at least (-1, 1)); four more
+        start near each fixed point that is not stable.
     steps
         Length of each run.
     seed
@@ -189,10 +191,20 @@ def plot_phase_portrait(
     """
     p = check_params(params)
     u0 = equilibria.u0
-    starts, _ = default_starts(p, u0, max(runs, 1), seed=seed + 1)
-    X = _free_runs(p, u0, starts, steps)
-    fps = np.array([fp.x for fp in equilibria.fixed_points]).reshape(-1, 2 * p.nn)
     nn = p.nn
+    rng = np.random.default_rng(seed)
+    fps = np.array([fp.x for fp in equilibria.fixed_points]).reshape(-1, 2 * nn)
+    c_all = fps[:, nn:]
+    c_lo = min(-1.0, float(c_all.min(initial=0.0)) - 0.5)
+    c_hi = max(1.0, float(c_all.max(initial=0.0)) + 0.5)
+    starts = [
+        join_state(rng.uniform(-1, 1, (runs, nn)), rng.uniform(c_lo, c_hi, (runs, nn)))
+    ]
+    for fp in equilibria.fixed_points:
+        if not fp.stable:  # show where the runs leave an unstable point
+            d = rng.standard_normal((4, 2 * nn))
+            starts.append(fp.x + 0.05 * d / np.linalg.norm(d, axis=1, keepdims=True))
+    X = _free_runs(p, u0, np.concatenate(starts), steps)
     if nn == 1:
         proj = np.eye(2)
         center = np.zeros(2)

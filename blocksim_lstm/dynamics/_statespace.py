@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.special import expit as sigmoid  # overflow-free, fast
 
 from .._validate import as_array
 from ..parameters import LSTMParams
-from ..reference import sigmoid
 
 __all__ = [
     "StepParts",
