@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blocksim_lstm import lti
+from blocksim_lstm.dynamics import _equilibria as eqmod
 from blocksim_lstm.dynamics import (
     bistable_cell,
     classify,
@@ -17,10 +18,9 @@ from blocksim_lstm.dynamics import (
     join_state,
     split_state,
 )
-from blocksim_lstm.dynamics import _equilibria as eqmod
 from blocksim_lstm.parameters import LSTMParams
-from blocksim_lstm.reference import reference_cell
 from blocksim_lstm.realization import balanced_realization
+from blocksim_lstm.reference import reference_cell
 from blocksim_lstm.training import calculated_weights
 
 
@@ -121,7 +121,7 @@ def test_a_nonzero_input_gives_the_plants_steady_state_to_order_scl_squared() ->
         np.testing.assert_allclose(fp.h, tr.h[-1], rtol=0, atol=1e-12)
         errors.append(abs((p.F @ fp.h)[0] - gain) / gain)
     assert errors[1] < 1e-3
-    for big, small in zip(errors, errors[1:]):
+    for big, small in zip(errors[:-1], errors[1:], strict=True):
         assert 50 < big / small < 200  # x10 smaller scl: x100 smaller error
 
 
