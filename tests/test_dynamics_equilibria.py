@@ -297,3 +297,22 @@ def test_slow_point_of_a_ghost_is_reported_when_asked() -> None:
     assert any(s.status == "slow" for s in eq.starts)
     # without asking, the same starts are plain failures
     assert fixed_points(p).slow_points == []
+
+
+def test_newton_steps_never_raise_the_residual() -> None:
+    """Near a singular A - I the full Newton step is huge (here |d| ~ 30, the
+    residual 1.28 -> 28): the line search halves it until the residual drops."""
+    p = bistable_cell(0.5)
+    i, f, o = sig(2.0), sig(-1.0), sig(3.0)
+    r = float(p.R[2, 0])
+    c_plus = np.arctanh(np.sqrt(1 - (1 - f) / (o * i * r)))
+    x = np.array([[0.0, c_plus / f + 1e-2]])
+    u0 = np.zeros(1)
+    before = np.linalg.norm(eqmod._residual(p, x, u0))
+    X, _, _, iters = eqmod._newton(p, x, u0, tol=1e-10, max_iter=1)
+    after = np.linalg.norm(eqmod._residual(p, X, u0))
+    assert iters[0] == 1 and after < before
+    # the undamped step would have made it twenty times worse
+    A = eqmod.state_jacobian(p, x[0], u0)
+    d = np.linalg.solve(A - np.eye(2), -eqmod._residual(p, x, u0)[0])
+    assert np.linalg.norm(eqmod._residual(p, x + d, u0)) > 20 * before

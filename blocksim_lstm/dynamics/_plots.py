@@ -295,7 +295,8 @@ def write_figures(analysis: object, out: str | os.PathLike[str]) -> dict[str, st
     """Write the figures of an :class:`~blocksim_lstm.dynamics.Analysis` to ``out``.
 
     Files: ``eigenvalues.png``, ``phase_portrait.png`` and, when a fixed point
-    was found, ``bode.png`` (each with an ``.svg`` beside it).
+    was found and its linearization has a path from input to output (``D != 0``
+    or ``B, C != 0``), ``bode.png`` (each with an ``.svg`` beside it).
 
     Returns
     -------
@@ -318,12 +319,12 @@ def write_figures(analysis: object, out: str | os.PathLike[str]) -> dict[str, st
             folder / "phase_portrait.png",
         ),
     }
-    if analysis.linearization is not None:
-        files["bode"] = save_figure(
-            plot_bode(
-                analysis.linearization,
-                title="Linearization at fixed point #0",
-            ),
-            folder / "bode.png",
-        )
+    lin = analysis.linearization
+    if lin is not None:
+        B, C, D = (np.asarray(m) for m in (lin.B, lin.C, lin.D))
+        if np.any(D) or (np.any(B) and np.any(C)):  # else the response is 0
+            files["bode"] = save_figure(
+                plot_bode(lin, title="Linearization at fixed point #0"),
+                folder / "bode.png",
+            )
     return {k: str(v) for k, v in files.items()}

@@ -24,6 +24,15 @@ from ._statespace import check_params
 __all__ = ["NetworkPoles", "PoleStudy", "pole_study"]
 
 
+ROUNDING: float = 1e-12
+"""Differences below this are rounding: shown as ``< 1e-12``, since their digits
+change with the BLAS/LAPACK kernels (checked with ``OPENBLAS_CORETYPE``)."""
+
+
+def _small(v: float, fmt: str = ".1e") -> str:
+    return f"< {ROUNDING:.0e}" if abs(v) < ROUNDING else format(v, fmt)
+
+
 def _pairs(z: np.ndarray) -> list[list[float]]:
     return [[float(v.real), float(v.imag)] for v in np.asarray(z, dtype=complex)]
 
@@ -129,15 +138,18 @@ class PoleStudy:
         """
         c = self.calculated
         ok = c.gain_error <= 1e-3 and c.pole_distance <= 1e-3
+        big = self.extra["largest"]
+        rest = "below 1e-40" if big < 1e-40 else f"up to {big:.2g}"
         return (
             "The calculated weights are the plant: linearized at their fixed point "
             f"for u = 0 they give its steady-state gain {self.plant_dcgain:.5g} and "
             "its poles.",
             "holds" if ok else "differs",
-            f"gain {c.dcgain:.6g} (relative error {c.gain_error:.1e}), poles within "
-            f"{c.pole_distance:.1e}; the other {self.extra['count']:.0f} eigenvalues "
-            f"are below {max(self.extra['largest'], 1e-300):.1e} in modulus "
-            f"(forget gate sigma(bf) = {self.extra['forget_gate']:.1e})",
+            f"gain {c.dcgain:.6g} (relative error {_small(c.gain_error)}), poles "
+            f"within {_small(c.pole_distance)}; the other "
+            f"{self.extra['count']:.0f} eigenvalues are {rest} in modulus (cell "
+            f"states: forget gate sigma(bf) = {self.extra['forget_gate']:.1e}; "
+            f"{self.extra['input_units']:.0f} input unit(s): 0)",
         )
 
     def table(self) -> tuple[list[str], list[list[str]]]:
@@ -145,7 +157,7 @@ class PoleStudy:
         upper = self.plant_poles.imag >= 0
 
         def near(n: NetworkPoles) -> str:
-            return ", ".join(f"{d:.1e}" for d in n.nearest[upper])
+            return ", ".join(_small(d) for d in n.nearest[upper])
 
         def roots(z: np.ndarray) -> str:
             return ", ".join(
