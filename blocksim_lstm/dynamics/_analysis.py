@@ -26,6 +26,17 @@ def driving_input(
 ) -> np.ndarray:
     """The input of the stability-along-trajectories study: ``u0 + N(0, 1)``.
 
+    Parameters
+    ----------
+    params
+        Weights (for the input width ``Ni``).
+    u0 : ndarray, shape ``(Ni,)``
+        Constant part of the input.
+    steps
+        Number of samples.
+    seed
+        Seed of ``numpy.random.default_rng`` for the noise.
+
     Returns
     -------
     ndarray, shape ``(steps, Ni)``

@@ -433,11 +433,12 @@ def _minimize_q(
             mark = best_q.copy()
         if not live.any():
             break
-        g = vjp(p, X, u0, F, parts=parts) - F
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g * g
-        step = lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-12)
-        X = np.where(live[:, None], X - step, X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = vjp(p, X, u0, F, parts=parts) - F
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            step = lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-12)
+            X = np.where(live[:, None], X - step, X)
     return best, best_q
 
 
@@ -455,20 +456,35 @@ def _merge_slow(points: list[SlowPoint], tol: float = 1e-3) -> list[SlowPoint]:
 
 def default_starts(
     params: LSTMParams,
-    u0: np.ndarray,
+    u0: ArrayLike | None,
     count: int,
     *,
     seed: int = 0,
 ) -> tuple[np.ndarray, list[str]]:
     """Starting states for the search, shape ``(count, 2Nn)``, and their origins.
 
+    Parameters
+    ----------
+    params
+        Weights (cast to float64).
+    u0 : array_like, shape ``(Ni,)``, optional
+        The constant input (None: zero).
+    count
+        Number of starts, >= 1.
+    seed
+        Seed of the random starts and of the driving noise.
+
+    Notes
+    -----
     The first is the state after 200 steps with the constant input ``u0`` from
     ``(h0, c0)`` (where a stable fixed point would attract it); then, half of the
     rest are states sampled evenly along a run driven by ``u0 + N(0, 1)`` noise,
     the others random: ``h`` uniform in (-1, 1), ``c`` uniform in
     ``(-s, s)`` with ``s`` the largest ``|c|`` seen on the driven run (at least 1).
     """
-    p = params
+    p = check_params(params)
+    u0 = check_u0(p, u0)
+    count = check_positive_int("count", count)
     rng = np.random.default_rng(seed)
     x = initial_state(p)
     for _ in range(200):

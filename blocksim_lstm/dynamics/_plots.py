@@ -298,6 +298,13 @@ def write_figures(analysis: object, out: str | os.PathLike[str]) -> dict[str, st
     was found and its linearization has a path from input to output (``D != 0``
     or ``B, C != 0``), ``bode.png`` (each with an ``.svg`` beside it).
 
+    Parameters
+    ----------
+    analysis
+        Result of :func:`~blocksim_lstm.dynamics.analyze`.
+    out
+        Folder (created if missing; refused if it is a file).
+
     Returns
     -------
     dict

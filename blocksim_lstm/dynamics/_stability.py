@@ -22,6 +22,10 @@ def sorted_eigenvalues(A: ArrayLike) -> np.ndarray:
     """Eigenvalues of a square matrix, by decreasing modulus, then real part,
     then imaginary part (a conjugate pair: positive imaginary part first).
 
+    Parameters
+    ----------
+    A : array_like, shape ``(n, n)``
+
     Returns
     -------
     ndarray, complex, shape ``(n,)``

@@ -84,7 +84,7 @@ def split_state(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def initial_state(params: LSTMParams) -> np.ndarray:
-    """The diagram's initial state ``(h0, c0)``, shape ``(2Nn,)``."""
+    """The diagram's initial state ``(h0, c0)`` of ``params``, shape ``(2Nn,)``."""
     return join_state(params.h0, params.c0)
 
 
