@@ -27,7 +27,8 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import as_array
+from . import _linalg as la
+from ._validate import ArgumentTypeError, as_array
 from .lti import check_discrete
 from .parameters import LSTMParams
 
@@ -67,15 +68,17 @@ def check_scl(scl: object, *, name: str = "scl") -> float:
 
     Raises
     ------
-    TypeError
-        ``scl`` is not a real number.
+    ArgumentTypeError
+        ``scl`` is not a real number (a ``ValueError`` and a ``TypeError``).
     ValueError
         ``scl`` is zero, negative, NaN or infinite.
     """
     if isinstance(scl, bool) or not isinstance(
         scl, (int, float, np.floating, np.integer)
     ):
-        raise TypeError(f"{name}: expected a positive finite number, got {scl!r}")
+        raise ArgumentTypeError(
+            f"{name}: expected a positive finite number, got {scl!r}"
+        )
     val = float(scl)
     if not (math.isfinite(val) and val > 0):
         raise ValueError(f"{name}: expected a positive finite number, got {val}")
@@ -97,8 +100,9 @@ def _checked_inverse_products(
             f"badly conditioned: cond(A) = {cond:.3g} > max_cond = {max_cond:.3g}. "
             "Use method='delayed' (Nn = 2 nx + nu), which needs no A^-1."
         )
-    CAi = np.linalg.solve(A.T, C.T).T
-    return CAi, CAi @ B
+    # deterministic: the same bits on every machine (these weights start training)
+    CAi = la.solve(A.T, C.T).T
+    return CAi, la.matmul(CAi, B)
 
 
 def _gates(nn: int) -> np.ndarray:

@@ -20,25 +20,81 @@ import bdsim
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import as_array
+from ._validate import as_array, check_memory
 from .blocks import Affine, EProd, Logger, Sigmoid, Tanh, UnitDelay
 from .blocks import Sequence as SequenceSource
 from .parameters import GATES, LSTMParams
 from .reference import LSTMTrace, check_input, reference_cell
 
 __all__ = [
+    "MAX_END_TIME",
+    "MIN_TS",
     "DiagramRun",
     "LSTMDiagram",
     "SignalSpec",
     "add_lstm_layer",
     "build_lstm_diagram",
     "build_stacked_diagram",
+    "check_sample_time",
     "name_wires",
     "new_sim",
+    "run_bytes",
 ]
 
 SEED_TS: float = 0.1
 """Sample time of the seed's experiment 1, in seconds."""
+MIN_TS: float = 1e-9
+"""Smallest sample time: bdsim compares event times with an absolute tolerance of
+1e-12 s, so ticks closer than that merge (measured: 1e-12 s records 4 of 52
+samples); 1e-9 s keeps a factor 1000."""
+MAX_END_TIME: float = 1e300
+"""Largest ``steps * ts``: beyond, bdsim's tick times overflow (3e306 s with 2000
+steps records 61 of 2001 samples)."""
+
+
+def check_sample_time(name: str, ts: ArrayLike, steps: int) -> float:
+    """Return ``ts`` as a float if bdsim can run ``steps`` ticks of it, else raise.
+
+    Parameters
+    ----------
+    name
+        The argument named in messages (``"ts"``, ``"--ts"``).
+    ts
+        Sample time in seconds: ``MIN_TS <= ts`` and ``steps * ts <= MAX_END_TIME``.
+    steps
+        Number of ticks the diagram will run.
+
+    Raises
+    ------
+    ValueError
+        ``ts`` is not a number, not positive, too small or too large.
+    """
+    ts_ = float(as_array(name, ts, ()))
+    if not ts_ > 0:
+        raise ValueError(f"{name}: expected a positive sample time, got {ts_}")
+    if ts_ < MIN_TS:
+        raise ValueError(
+            f"{name}: expected a sample time >= {MIN_TS:g} s (bdsim merges events "
+            f"closer than 1e-12 s), got {ts_:g}"
+        )
+    if steps * ts_ > MAX_END_TIME:
+        raise ValueError(
+            f"{name}: expected steps * ts <= {MAX_END_TIME:g} s (bdsim's tick times "
+            f"overflow beyond), got {steps} * {ts_:g}"
+        )
+    return ts_
+
+
+def run_bytes(steps: int, nn: int, ni: int, no: int) -> float:
+    """Memory a run of the one-layer diagram records, in bytes (an upper estimate).
+
+    bdsim keeps one small array per wire and step: measured about
+    ``24 (Ni + 27 Nn + No) + 4000`` bytes a step (Nn = 3, 30; Ni = 4, 40); this
+    takes ``32 (...) + 5000``, plus the cross-check's reference traces.
+    """
+    widths = ni + 27 * nn + no
+    return float(steps) * (32.0 * widths + 5000.0)
+
 
 _SUM_NAMES = {"i": "sumIG", "f": "sumFG", "g": "sumCG", "o": "sumOG"}
 _ACT_NAMES = {"i": "logsig_i", "f": "logsig_f", "g": "tansig_g", "o": "logsig_o"}
@@ -260,9 +316,6 @@ class LSTMDiagram:
                     f"layers[{k}]: expected Ni = {layers[k - 1].nn} (the units of "
                     f"layer {k - 1}), got Ni = {p.ni}"
                 )
-        ts_ = float(as_array("ts", ts, ()))
-        if ts_ <= 0:
-            raise ValueError(f"ts: expected a positive sample time, got {ts_}")
         self.layers = tuple(
             p if p.dtype == np.float64 else p.astype("float64") for p in layers
         )
@@ -272,10 +325,10 @@ class LSTMDiagram:
                 f"u: a diagram runs one sequence, expected shape (steps, Ni), "
                 f"got shape {self.u.shape}"
             )
-        self.ts = ts_
+        self.ts = check_sample_time("ts", ts, self.u.shape[0])
         self.sim = new_sim()
         self.bd = self.sim.blockdiagram()
-        self.clock = self.bd.clock(ts_, unit="s", name="clock")
+        self.clock = self.bd.clock(self.ts, unit="s", name="clock")
         self.blocks: dict[str, Any] = {}
         self.signals: list[SignalSpec] = []
         self._compiled = False
@@ -335,10 +388,17 @@ class LSTMDiagram:
         DiagramRun
             Each signal's trace, shape ``(T, width)``, row k = step k.
         """
+        n = self.steps
+        check_memory(
+            "u",
+            run_bytes(
+                n, sum(p.nn for p in self.layers), self.layers[0].ni, self.layers[-1].no
+            ),
+            f"recording every wire over {n} steps",
+        )
         if not self._compiled:
             self.compile()
         watch = [self.blocks[s.block][s.port] for s in self.signals]
-        n = self.steps
         # bdsim's k-th tick is at k * Ts (computed as k * T): T = n * Ts gives
         # exactly the ticks 1..n; a T between ticks would add an extra sample
         with contextlib.redirect_stdout(io.StringIO()):

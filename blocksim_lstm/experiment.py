@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_positive_int
+from ._validate import check_memory, check_positive_int, check_seed
 from .parameters import LSTMParams
 
 __all__ = ["SEED", "SEED_SIZES", "SEED_STEPS", "SEED_TS", "seed_input", "seed_problem"]
@@ -27,7 +27,10 @@ def seed_input(steps: int, ni: int, *, seed: int = SEED) -> np.ndarray:
     """
     steps = check_positive_int("steps", steps)
     ni = check_positive_int("ni", ni)
-    return np.random.default_rng([seed, 1]).standard_normal((steps, ni))
+    check_memory("steps", 8.0 * steps * ni, f"an input of {steps} x {ni}")
+    return np.random.default_rng([check_seed("seed", seed), 1]).standard_normal(
+        (steps, ni)
+    )
 
 
 def seed_problem(

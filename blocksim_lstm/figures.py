@@ -15,6 +15,8 @@ import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ._files import atomic_target
+
 __all__ = ["new_figure", "save_figure"]
 
 
@@ -54,7 +56,6 @@ def save_figure(
         outputs.append((path.with_suffix(".svg"), "svg", {"Date": None}))
     with mpl.rc_context({"svg.hashsalt": "blocksim-lstm", "svg.fonttype": "path"}):
         for target, fmt, meta in outputs:
-            tmp = target.with_name(target.name + ".tmp")
-            fig.savefig(tmp, dpi=dpi or "figure", format=fmt, metadata=meta)
-            os.replace(tmp, target)
+            with atomic_target(target) as tmp:
+                fig.savefig(tmp, dpi=dpi or "figure", format=fmt, metadata=meta)
     return path

@@ -16,8 +16,9 @@ from numpy.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import ortho_group
 
+from ._discretize import zoh_companion
 from ._files import read_npz, savez_atomic
-from ._validate import as_array, check_positive_int
+from ._validate import as_array, check_memory, check_positive_int, check_seed
 
 __all__ = [
     "SEED_TS",
@@ -34,6 +35,7 @@ __all__ = [
     "seed_plant_continuous",
     "simulate",
     "state_space",
+    "system_bytes",
     "zeros",
     "zpk_summary",
 ]
@@ -42,9 +44,15 @@ SEED_TS: float = 0.01
 """Sample time of the seed's discretised plant, in seconds."""
 
 
+SEED_ZEROS: tuple[complex, ...] = (-4.0,)
+SEED_POLES: tuple[complex, ...] = (-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j)
+SEED_GAIN = 5e5
+"""The seed's continuous plant (SPEC): zero, poles and gain."""
+
+
 def seed_plant_continuous() -> ct.TransferFunction:
     """The seed's continuous plant: zero -4, poles -9 +- 5i, -2 +- 50i, gain 5e5."""
-    return ct.zpk([-4.0], [-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j], 5e5)
+    return ct.zpk(list(SEED_ZEROS), list(SEED_POLES), SEED_GAIN)
 
 
 def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
@@ -54,13 +62,12 @@ def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
     -------
     control.StateSpace
         Fourth order, one input, one output, ``dt = ts``. The realization is the
-        one python-control's ``ss`` gives (companion form).
+        one python-control's ``ss`` gives (companion form), computed with the
+        deterministic routines of :mod:`._discretize` so that it has the same
+        bits on every machine (``ct.ss(ct.c2d(...))`` agrees to rounding).
     """
-    gd = ct.c2d(seed_plant_continuous(), ts, "zoh")
-    sys = ct.ss(gd)
-    return ct.ss(
-        np.asarray(sys.A), np.asarray(sys.B), np.asarray(sys.C), np.asarray(sys.D), ts
-    )
+    A, B, C, D = zoh_companion(SEED_ZEROS, SEED_POLES, SEED_GAIN, float(ts))
+    return ct.ss(A, B, C, D, ts)
 
 
 def state_space(
@@ -178,7 +185,10 @@ def random_stable(
         raise ValueError(f"origin_poles: expected 0..nx={nx}, got {origin_poles}")
     if not 0 < max_radius < 1:
         raise ValueError(f"max_radius: expected a value in (0, 1), got {max_radius}")
-    rng = np.random.default_rng(seed)
+    check_memory(
+        "nx", system_bytes(nx, nu, ny), f"a system of nx={nx}, nu={nu}, ny={ny}"
+    )
+    rng = np.random.default_rng(check_seed("seed", seed))
     blocks: list[np.ndarray] = [np.zeros((1, 1))] * origin_poles
     left = nx - origin_poles
     while left > 0:
@@ -204,6 +214,16 @@ def random_stable(
     C = rng.standard_normal((ny, nx))
     D = rng.standard_normal((ny, nu))
     return ct.ss(A, B, C, D, ts)
+
+
+def system_bytes(nx: int, nu: int, ny: int) -> float:
+    """Memory to draw and handle a system of these sizes (an upper estimate, bytes).
+
+    ``A`` and a dozen ``nx x nx`` work arrays (mixing matrix, inverse, realization
+    and factorizations), plus ``B``, ``C``, ``D``.
+    """
+    x, u, y = float(nx), float(nu), float(ny)
+    return 8.0 * (16 * x * x + 4 * (x * u + y * x + y * u))
 
 
 def check_system_input(u: ArrayLike, nu: int) -> np.ndarray:
@@ -253,11 +273,23 @@ def simulate(
 
 
 def dcgain(sys: ct.StateSpace) -> np.ndarray:
-    """Steady-state gain ``C (I - A)^-1 B + D``, shape ``(ny, nu)``."""
+    """Steady-state gain ``C (I - A)^-1 B + D``, shape ``(ny, nu)``.
+
+    Raises
+    ------
+    ValueError
+        ``A`` has an eigenvalue at ``z = 1`` (an integrator): no finite gain.
+    """
     sys = check_discrete(sys)
     A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
     n = A.shape[0]
-    return C @ np.linalg.solve(np.eye(n) - A, B) + D
+    try:
+        return C @ np.linalg.solve(np.eye(n) - A, B) + D
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(
+            "sys: a pole at z = 1 (an integrator, I - A is singular): the "
+            "steady-state gain is infinite"
+        ) from exc
 
 
 def poles(sys: ct.StateSpace) -> np.ndarray:
@@ -276,10 +308,15 @@ def zeros(sys: ct.StateSpace, *, rtol: float = 1e-7) -> np.ndarray:
     Each square-down keeps every true zero and adds spurious ones that the two
     random projections do not share; roots agreeing to ``rtol`` are kept.
 
+    A system whose transfer function is identically zero (``B = 0`` and
+    ``D = 0``, say) has a singular pencil: every ``z`` makes it lose rank, and the
+    eigenvalue solver returns NaN. Only finite roots are returned, so such a
+    system has no finite zeros here.
+
     Returns
     -------
     ndarray, shape ``(nz,)``
-        Complex, sorted by decreasing |Re|.
+        Complex, finite, sorted by decreasing |Re|.
     """
     sys = check_discrete(sys)
     if sys.noutputs == sys.ninputs:
@@ -306,6 +343,7 @@ def zeros(sys: ct.StateSpace, *, rtol: float = 1e-7) -> np.ndarray:
 
 def _sorted_roots(r: np.ndarray) -> np.ndarray:
     r = np.asarray(r, dtype=complex)
+    r = r[np.isfinite(r)]  # a singular pencil's NaN "roots" are not zeros
     order = np.lexsort((-r.imag, -np.abs(r.real)))
     return r[order]
 
@@ -405,18 +443,31 @@ def match_distance(a: ArrayLike, b: ArrayLike) -> float:
     return float(cost[r, c].max())
 
 
-def load_system(path: str | os.PathLike[str]) -> ct.StateSpace:
+def load_system(path: str | os.PathLike[str], *, what: str = "system") -> ct.StateSpace:
     """Read a system from an ``.npz`` with keys ``A, B, C, D, Ts``.
+
+    Parameters
+    ----------
+    path
+        The ``.npz`` file (as :func:`save_system` writes it).
+    what
+        The file's role, the first word of every error message (a command
+        passes its option, ``"--system"``).
 
     Raises
     ------
     FileNotFoundError
         No such file.
     ValueError
-        Not a readable ``.npz``, missing keys, or inconsistent dimensions.
+        Not a readable ``.npz``, missing keys, inconsistent dimensions, or arrays
+        that are not real and finite; the message starts with ``what``, then
+        names the matrix.
     """
-    found = read_npz(path, "system", ("A", "B", "C", "D", "Ts"))
-    return state_space(found["A"], found["B"], found["C"], found["D"], found["Ts"])
+    found = read_npz(path, what, ("A", "B", "C", "D", "Ts"))
+    try:
+        return state_space(found["A"], found["B"], found["C"], found["D"], found["Ts"])
+    except ValueError as exc:
+        raise ValueError(f"{what}: {path}: {exc}") from exc
 
 
 def save_system(sys: ct.StateSpace, path: str | os.PathLike[str]) -> Path:

@@ -14,7 +14,13 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._files import read_npz, savez_atomic
-from ._validate import as_array, check_dtype, check_positive_int
+from ._validate import (
+    as_array,
+    check_dtype,
+    check_memory,
+    check_positive_int,
+    check_seed,
+)
 
 __all__ = ["GATES", "NPZ_KEYS", "LSTMParams"]
 
@@ -188,7 +194,12 @@ class LSTMParams:
         nn = check_positive_int("nn", nn)
         ni = check_positive_int("ni", ni)
         no = check_positive_int("no", no)
-        rng = np.random.default_rng(seed)
+        check_memory(
+            "nn",
+            16.0 * (4 * nn * (ni + nn + 1) + no * (nn + 1) + 2 * nn),
+            f"weights of Nn={nn}, Ni={ni}, No={no}",
+        )
+        rng = np.random.default_rng(check_seed("seed", seed))
         h0 = rng.random(nn) if states else np.zeros(nn)
         c0 = rng.random(nn) if states else np.zeros(nn)
         W = rng.random((4 * nn, ni))
@@ -226,17 +237,35 @@ class LSTMParams:
 
     @classmethod
     def load(
-        cls, path: str | os.PathLike[str], *, dtype: DTypeLike = np.float64
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        dtype: DTypeLike = np.float64,
+        what: str = "weights",
     ) -> LSTMParams:
         """Read a weights ``.npz`` written by :meth:`save` (or by anyone else).
+
+        Parameters
+        ----------
+        path
+            The ``.npz`` with exactly the keys ``W, R, b, F, bF, h0, c0``.
+        dtype
+            ``float64`` (default) or ``float32``.
+        what
+            The file's role, the first word of every error message (a command
+            passes its option, ``"--weights"``).
 
         Raises
         ------
         FileNotFoundError
             ``path`` does not exist.
         ValueError
-            The file is not an ``.npz``, lacks a key, has extra keys, or holds a
-            badly shaped or non-finite array.
+            The file is not a readable ``.npz``, lacks a key, has extra keys, or
+            holds a badly shaped, non-real (complex, boolean, text) or non-finite
+            array; the message starts with ``what``, then names the array.
         """
-        found = read_npz(path, "weights", NPZ_KEYS, exact=True)
-        return cls.from_arrays(**found, dtype=dtype)
+        found = read_npz(path, what, NPZ_KEYS, exact=True)
+        try:
+            return cls.from_arrays(**found, dtype=dtype)
+        except ValueError as exc:
+            raise ValueError(f"{what}: {path}: {exc}") from exc

@@ -27,11 +27,13 @@ import control as ct
 import numpy as np
 from scipy.linalg import eigh, solve_discrete_lyapunov, svd
 
+from . import _linalg as la
 from .lti import check_discrete
 
 __all__ = [
     "REALIZATIONS",
     "balanced_realization",
+    "canonical_signs",
     "hankel_singular_values",
     "minimal_realization",
     "realize",
@@ -69,7 +71,8 @@ def minimal_realization(sys: ct.StateSpace, *, tol: float = 1e-9) -> ct.StateSpa
     A slycot-free ``minreal``: keep the reachable subspace (block Krylov of
     ``(A, B)``), then the observable subspace of what is left (the same on
     ``(A^T, C^T)``). Directions below ``tol`` times the norm of ``[A, B; C, D]``
-    count as absent.
+    count as absent. A system that is already minimal is returned unchanged
+    (its own coordinates, bit for bit).
 
     Parameters
     ----------
@@ -86,22 +89,40 @@ def minimal_realization(sys: ct.StateSpace, *, tol: float = 1e-9) -> ct.StateSpa
     sys = check_discrete(sys)
     A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
     scale = max(float(np.linalg.norm(np.block([[A, B], [C, D]]), 2)), 1e-300)
+    n = A.shape[0]
     V = _reachable_basis(A, B, tol * scale)
-    A, B, C = V.T @ A @ V, V.T @ B, C @ V
+    if V.shape[1] < n:
+        A, B, C = V.T @ A @ V, V.T @ B, C @ V
     if A.shape[0]:
         Wb = _reachable_basis(A.T, C.T, tol * scale)
-        A, B, C = Wb.T @ A @ Wb, Wb.T @ B, C @ Wb
+        if Wb.shape[1] < A.shape[0]:
+            A, B, C = Wb.T @ A @ Wb, Wb.T @ B, C @ Wb
+    if A.shape[0] == n:  # already minimal: the given coordinates, untouched
+        return sys
     return ct.ss(A, B, C, D, sys.dt)
 
 
 def _gramian_factors(
     A: np.ndarray, B: np.ndarray, C: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Square-root factors ``Lc, Lo`` with ``Lc Lc^T = Wc`` and ``Lo Lo^T = Wo``.
+
+    Deterministic (:mod:`._linalg`: Smith's doubling and Cholesky) whenever the
+    Gramians are positive definite, as they are for a minimal system; a
+    semi-definite Gramian falls back to scipy (eigenvalue square roots), whose
+    last bits depend on the BLAS kernel.
+    """
     if np.max(np.abs(np.linalg.eigvals(A))) >= 1:
         raise ValueError(
             "sys: a balanced realization needs a stable system (all poles inside "
             "the unit circle); use realization='given' for this one"
         )
+    try:
+        Wc = la.dlyap(A, la.matmul(B, B.T))
+        Wo = la.dlyap(A.T, la.matmul(C.T, C))
+        return la.cholesky((Wc + Wc.T) / 2), la.cholesky((Wo + Wo.T) / 2)
+    except la.LinAlgError:
+        pass
     Wc = solve_discrete_lyapunov(A, B @ B.T)
     Wo = solve_discrete_lyapunov(A.T, C.T @ C)
 
@@ -117,14 +138,93 @@ def hankel_singular_values(sys: ct.StateSpace) -> np.ndarray:
     sys = check_discrete(sys)
     A, B, C = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C))
     Lc, Lo = _gramian_factors(A, B, C)
-    return svd(Lo.T @ Lc, compute_uv=False)
+    return la.svd(la.matmul(Lo.T, Lc))[1]
+
+
+def _orthonormal_rows_basis(M: np.ndarray) -> np.ndarray:
+    """Orthogonal ``Q`` (``k x k``) with ``Q^T M`` upper triangular (Gram-Schmidt).
+
+    Modified Gram-Schmidt on the columns of ``M`` (shape ``(k, m)``), completed
+    with unit vectors; in plain floating point, so the same bits everywhere.
+    """
+    k = M.shape[0]
+    cols = [M[:, j] for j in range(M.shape[1])] + [np.eye(k)[:, j] for j in range(k)]
+    basis: list[np.ndarray] = []
+    for v in cols:
+        w = v.astype(float).copy()
+        for q in basis:
+            w = w - float(la.matmul(q[None, :], w[:, None])[0, 0]) * q
+        norm = float(np.sqrt(la.matmul(w[None, :], w[:, None])[0, 0]))
+        if norm > 1e-10 * max(float(np.max(np.abs(v))), 1e-300):
+            basis.append(w / norm)
+        if len(basis) == k:
+            break
+    return np.column_stack(basis)
+
+
+def canonical_signs(
+    A: np.ndarray, B: np.ndarray, C: np.ndarray, hsv: np.ndarray, *, rtol: float = 1e-9
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fix the freedom a balanced realization has left: signs and rotations.
+
+    A balanced realization is unique only up to an orthogonal change of
+    coordinates that keeps both Gramians ``diag(hsv)``: a sign per state and,
+    where Hankel singular values repeat, a rotation inside the repeated block.
+    SVD and eigenvector routines are free to choose them, and do choose
+    differently on different CPUs (BLAS kernels). The convention fixed here:
+
+    - states whose ``hsv`` agree to ``rtol`` (relative) form a block; inside a
+      block the coordinates are rotated so that ``M = [B_blk, C_blk^T]`` becomes
+      upper triangular (Gram-Schmidt on the columns of ``M``), which is unique
+      when ``M`` has full row rank;
+    - then each state's sign makes the first entry of ``[B[i, :], C[:, i]]`` that
+      is larger than ``1e-8`` times that vector's largest entry positive.
+
+    Parameters
+    ----------
+    A, B, C
+        A balanced realization: shapes ``(n, n)``, ``(n, m)``, ``(p, n)``.
+    hsv
+        Its Hankel singular values, shape ``(n,)``, decreasing.
+    rtol
+        Relative tolerance under which two singular values count as repeated.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(A, B, C)`` in the canonical coordinates; Gramians unchanged.
+    """
+    n = A.shape[0]
+    Q = np.eye(n)
+    start = 0
+    while start < n:
+        stop = start + 1
+        while stop < n and hsv[start] - hsv[stop] <= rtol * hsv[start]:
+            stop += 1
+        if stop - start > 1:  # a repeated singular value: fix the rotation
+            blk = slice(start, stop)
+            M = np.hstack([B[blk], C[:, blk].T])
+            Q[blk, blk] = _orthonormal_rows_basis(M)  # x_old = Q x_new here
+        start = stop
+    A = la.matmul(la.matmul(Q.T, A), Q)
+    B, C = la.matmul(Q.T, B), la.matmul(C, Q)
+    signs = np.ones(n)
+    for i in range(n):
+        v = np.concatenate([B[i], C[:, i]])
+        big = np.abs(v) > 1e-8 * np.max(np.abs(v), initial=0.0)
+        if np.any(big) and v[np.argmax(big)] < 0:
+            signs[i] = -1.0
+    return signs[:, None] * A * signs, signs[:, None] * B, C * signs
 
 
 def balanced_realization(sys: ct.StateSpace) -> ct.StateSpace:
     """Balanced realization of a stable discrete system (square-root method).
 
     The minimal part of ``sys`` is balanced: both Gramians become
-    ``diag(hsv)``, the Hankel singular values.
+    ``diag(hsv)``, the Hankel singular values. The signs (and, for repeated
+    Hankel singular values, the rotations) that a balanced realization leaves
+    free are fixed by :func:`canonical_signs`, so the same system gives the same
+    realization on every machine, whatever signs the SVD returned.
 
     Parameters
     ----------
@@ -134,7 +234,7 @@ def balanced_realization(sys: ct.StateSpace) -> ct.StateSpace:
     Returns
     -------
     control.StateSpace
-        Same transfer function, minimal, balanced coordinates.
+        Same transfer function, minimal, balanced, canonical coordinates.
 
     Raises
     ------
@@ -146,13 +246,15 @@ def balanced_realization(sys: ct.StateSpace) -> ct.StateSpace:
     if A.shape[0] == 0:
         return sys
     Lc, Lo = _gramian_factors(A, B, C)
-    U, s, Vt = svd(Lo.T @ Lc)
+    U, s, V = la.svd(la.matmul(Lo.T, Lc))  # Lo^T Lc = U diag(s) V^T
     keep = s > s[0] * 1e-12
-    U, s, Vt = U[:, keep], s[keep], Vt[keep]
+    U, s, V = U[:, keep], s[keep], V[:, keep]
     si = 1.0 / np.sqrt(s)
-    T = Lc @ Vt.T * si  # x_old = T x_bal
-    Ti = (si[:, None] * U.T) @ Lo.T  # x_bal = Ti x_old
-    return ct.ss(Ti @ A @ T, Ti @ B, C @ T, D, sys.dt)
+    T = la.matmul(Lc, V) * si  # x_old = T x_bal
+    Ti = la.matmul(si[:, None] * U.T, Lo.T)  # x_bal = Ti x_old
+    Ab = la.matmul(la.matmul(Ti, A), T)
+    Ab, Bb, Cb = canonical_signs(Ab, la.matmul(Ti, B), la.matmul(C, T), s)
+    return ct.ss(Ab, Bb, Cb, D, sys.dt)
 
 
 def realize(sys: ct.StateSpace, realization: Realization = "balanced") -> ct.StateSpace:

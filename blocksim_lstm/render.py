@@ -76,6 +76,28 @@ class CrossCheckPaint:
         )
 
 
+_AGREES, _DIFFERS, _UNCHECKED = "#1a7a1a", "#d7191c", "#bbbbbb"
+_PAINT_CLASSES = (
+    (_AGREES, "agrees: largest |diagram − reference| ≤ {tol:.0e}"),
+    (_DIFFERS, "differs: above the tolerance"),
+    (_UNCHECKED, "not compared"),
+)
+
+
+def _paint_colour(paint: CrossCheckPaint, source: str) -> str:
+    """Colour class of a wire: agrees, differs, or not compared.
+
+    Only the class is drawn, not the size of an error below the tolerance:
+    that size is rounding (1e-16 to 1e-15) and depends on the machine's BLAS
+    kernel, and the picture must be the same on every machine. The sizes are
+    in the cross-check's table.
+    """
+    err = paint.errors.get(source)
+    if err is None:
+        return _UNCHECKED
+    return _DIFFERS if err > paint.tolerance else _AGREES
+
+
 def _group_colours(layout: Layout) -> dict[str, tuple[str, str]]:
     groups = sorted({r.group for r in layout.routes if r.group is not None})
     out: dict[str, tuple[str, str]] = {}
@@ -123,9 +145,9 @@ def draw_layout(
         From :func:`blocksim_lstm.layout.lstm_layout` or
         :func:`blocksim_lstm.layout.layered_layout`.
     paint
-        Optional cross-check errors: wires coloured by their largest absolute
-        error (log colour scale, with the tolerance marked), the first divergence
-        circled. Without it wires are coloured by feedback loop.
+        Optional cross-check errors: wires coloured by class (agrees within the
+        tolerance, differs, not compared), the first divergence boxed. Without
+        it wires are coloured by feedback loop.
     dpi
         Resolution of the figure (PNG output).
 
@@ -139,7 +161,6 @@ def draw_layout(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.colors import LogNorm
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
@@ -170,14 +191,6 @@ def draw_layout(
             gid="title",
         )
     colours = _group_colours(layout)
-    cmap = norm = None
-    lo = 1e-300
-    if paint is not None:
-        vals = [v for v in paint.errors.values() if v > 0]
-        lo = max(min([*vals, paint.tolerance / 1e3]), 1e-300)
-        hi = max([*vals, paint.tolerance * 10])
-        norm = LogNorm(vmin=lo, vmax=hi)
-        cmap = matplotlib.colormaps["viridis"]
     # wires: forward ones first, then loops, the loop with fewest wires on top
     n_in_group: dict[str | None, int] = {}
     for r in layout.routes:
@@ -191,14 +204,8 @@ def draw_layout(
     )
     for k in order:
         r = layout.routes[k]
-        if paint is not None and cmap is not None and norm is not None:
-            err = paint.errors.get(r.source)
-            if err is None:
-                colour = "#bbbbbb"
-            else:
-                colour = matplotlib.colors.to_hex(cmap(norm(max(err, lo))))
-                if err > paint.tolerance:
-                    colour = "#d7191c"
+        if paint is not None:
+            colour = _paint_colour(paint, r.source)
             lw = 2.0
         else:
             colour = colours[r.group][0] if r.group in colours else _FORWARD
@@ -290,19 +297,19 @@ def draw_layout(
         )
         leg.set_gid("legend")
     else:
-        assert cmap is not None and norm is not None
-        sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
-        bar_y = (y0 - pad - 1.5 - ylim[0]) / (ylim[1] - ylim[0])
-        bar_h = 0.3 / (ylim[1] - ylim[0])
-        cax = fig.add_axes((0.2, bar_y, 0.6, bar_h))
-        cb = fig.colorbar(sm, cax=cax, orientation="horizontal")
-        cb.set_label(
-            "largest |diagram − reference| on the wire (exact 0 at the left end; "
-            "red: above the tolerance)",
+        handles = [
+            Line2D([], [], color=c, lw=2.0, label=text.format(tol=paint.tolerance))
+            for c, text in _PAINT_CLASSES
+        ]
+        leg = ax.legend(
+            handles=handles,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.35 / (ylim[1] - ylim[0])),
+            ncol=len(handles),
             fontsize=9,
+            frameon=True,
         )
-        cb.ax.axvline(paint.tolerance, color="#d7191c", lw=2)
-        cb.ax.tick_params(labelsize=8)
+        leg.set_gid("legend")
         ax.text(
             (x0 + x1) / 2,
             y0 - pad + 0.1,

@@ -160,10 +160,12 @@ def test_system_file_and_fixed_scl(tmp_path, capsys) -> None:
     [
         (["--construction", "spec", "--nx", "3", "--origin-poles", "1"], "cond(A) = "),
         (["--tol", "-1"], "--tol: expected a positive finite number"),
-        (["--scl", "0"], "scl: expected a positive finite number"),
-        (["--steps", "0"], "--steps: expected an integer >= 1"),
-        (["--system", "/nonexistent/s.npz"], "system: no such file"),
-        (["--nx", "0"], "nx: expected an integer >= 1"),
+        (["--scl", "0"], "error: --scl: expected a positive finite number"),
+        (["--steps", "0"], "error: --steps: expected an integer >= 1"),
+        (["--system", "/nonexistent/s.npz"], "error: --system: no such file"),
+        (["--nx", "0"], "error: --nx: expected an integer >= 1"),
+        (["--nx", "2", "--seed", "-1"], "error: --seed: expected an integer >= 0"),
+        (["--amplitude", "inf"], "error: --amplitude: expected a positive finite"),
     ],
 )
 def test_user_errors_are_one_line(argv, message, capsys) -> None:
@@ -185,3 +187,17 @@ def test_unreachable_tolerance_exits_1(capsys) -> None:
     rc = main(["approximate", "--construction", "nx", "--no-figures", "--no-diagram"])
     assert rc == 1
     assert "NOT met" in capsys.readouterr().out
+
+
+def test_a_system_with_hidden_states_says_its_minimal_order(tmp_path, capsys) -> None:
+    """B = 0 but D != 0: a static gain; no NaN zeros, the minimal order said."""
+    plant = lti.seed_plant()
+    path = tmp_path / "static.npz"
+    np.savez(path, A=plant.A, B=0 * plant.B, C=plant.C, D=[[0.5]], Ts=plant.dt)
+    argv = ["approximate", "--system", str(path), "--realization", "given"]
+    rc = main([*argv, "--no-figures", "--no-diagram", "--steps", "201"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "minimal order: 0 of 4 states (the others are not controllable" in out
+    assert "nan" not in out.lower()
+    assert "steady-state gain: [[0.5]]" in out

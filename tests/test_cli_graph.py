@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from blocksim_lstm.cli import main
 from blocksim_lstm.layout import LSTM_BLOCKS
 from blocksim_lstm.param_count import lstm_count
@@ -62,9 +64,17 @@ def test_params_reproduces_the_seed_figure(capsys) -> None:
     assert d["total"] == lstm_count(4, 3) + 2 * (3 + 1)
 
 
-def test_params_refuses_bad_sizes(capsys) -> None:
-    assert main(["params", "--units", "0"]) == 2
-    assert "units[0]" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--units", "3", "0"], "--units: expected an integer >= 1, got 0"),
+        (["--ni", "-1"], "--ni: expected an integer >= 1, got -1"),
+        (["--no", "-1"], "--no: expected an integer >= 0, got -1"),
+    ],
+)
+def test_params_refuses_bad_sizes(capsys, args, message) -> None:
+    assert main(["params", *args]) == 2
+    assert capsys.readouterr().err == f"blocksim-lstm params: error: {message}\n"
 
 
 def test_render_text_only_as_a_real_process(tmp_path) -> None:

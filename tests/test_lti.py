@@ -258,3 +258,27 @@ def test_load_system_errors(tmp_path) -> None:
     np.savez(wrong, A=np.eye(2), B=np.ones((3, 1)), C=np.ones((1, 2)), D=0.0, Ts=1.0)
     with pytest.raises(ValueError, match="B: expected shape"):
         lti.load_system(wrong)
+
+
+def test_zeros_of_a_zero_transfer_function_are_not_nan() -> None:
+    """B = 0, D = 0: a singular pencil, whose NaN "roots" are no zeros."""
+    plant = lti.seed_plant()
+    dead = ct.ss(plant.A, 0 * plant.B, plant.C, 0 * plant.D, plant.dt)
+    assert np.isnan(np.asarray(dead.zeros(), dtype=complex)).any()  # the trap
+    z = lti.zeros(dead)
+    assert np.all(np.isfinite(z))
+
+
+def test_dcgain_of_an_integrator_says_so() -> None:
+    integrator = ct.ss([[1.0]], [[1.0]], [[1.0]], [[0.0]], 1.0)
+    with pytest.raises(ValueError, match=r"^sys: a pole at z = 1 \(an integrator"):
+        lti.dcgain(integrator)
+
+
+def test_load_system_names_its_role_and_the_matrix(tmp_path) -> None:
+    path = tmp_path / "c.npz"
+    np.savez(path, A=[[0.5 + 1j]], B=[[1.0]], C=[[1.0]], D=[[0.0]], Ts=1.0)
+    with pytest.raises(ValueError, match=r"^--system: .*c\.npz: A: expected real"):
+        lti.load_system(path, what="--system")
+    with pytest.raises(FileNotFoundError, match=r"^--system: no such file"):
+        lti.load_system(tmp_path / "none.npz", what="--system")

@@ -63,7 +63,7 @@ def test_non_finite_refused(key, value):
 def test_non_numeric_refused():
     a = _arrays()
     a["b"] = ["x"] * 12
-    with pytest.raises(ValueError, match="b: expected a numeric array"):
+    with pytest.raises(ValueError, match="b: expected real numbers, got text"):
         LSTMParams.from_arrays(**a)
 
 
@@ -138,3 +138,14 @@ def test_replace_checks_again():
         p.replace(X=1)
     with pytest.raises(ValueError, match="bF: expected shape"):
         p.replace(bF=[1.0])
+
+
+def test_load_names_the_role_then_the_array(tmp_path):
+    path = tmp_path / "w.npz"
+    a = _arrays()
+    a["R"] = np.asarray(a["R"]) > 0.5  # booleans are not weights
+    np.savez(path, **a)
+    with pytest.raises(ValueError, match=r"^--weights: .*w\.npz: R: expected real"):
+        LSTMParams.load(path, what="--weights")
+    with pytest.raises(ValueError, match=r"^weights: .*w\.npz: R: expected real"):
+        LSTMParams.load(path)

@@ -6,6 +6,7 @@ import io
 
 import matplotlib
 import networkx as nx
+import numpy as np
 import pytest
 from small_diagrams import accumulator, two_loops
 
@@ -234,3 +235,25 @@ def test_graphml_round_trips_through_networkx(seed_graph) -> None:
         for u, v, d in seed_graph.edges(data=True)
     )
     assert back.nodes["Hidden State"]["delay"] is True
+
+
+def test_painted_picture_does_not_show_rounding_level_sizes(tmp_path, seed_layout):
+    """Errors below the tolerance are rounding: another BLAS kernel changes them.
+
+    The picture must not change with them (the same bytes), and must change
+    when a wire crosses the tolerance.
+    """
+    rng = np.random.default_rng(5)
+    svgs = []
+    for k, errs in enumerate(
+        (
+            {n: 1e-16 for n in seed_layout.boxes},
+            {n: float(rng.uniform(0, 9e-13)) for n in seed_layout.boxes},
+            {**{n: 0.0 for n in seed_layout.boxes}, "Wi": 2e-12},
+        )
+    ):
+        fig = draw_layout(seed_layout, paint=CrossCheckPaint(errs, 1e-12))
+        svgs.append(save_figure(fig, tmp_path / f"p{k}.png").with_suffix(".svg"))
+        plt.close(fig)
+    assert svgs[0].read_bytes() == svgs[1].read_bytes()
+    assert svgs[0].read_bytes() != svgs[2].read_bytes()

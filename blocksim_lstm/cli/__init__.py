@@ -2,15 +2,23 @@
 
 Each sub-command module defines ``add_arguments(parser)`` and ``run(args) -> int``;
 its one-line help lives in :data:`_COMMANDS`. Only the module of the command being
-run is imported, so a command pays for its own imports only. Expected user errors
-(bad files, shapes, values) are printed as one line and give exit status 2, never a
-traceback.
+run is imported, so a command pays for its own imports only.
+
+Errors: bad input (files, shapes, values, sizes that cannot fit: a ``ValueError``
+or ``FileNotFoundError`` naming the argument), a failing disk or a refused write
+(``OSError``: full disk, permission, read-only place) and running out of memory
+are printed as one line ``blocksim-lstm COMMAND: error: ...`` with exit status 2,
+never a traceback. Anything else (a ``TypeError``, a ``RuntimeError``, numpy's
+``LinAlgError``...) is a bug of ours and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -61,8 +69,51 @@ _COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class UserError(Exception):
+class UserError(ValueError):
     """An error in what the user asked for; printed without a traceback."""
+
+
+# a temporary of ours (blocksim_lstm._files.temporary_name): .NAME.tmp-PID-HEX
+_TMP = re.compile(r"^\.(?P<name>.+)\.tmp-\d+(?:-[0-9a-f]+)?$")
+
+
+def _shown_path(filename: object) -> str:
+    """The path a user knows: a temporary of ours is shown as its target."""
+    text = (
+        os.fsdecode(filename) if isinstance(filename, (str, bytes)) else str(filename)
+    )
+    head, tail = os.path.split(text)
+    m = _TMP.match(tail)
+    return os.path.join(head, m["name"]) if m else text
+
+
+def os_error_reason(exc: OSError) -> str:
+    """Why a file operation failed, in words (``"no space left on the disk"``)."""
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the disk"
+    if exc.errno == errno.EROFS:
+        return "read-only file system"
+    if exc.errno == errno.EFBIG:
+        return "file too large (file-size limit)"
+    return exc.strerror or f"{type(exc).__name__}: {exc}"
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for a failed file operation: the file (as the user named it), why."""
+    if exc.filename is None:
+        return os_error_reason(exc)
+    return f"{_shown_path(exc.filename)}: {os_error_reason(exc)}"
+
+
+def _is_bug(exc: ValueError) -> bool:
+    """A ``ValueError`` that is no bad input: numpy's ``LinAlgError``.
+
+    Inputs are checked at the door (stable system, real finite arrays, sizes),
+    so a singular matrix deep inside is something we did not foresee: its
+    traceback is worth more than one line.
+    """
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(exc, np.linalg.LinAlgError)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -95,10 +146,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     # register only the command being run; none for top-level help or a typo
     parser = build_parser(first if first in _COMMANDS else "")
     args = parser.parse_args(argv)
+    prefix = f"blocksim-lstm {args.command}: error:"
     try:
         return int(args._run(args))
-    except (UserError, ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"blocksim-lstm {args.command}: error: {exc}", file=sys.stderr)
+    except ValueError as exc:  # bad input, incl. UserError and refused outputs
+        if _is_bug(exc):
+            raise
+        print(f"{prefix} {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        text = str(exc) if exc.errno is None else describe_os_error(exc)
+        print(f"{prefix} {text}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # disk full, permission, read-only place
+        print(f"{prefix} {describe_os_error(exc)}", file=sys.stderr)
+        return 2
+    except MemoryError as exc:
+        detail = f" ({exc})" if str(exc) else ""
+        print(f"{prefix} out of memory{detail}; choose smaller sizes", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"blocksim-lstm {args.command}: interrupted", file=sys.stderr)

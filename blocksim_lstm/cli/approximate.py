@@ -18,11 +18,12 @@ from typing import Any, cast
 import control as ct
 import numpy as np
 
-from .._validate import check_positive_int
-from ..approximation import approximate
+from .._validate import check_memory, check_positive_int, check_seed
+from ..approximation import approximate, approximate_bytes, check_approximable
 from ..construction import CONSTRUCTIONS, Method, check_scl
-from ..lti import load_system, random_stable, seed_plant
+from ..lti import load_system, random_stable, seed_plant, system_bytes
 from ..realization import REALIZATIONS, Realization
+from ._output import check_output_folder, check_output_path, writing
 
 __all__ = ["add_arguments", "run"]
 
@@ -101,16 +102,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _system(args: argparse.Namespace) -> tuple[ct.StateSpace, str]:
     if args.system is not None:
-        return load_system(args.system), f"system from {args.system}"
+        return load_system(args.system, what="--system"), f"system from {args.system}"
     if args.nx is not None:
-        sys = random_stable(
-            args.nx, args.nu, args.ny, seed=args.seed, origin_poles=args.origin_poles
+        nx = check_positive_int("--nx", args.nx)
+        nu = check_positive_int("--nu", args.nu)
+        ny = check_positive_int("--ny", args.ny)
+        origin = check_positive_int("--origin-poles", args.origin_poles, minimum=0)
+        if origin > nx:
+            raise ValueError(f"--origin-poles: expected 0..{nx} (--nx), got {origin}")
+        check_memory(
+            "--nx/--nu/--ny",
+            system_bytes(nx, nu, ny),
+            f"a system of nx={nx}, nu={nu}, ny={ny}",
         )
+        seed = check_seed("--seed", args.seed)
+        sys = random_stable(nx, nu, ny, seed=seed, origin_poles=origin)
         return sys, (
-            f"random stable system (nx={args.nx}, nu={args.nu}, ny={args.ny}, "
-            f"origin poles={args.origin_poles}, seed={args.seed})"
+            f"random stable system (nx={nx}, nu={nu}, ny={ny}, "
+            f"origin poles={origin}, seed={seed})"
         )
     return seed_plant(), "the seed's plant (SPEC §4)"
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Check --weights-out and --out before any work."""
+    if args.weights_out is not None:
+        if args.weights_out.suffix != ".npz":
+            raise ValueError(
+                "--weights-out: expected a file name ending in .npz, got "
+                f"{args.weights_out}"
+            )
+        check_output_path(
+            args.weights_out, "--weights-out", inputs=[("--system", args.system)]
+        )
+    if not args.no_figures:
+        check_output_folder(args.out, "--out")
 
 
 def _text(res: dict[str, Any], label: str) -> str:
@@ -131,6 +157,14 @@ def _text(res: dict[str, Any], label: str) -> str:
         "steady-state gain: " + np.array2string(np.asarray(res["dcgain"]), precision=5),
         f"poles: {roots(res['poles'])}",
         f"zeros: {roots(res['zeros']) or '(none)'}",
+        *(
+            []
+            if res["minimal_order"] == res["nx"]
+            else [
+                f"minimal order: {res['minimal_order']} of {res['nx']} states (the "
+                "others are not controllable or not observable)"
+            ]
+        ),
         f"realization: {res['realization']}; construction: {res['construction']}, "
         f"Nn={res['nn']} units, cond(A)={res['cond_A']:.3g}",
     ]
@@ -173,20 +207,38 @@ def _text(res: dict[str, Any], label: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    _check_outputs(args)
+    scl = None if args.scl is None else check_scl(args.scl, name="--scl")
+    tol = check_scl(args.tol, name="--tol")
+    amplitude = check_scl(args.amplitude, name="--amplitude")
+    steps = check_positive_int("--steps", args.steps)
     sys, label = _system(args)
-    res, params = approximate(
+    check_approximable(
         sys,
-        construction=cast(Method, args.construction),
-        realization=cast(Realization, args.realization),
-        scl=args.scl,
-        tol=check_scl(args.tol, name="--tol"),
-        amplitude=check_scl(args.amplitude, name="--amplitude"),
-        steps=check_positive_int("--steps", args.steps),
-        diagram=not args.no_diagram,
-        out=None if args.no_figures else args.out,
+        realization=args.realization,
+        name="--system" if args.system is None else f"--system {args.system}",
     )
+    check_memory(
+        "--steps",
+        approximate_bytes(sys.nstates, sys.ninputs, sys.noutputs, steps),
+        f"the approximation study on {steps} samples of a system with "
+        f"nx={sys.nstates}, nu={sys.ninputs}, ny={sys.noutputs}",
+    )
+    with writing("--out", args.out):
+        res, params = approximate(
+            sys,
+            construction=cast(Method, args.construction),
+            realization=cast(Realization, args.realization),
+            scl=scl,
+            tol=tol,
+            amplitude=amplitude,
+            steps=steps,
+            diagram=not args.no_diagram,
+            out=None if args.no_figures else args.out,
+        )
     if args.weights_out is not None:
-        res["files"]["weights"] = str(params.save(args.weights_out))
+        with writing("--weights-out", args.weights_out):
+            res["files"]["weights"] = str(params.save(args.weights_out))
     res["system"] = label
     print(json.dumps(res, indent=2) if args.json else _text(res, label))
     return 0 if res["met"] in (None, True) else 1

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from ..layout import LSTM_BLOCKS
     from ..loops import structure_report
 
-    params, u = load_problem(args)
+    params, u = load_problem(args, runs=False)
     diagram = build_lstm_diagram(params, u, ts=args.ts)
     diagram.compile()
     graph = diagram_graph(diagram)

@@ -6,6 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
+from .._validate import check_positive_int
+from ._output import check_output_path, writing
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -32,11 +35,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+
     from ..param_count import count_network, plot_param_growth
 
-    if args.no < 0:
-        raise ValueError(f"--no: expected an integer >= 0, got {args.no}")
-    counts = count_network(args.ni, args.units, args.no or None)
+    ni = check_positive_int("--ni", args.ni)
+    units = [check_positive_int("--units", n) for n in args.units]
+    no = check_positive_int("--no", args.no, minimum=0)
+    if args.plot is not None:
+        if args.plot.suffix != ".png":
+            raise ValueError(
+                f"--plot: expected a file name ending in .png, got {args.plot}"
+            )
+        check_output_path(args.plot, "--plot")
+    counts = count_network(ni, units, no or None)
     if args.json:
         data = counts.to_dict()
         data["core_weights"] = counts.core_weights()
@@ -51,5 +62,6 @@ def run(args: argparse.Namespace) -> int:
         for k, nn in enumerate(args.units, start=1):
             print(f"lstm{k}: 4 Nn (Ni + Nn + 1) with Nn = {nn}")
     if args.plot is not None:
-        print(f"wrote {plot_param_growth(args.plot)}")
+        with writing("--plot", args.plot):
+            print(f"wrote {plot_param_growth(args.plot)}")
     return 0

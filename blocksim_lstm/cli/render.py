@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._output import check_output_folder, writing
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -23,12 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..gallery import render_all
 
-    if args.out.exists() and not args.out.is_dir():
-        raise ValueError(f"--out: expected a directory, got the file {args.out}")
-    written = render_all(
-        args.out,
-        pictures=not args.text_only,
-        progress=lambda name: print(f"wrote {args.out / name}", flush=True),
-    )
+    check_output_folder(args.out, "--out")
+    with writing("--out", args.out):
+        written = render_all(
+            args.out,
+            pictures=not args.text_only,
+            progress=lambda name: print(f"wrote {args.out / name}", flush=True),
+        )
     print(f"{len(written)} files in {args.out}")
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .._files import savez_atomic
+from ._output import check_output_path, writing
 from ._problem import add_problem_arguments, load_problem
 
 
@@ -17,13 +18,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="traces.npz",
-        help="write every wire's trace (by block name), y and t",
+        help="write every wire's trace (by block name), y and t "
+        "(.npz is appended if missing; never one of the input files)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     from ..diagram import build_lstm_diagram
 
+    out = None
+    if args.out is not None:  # checked before any work
+        out = args.out if args.out.suffix == ".npz" else args.out.with_suffix(".npz")
+        check_output_path(
+            out, "--out", inputs=[("--weights", args.weights), ("--input", args.input)]
+        )
     params, u = load_problem(args)
     diagram = build_lstm_diagram(params, u, ts=args.ts)
     result = diagram.run()
@@ -35,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
     with np.printoptions(precision=6, suppress=True):
         for k in range(min(5, diagram.steps)):
             print(f"  t={result.t[k]:7.3f}  y={result.y[k]}")
-    if args.out is not None:
-        out = args.out if args.out.suffix == ".npz" else args.out.with_suffix(".npz")
-        savez_atomic(out, y=result.y, t=result.t, **result.signals)
+    if out is not None:
+        with writing("--out", out):
+            savez_atomic(out, y=result.y, t=result.t, **result.signals)
         print(f"wrote {len(result.signals)} traces, y and t to {out}")
     return 0
