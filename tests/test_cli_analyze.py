@@ -183,7 +183,7 @@ def _nan_weights(tmp_path: Path) -> Path:
         (lambda t: ["--system-out", str(t / "sys.txt")], "--system-out: expected"),
         (
             lambda t: ["--system-out", str(_folder(t / "d.npz"))],
-            "--system-out: .* is a directory",
+            "--system-out: expected a file name, got the existing folder",
         ),
     ],
 )
@@ -200,7 +200,7 @@ def test_output_equal_to_input_is_refused(tmp_path, capsys) -> None:
     w = LSTMParams.random(2, 1, 1).save(tmp_path / "w.npz")
     before = w.read_bytes()
     rc = main(["analyze", "--weights", str(w), "--system-out", str(w)])
-    assert rc == 2 and "is the --weights input" in capsys.readouterr().err
+    assert rc == 2 and "is also the input --weights" in capsys.readouterr().err
     assert w.read_bytes() == before
 
 
@@ -208,7 +208,7 @@ def test_out_that_is_a_file_is_refused_and_kept(tmp_path, capsys) -> None:
     f = tmp_path / "notes.txt"
     f.write_text("mine")
     assert main(["analyze", "--out", str(f)]) == 2
-    assert "--out: expected a directory" in capsys.readouterr().err
+    assert "--out: expected a folder, got the file" in capsys.readouterr().err
     assert f.read_text() == "mine"
 
 
@@ -223,9 +223,13 @@ def test_a_crash_while_writing_keeps_the_old_system_file(
         raise OSError("disk full")
 
     monkeypatch.setattr(_files.np, "savez", crash)
-    with pytest.raises(OSError, match="disk full"):
-        main(["analyze", "--starts", "2", "--steps", "20", "--system-out", str(target)])
+    rc = main(
+        ["analyze", "--starts", "2", "--steps", "20", "--system-out", str(target)]
+    )
+    err = capsys.readouterr().err
+    assert rc == 2 and "--system-out: cannot write" in err and "disk full" in err
     assert target.read_bytes() == b"old contents"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sys.npz"]  # no temporary
 
 
 def test_as_a_real_process_no_traceback(tmp_path) -> None:
@@ -240,3 +244,25 @@ def test_as_a_real_process_no_traceback(tmp_path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "--starts: expected an integer >= 1, got 0" in proc.stderr
+
+
+def test_outputs_are_checked_before_any_work(tmp_path, capsys, monkeypatch) -> None:
+    """A --system-out in a missing folder is refused before the analysis runs."""
+    import blocksim_lstm.dynamics as dyn
+
+    def never(*args, **kwargs):
+        raise AssertionError("the analysis ran")
+
+    monkeypatch.setattr(dyn, "analyze", never)
+    rc = main(["analyze", "--system-out", str(tmp_path / "no" / "sys.npz")])
+    assert rc == 2 and "does not exist" in capsys.readouterr().err
+
+
+def test_sizes_that_cannot_fit_are_refused_up_front(capsys, monkeypatch) -> None:
+    from blocksim_lstm import _validate
+
+    monkeypatch.setattr(_validate, "memory_limit", lambda: 10_000_000)
+    rc = main(["analyze", "--starts", "100000"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("blocksim-lstm analyze: error: --starts:")
+    assert "of memory" in err

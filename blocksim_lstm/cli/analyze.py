@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import check_positive_int
+from .._validate import check_memory, check_positive_int
 from ..lti import SEED_TS, save_system
 from ..parameters import LSTMParams
+from ._output import check_output_folder, check_output_path, writing
 
 __all__ = ["add_arguments", "run"]
 
@@ -96,18 +97,25 @@ def _u0(text: str | None, params: LSTMParams) -> np.ndarray:
     return u
 
 
-def _same(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (
-            a.exists() and b.exists() and a.samefile(b)
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Check --system-out and --out before any work."""
+    if args.system_out is not None:
+        if args.system_out.suffix != ".npz":
+            raise ValueError(
+                f"--system-out: expected a file name ending in .npz, got "
+                f"{args.system_out}"
+            )
+        check_output_path(
+            args.system_out, "--system-out", inputs=[("--weights", args.weights)]
         )
-    except OSError:
-        return False
+    if args.out is not None:
+        check_output_folder(args.out, "--out")
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..dynamics import analyze, write_figures
+    from ..dynamics import analyze, analyze_bytes, write_figures
 
+    _check_outputs(args)
     starts = check_positive_int("--starts", args.starts)
     steps = check_positive_int("--steps", args.steps)
     if not (np.isfinite(args.ts) and args.ts > 0):
@@ -120,22 +128,13 @@ def run(args: argparse.Namespace) -> int:
 
         params = calculated_weights()
         label = "the seed's calculated weights (balanced realization, scl 1e-3)"
-    if args.system_out is not None:
-        if args.system_out.suffix != ".npz":
-            raise ValueError(
-                f"--system-out: expected a file name ending in .npz, got "
-                f"{args.system_out}"
-            )
-        if args.weights is not None and _same(args.system_out, args.weights):
-            raise ValueError(
-                f"--system-out: {args.system_out} is the --weights input; "
-                "choose another file"
-            )
-        if args.system_out.is_dir():
-            raise ValueError(f"--system-out: {args.system_out} is a directory")
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise ValueError(f"--out: expected a directory, got the file {args.out}")
     u0 = _u0(args.u0, params)
+    check_memory(
+        "--starts",
+        analyze_bytes(params.nn, starts, 100 + steps, 32),
+        f"the analysis of Nn={params.nn} units from {starts} starts on "
+        f"{100 + steps} steps",
+    )
     res = analyze(
         params,
         u0,
@@ -153,9 +152,12 @@ def run(args: argparse.Namespace) -> int:
         if res.linearization is None:
             status = 1  # nothing to write; said on stderr after the results
         else:
-            files["system"] = str(save_system(res.linearization, args.system_out))
+            with writing("--system-out", args.system_out):
+                saved = save_system(res.linearization, args.system_out)
+            files["system"] = str(saved)
     if args.out is not None:
-        files.update(write_figures(res, args.out))
+        with writing("--out", args.out):
+            files.update(write_figures(res, args.out))
     out["files"] = files
     if args.json:
         print(json.dumps(out, indent=2, allow_nan=False))

@@ -19,6 +19,7 @@ output ``y = F h(t) + bF``: ``x(t+1) = f(x(t), u(t))``, ``y(t) = g(x(t), u(t))``
 
 from ._analysis import Analysis as Analysis
 from ._analysis import analyze as analyze
+from ._analysis import analyze_bytes as analyze_bytes
 from ._analysis import driving_input as driving_input
 from ._bistable import bistable_cell as bistable_cell
 from ._equilibria import Equilibria as Equilibria

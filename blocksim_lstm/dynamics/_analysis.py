@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import lti
-from .._validate import as_array, check_positive_int
+from .._validate import as_array, check_memory, check_positive_int
 from ..parameters import LSTMParams
 from ._equilibria import Equilibria, fixed_points
 from ._iss import ISSCondition, iss_condition
@@ -18,7 +18,31 @@ from ._linearize import LinearSummary, linear_summary, linearize
 from ._lyapunov import Contraction, _contraction, _exponents, trajectory
 from ._statespace import check_params, check_u0
 
-__all__ = ["Analysis", "analyze", "driving_input"]
+__all__ = ["Analysis", "analyze", "analyze_bytes", "driving_input"]
+
+
+def analyze_bytes(nn: int, starts: int, steps: int, points: int | None) -> float:
+    """Upper estimate of the memory :func:`analyze` needs, in bytes.
+
+    The batched Jacobians of the fixed-point search (``starts`` matrices of
+    ``(2Nn)^2`` and their gate-by-gate temporaries), the Jacobians sampled for
+    the contraction, and the trajectory with its step coefficients.
+
+    Parameters
+    ----------
+    nn
+        Units Nn (the state has 2Nn numbers).
+    starts
+        Starts of the fixed-point search.
+    steps
+        Length of the driven trajectory (burn-in included).
+    points
+        Steps sampled for the contraction (None: all).
+    """
+    n = 2 * nn
+    pts = steps if points is None else min(points, steps)
+    per_start = 3 * n * n + 8 * nn * nn
+    return 8.0 * (starts * per_start + 2 * pts * n * n + (steps + 101) * 14 * nn)
 
 
 def driving_input(
@@ -225,6 +249,12 @@ def analyze(
     ts_ = float(as_array("ts", ts, ()))
     if not ts_ > 0:
         raise ValueError(f"ts: expected a positive sample time, got {ts_}")
+    check_memory(
+        "starts",
+        analyze_bytes(p.nn, starts, burn_in + steps, contraction_points),
+        f"the analysis of Nn={p.nn} units from {starts} starts on "
+        f"{burn_in + steps} steps",
+    )
     eq = fixed_points(p, u, starts=starts, seed=seed, slow_points=slow_points)
     lin = summary = None
     if eq.fixed_points:
