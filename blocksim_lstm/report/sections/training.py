@@ -235,6 +235,10 @@ def _study_section(
     )
     sec.numbers.update({"epochs": s["epochs"], **one, "spread": spread})
     ctx.results[f"study_{name}"] = sec.numbers
+    ctx.results[f"_study_{name}_weights"] = (
+        study.training.initial,
+        study.training.params,
+    )
     return sec
 
 
