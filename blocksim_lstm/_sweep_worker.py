@@ -1,10 +1,10 @@
 """Entry point of a sweep's worker processes: tied to the parent before anything.
 
-A worker is started with ``spawn``: a fresh interpreter that imports this module
-to find its target. This module imports nothing heavy, so the worker asks to
-die with its parent (``PR_SET_PDEATHSIG``) a fraction of a second after it
-starts; only then does it import the training code (seconds on a busy machine).
-A parent killed during those seconds takes its workers with it.
+A worker is a fresh interpreter that runs :func:`main` (``python -c``). This
+module imports nothing heavy, so the worker asks to die with its parent
+(``PR_SET_PDEATHSIG``) a fraction of a second after it starts; only then does
+it import the training code (seconds on a busy machine). A parent killed during
+those seconds takes its workers with it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import signal
 import sys
 import threading
 import time
-from typing import Any
 
 __all__ = ["die_with_parent", "main"]
 
@@ -61,11 +60,21 @@ def die_with_parent(parent: int) -> str:
     return how
 
 
-def main(conn: Any, parent: int) -> None:
-    """Target of a sweep worker: tie to ``parent``, then serve runs on ``conn``."""
+def main(fd: int, parent: int) -> None:
+    """A sweep worker: tie to ``parent``, then serve runs on the socket ``fd``.
+
+    Parameters
+    ----------
+    fd
+        This process's end of a socket pair with the sweep.
+    parent
+        The sweep's pid.
+    """
     die_with_parent(parent)
     # Ctrl-C is the sweep's to handle: it stops its workers itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from multiprocessing.connection import Connection
+
     from .training.sweep import serve  # the heavy imports, once tied
 
-    serve(conn)
+    serve(Connection(fd))

@@ -9,10 +9,10 @@ sweep's, and running the same command again ends with the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
-import multiprocessing
 import os
 import re
 import signal
@@ -119,8 +119,12 @@ def _children(pid: int) -> dict[int, bytes]:
     return out
 
 
-def _workers(pid: int) -> list[int]:
-    return [k for k, cmd in _children(pid).items() if b"spawn_main" in cmd]
+def _my_workers() -> list[int]:
+    """Sweep workers of this process still alive (none where /proc is missing)."""
+    if not LINUX:
+        return []
+    mine = _children(os.getpid())
+    return [k for k, cmd in mine.items() if b"_sweep_worker" in cmd]
 
 
 def _rows(out: Path) -> int:
@@ -154,32 +158,77 @@ LONG_GRID = [
 ]
 
 
-def _start(grid_args: list[str], cli_data: Path, out: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "blocksim_lstm", *grid_args, "--data", str(cli_data)]
-    cmd += ["--processes", "2", "--out", str(out)]
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    env.pop("OPENBLAS_NUM_THREADS", None)
-    return subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,  # its own process group: a Ctrl-C for it alone
-    )
+class _Sweep:
+    """The command in a subprocess, output to files (no pipe an orphan could
+    hold open); every process seen is killed at the end of the test."""
+
+    def __init__(self, grid_args: list[str], cli_data: Path, out: Path) -> None:
+        cmd = [sys.executable, "-m", "blocksim_lstm", *grid_args]
+        cmd += ["--data", str(cli_data), "--processes", "2", "--out", str(out)]
+        env = {**os.environ, "MPLBACKEND": "Agg"}
+        env.pop("OPENBLAS_NUM_THREADS", None)
+        self.out = out
+        self.log = out.parent / "stdout.txt", out.parent / "stderr.txt"
+        with open(self.log[0], "w") as so, open(self.log[1], "w") as se:
+            self.proc = subprocess.Popen(
+                cmd,
+                stdout=so,
+                stderr=se,
+                env=env,
+                start_new_session=True,  # its own process group: Ctrl-C for it
+            )
+        self.pid = self.proc.pid
+        self.seen: set[int] = set()
+
+    def children(self) -> dict[int, bytes]:
+        kids = _children(self.pid)
+        self.seen.update(kids)
+        return kids
+
+    def workers(self) -> list[int]:
+        return [k for k, cmd in self.children().items() if b"_sweep_worker" in cmd]
+
+    def wait(self) -> int:
+        return self.proc.wait(timeout=600)
+
+    def output(self) -> tuple[str, str]:
+        return self.log[0].read_text(), self.log[1].read_text()
+
+    def cleanup(self) -> None:
+        if self.proc.poll() is None:
+            self.children()
+        _kill_all([self.pid, *self.seen])
+        self.proc.wait()
 
 
-def _resume(cli_data: Path, out: Path) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "blocksim_lstm", *CLI_GRID, "--data", str(cli_data)]
-    cmd += ["--processes", "1", "--out", str(out)]
-    return subprocess.run(
-        cmd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "MPLBACKEND": "Agg"},
-        timeout=600,
-        check=False,
-    )
+@pytest.fixture
+def sweeps():
+    """Start sweeps with ``sweeps(grid_args, cli_data, out)``; reaped at teardown."""
+    started: list[_Sweep] = []
+
+    def start(grid_args: list[str], cli_data: Path, out: Path) -> _Sweep:
+        started.append(_Sweep(grid_args, cli_data, out))
+        return started[-1]
+
+    yield start
+    for sw in started:
+        sw.cleanup()
+
+
+def _kill_all(pids: list[int]) -> None:
+    """SIGKILL these processes of this test that are still alive."""
+    for pid in pids:
+        if _alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _resume(cli_data: Path, out: Path, capsys) -> str:
+    """The same command again, in this process (its modules are loaded)."""
+    capsys.readouterr()
+    args = [*CLI_GRID, "--data", str(cli_data), "--processes", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    return capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- the grid
@@ -241,7 +290,7 @@ def test_parallel_sweep_equals_serial_and_single_runs(short_data, tmp_path):
     assert float(table[2]["final_loss"]) == par[2]["final_loss"]
     # the one-thread settings were for the workers only
     assert {k: os.environ.get(k) for k in before} == before
-    assert multiprocessing.active_children() == []
+    assert _my_workers() == []
 
 
 def test_table_is_saved_as_runs_finish(short_data, tmp_path):
@@ -418,7 +467,7 @@ def test_interrupt_stops_the_workers(short_data, tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         run_sweep(runs, data=(u, y), processes=2, out=tmp_path, on_result=stop)
-    assert multiprocessing.active_children() == []  # killed, not waited for
+    assert _my_workers() == []  # killed, not waited for
     rows = read_table(tmp_path / TABLE_FILE)
     assert [(r["run"], r["status"]) for r in rows] == [
         (k, "non-finite") for k in range(4)
@@ -557,87 +606,66 @@ linux_only = pytest.mark.skipif(not LINUX, reason="reads /proc")
 
 @linux_only
 @pytest.mark.parametrize("when", ["starting", "training"])
-def test_workers_die_with_a_killed_sweep(when, cli_data, tmp_path):
-    out = tmp_path / "o"
-    proc = _start(LONG_GRID, cli_data, out)
-    try:
-        _wait(lambda: len(_workers(proc.pid)) == 2, "two worker processes")
-        if when == "training":
-            _wait(lambda: _rows(out) >= 3, "the three short runs")
-            for pid in _workers(proc.pid):
-                # BLAS pinned: one thread per worker, from its environment
-                env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-                assert b"OPENBLAS_NUM_THREADS=1" in env
-                status = Path(f"/proc/{pid}/status").read_text()
-                assert "Threads:\t1\n" in status, status
-        kids = list(_children(proc.pid))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        # the long runs would keep orphans busy for minutes: 60 s is only a guard
-        _wait(lambda: not any(_alive(k) for k in kids), f"{kids} to die", limit=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
+def test_workers_die_with_a_killed_sweep(when, cli_data, tmp_path, sweeps):
+    sw = sweeps(LONG_GRID, cli_data, tmp_path / "o")
+    _wait(lambda: len(sw.workers()) == 2, "two worker processes")
+    if when == "training":
+        _wait(lambda: _rows(sw.out) >= 3, "the three short runs")
+        for pid in sw.workers():
+            # BLAS pinned: one thread per worker, from its environment
+            env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            assert b"OPENBLAS_NUM_THREADS=1" in env
+            status = Path(f"/proc/{pid}/status").read_text()
+            assert "Threads:\t1\n" in status, status
+    kids = list(sw.children())
+    os.kill(sw.pid, signal.SIGKILL)
+    sw.wait()
+    # the long runs would keep orphans busy for minutes: 60 s is only a guard
+    _wait(lambda: not any(_alive(k) for k in kids), f"{kids} to die", limit=60)
 
 
 @linux_only
 def test_ctrl_c_stops_workers_and_resume_gives_the_same_table(
-    cli_data, tmp_path, reference
+    cli_data, tmp_path, reference, sweeps, capsys
 ):
-    out = tmp_path / "o"
-    proc = _start(CLI_GRID, cli_data, out)
-    try:
-        _wait(lambda: len(_workers(proc.pid)) == 2 and _rows(out) >= 1, "a run")
-        workers = _workers(proc.pid)
-        kids = list(_children(proc.pid))
-        os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C
-        _, err = proc.communicate(timeout=600)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 130
+    sw = sweeps(CLI_GRID, cli_data, tmp_path / "o")
+    _wait(lambda: len(sw.workers()) == 2 and _rows(sw.out) >= 1, "a finished run")
+    workers = sw.workers()
+    os.killpg(sw.pid, signal.SIGINT)  # as a terminal's Ctrl-C
+    assert sw.wait() == 130
+    # the sweep stopped and reaped its workers before it exited
+    assert not [w for w in workers if _alive(w)]
+    _, err = sw.output()
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "run the same command again to resume" in lines[0]
-    # the sweep stopped and reaped its workers before it exited
-    assert not [w for w in workers if _alive(w)]
-    _wait(lambda: not any(_alive(k) for k in kids), "the resource tracker")
     # a consistent table: header, and each saved row equals the uninterrupted one
-    saved = (out / TABLE_FILE).read_text().splitlines()
+    saved = (sw.out / TABLE_FILE).read_text().splitlines()
     ref = reference.decode().splitlines()
     assert saved[0] == ref[0]
     assert 1 <= len(saved) - 1 < len(ref) - 1
     assert set(saved[1:]) <= set(ref[1:])
     assert f"{len(saved) - 1} of 6 runs are saved" in lines[0]
-    again = _resume(cli_data, out)
-    assert again.returncode == 0, again.stderr
-    assert f"resuming: {len(saved) - 1} of 6 runs" in again.stdout
-    assert (out / TABLE_FILE).read_bytes() == reference
+    again = _resume(cli_data, sw.out, capsys)
+    assert f"resuming: {len(saved) - 1} of 6 runs" in again
+    assert (sw.out / TABLE_FILE).read_bytes() == reference
 
 
 @linux_only
-def test_a_killed_worker_is_a_crashed_row_and_is_redone(cli_data, tmp_path, reference):
-    out = tmp_path / "o"
-    proc = _start(CLI_GRID, cli_data, out)
-    try:
-        _wait(lambda: len(_workers(proc.pid)) == 2 and _rows(out) >= 1, "a run")
-        os.kill(_workers(proc.pid)[0], signal.SIGKILL)
-        stdout, err = proc.communicate(timeout=600)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
-    rows = read_table(out / TABLE_FILE)
+def test_a_killed_worker_is_a_crashed_row_and_is_redone(
+    cli_data, tmp_path, reference, sweeps, capsys
+):
+    sw = sweeps(CLI_GRID, cli_data, tmp_path / "o")
+    _wait(lambda: len(sw.workers()) == 2 and _rows(sw.out) >= 1, "a finished run")
+    os.kill(sw.workers()[0], signal.SIGKILL)
+    assert sw.wait() == 0, sw.output()[1]
+    rows = read_table(sw.out / TABLE_FILE)
     assert len(rows) == 6
     assert sorted(r["status"] for r in rows) == ["crashed"] + ["ok"] * 5
-    assert "killed by signal 9" in stdout
+    assert "killed by signal 9" in sw.output()[0]
     ref = reference.decode().splitlines()
-    ok = [ln for ln in (out / TABLE_FILE).read_text().splitlines() if ",ok," in ln]
+    ok = [ln for ln in (sw.out / TABLE_FILE).read_text().splitlines() if ",ok," in ln]
     assert set(ok) <= set(ref[1:])
-    again = _resume(cli_data, out)
-    assert again.returncode == 0, again.stderr
-    assert "resuming: 5 of 6 runs" in again.stdout
-    assert (out / TABLE_FILE).read_bytes() == reference
+    again = _resume(cli_data, sw.out, capsys)
+    assert "resuming: 5 of 6 runs" in again
+    assert (sw.out / TABLE_FILE).read_bytes() == reference

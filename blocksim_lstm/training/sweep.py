@@ -15,7 +15,7 @@ Nothing is lost on a fault:
   ``SIGKILL`` when its parent dies (``PR_SET_PDEATHSIG``), elsewhere a thread
   watches the parent. Ctrl-C in the sweep kills its workers at once (a run in
   progress is redone on resume) and leaves the table of finished runs.
-- Workers are started fresh (``spawn``) with BLAS and numba pinned to one
+- Workers are fresh interpreters with BLAS, OpenMP and numba pinned to one
   thread, so N processes use N cores, not N x cores.
 - A run that fails (non-finite loss, an exception, a worker that died) is a row
   with a status, not a lost sweep; a resumed sweep retries the failed ones
@@ -31,10 +31,12 @@ import io
 import itertools
 import json
 import math
-import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -44,7 +46,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _sweep_worker
 from .._files import (
     OutputRefusedError,
     check_output_file,
@@ -509,54 +510,82 @@ def serve(conn: multiprocessing.connection.Connection) -> None:
 
 
 @contextlib.contextmanager
-def _worker_start() -> Iterator[None]:
-    """Around starting a worker: one-thread pools in its environment, and
-    SIGINT blocked, so that the child starts with SIGINT blocked (a Ctrl-C on
-    the terminal reaches the sweep, which stops its workers)."""
-    saved = {k: os.environ.get(k) for k in _ONE_THREAD}
-    os.environ.update(_ONE_THREAD)
-    mask = None
-    if threading.current_thread() is threading.main_thread():
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT while a worker is started: the child inherits the blocked
+    signal, so a Ctrl-C on the terminal never reaches it (not even while it
+    starts); the sweep gets it and stops its workers. A SIGINT that comes
+    meanwhile is delivered to the sweep right after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        if mask is not None:  # a SIGINT that came meanwhile is delivered now
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 class _Worker:
-    def __init__(self, ctx: Any, u: np.ndarray, y: np.ndarray) -> None:
-        self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(
-            target=_sweep_worker.main,
-            args=(child, os.getpid()),
-            daemon=True,
-            name="sweep",
+    """One worker process and the connection to it.
+
+    A plain ``subprocess`` (not ``multiprocessing``): it does not import the
+    caller's ``__main__`` (no ``if __name__ == "__main__"`` guard needed), and
+    its environment pins BLAS, OpenMP and numba to one thread before numpy
+    loads. Its death shows as the end of its connection.
+    """
+
+    def __init__(self, u: np.ndarray, y: np.ndarray) -> None:
+        mine, theirs = socket.socketpair()
+        fd = theirs.fileno()
+        code = (
+            f"import sys; sys.path.insert(0, {_PACKAGE_ROOT!r}); "
+            "from blocksim_lstm._sweep_worker import main; "
+            f"main({fd}, {os.getpid()})"
         )
+        with _sigint_blocked():
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", code],
+                pass_fds=[fd],
+                env={**os.environ, **_ONE_THREAD},
+                stdin=subprocess.DEVNULL,
+            )
+        theirs.close()
+        self.conn = multiprocessing.connection.Connection(mine.detach())
         self.task: SweepRun | None = None
-        with _worker_start():
-            self.proc.start()
-        child.close()
-        with contextlib.suppress(OSError):  # died at once: its sentinel says so
+        with contextlib.suppress(OSError):  # died at once: its EOF says so
             self.conn.send((u, y))
 
     def give(self, pending: deque[SweepRun]) -> None:
         """Send the next run (``None``: stop). A worker that died meanwhile is
-        found by its sentinel, and this run is reported as crashed."""
+        found by the end of its connection, and this run reported crashed."""
         self.task = pending.popleft() if pending else None
         with contextlib.suppress(OSError):
             self.conn.send(self.task)
 
+    def receive(self) -> Row | None:
+        """The row of its run, or ``None`` if the worker died."""
+        try:
+            return self.conn.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            return None
+
+    def death(self) -> str:
+        """How the worker ended (after :meth:`receive` gave ``None``)."""
+        try:
+            code = self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            return "its connection broke"
+        return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+
     def stop(self) -> None:
-        if self.proc.is_alive():
+        """Kill the worker (it never writes a file) and reap it."""
+        if self.proc.poll() is None:
             self.proc.kill()
-        self.proc.join(5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(5)
         self.conn.close()
 
 
@@ -567,51 +596,32 @@ def _run_parallel(
     nproc: int,
     done: Callable[[Row], None],
 ) -> None:
-    ctx = multiprocessing.get_context("spawn")
     pending = deque(todo)
     workers: list[_Worker] = []
     try:
         for _ in range(min(nproc, len(pending))):
-            workers.append(_Worker(ctx, u, y))
+            workers.append(_Worker(u, y))
         for w in workers:
             w.give(pending)
         while True:
-            busy = [w for w in workers if w.task is not None]
+            busy = {w.conn: w for w in workers if w.task is not None}
             if not busy:
                 break
-            waits = [w.conn for w in busy] + [w.proc.sentinel for w in busy]
-            ready = multiprocessing.connection.wait(waits)
-            for w in busy:
-                row: Row | None = None
-                if w.conn in ready or w.proc.sentinel in ready:
-                    try:
-                        if w.conn.poll():
-                            row = w.conn.recv()
-                    except (EOFError, OSError):
-                        row = None
-                    if row is None and w.proc.is_alive():
-                        continue  # not finished yet
-                else:
-                    continue
+            for conn in multiprocessing.connection.wait(list(busy)):
+                w = busy[conn]  # type: ignore[index]
                 task = w.task
                 assert task is not None
+                row = w.receive()
                 if row is None:  # the worker died in the middle of a run
-                    w.proc.join(1)
-                    code = w.proc.exitcode
-                    how = (
-                        f"killed by signal {-code}"
-                        if code is not None and code < 0
-                        else f"exit code {code}"
-                    )
                     row = {
                         **task.settings(),
                         "status": "crashed",
-                        "message": f"its worker process died ({how}); "
+                        "message": f"its worker process died ({w.death()}); "
                         "run the sweep again to redo it",
                     }
                     w.stop()
                     workers.remove(w)
-                    w = _Worker(ctx, u, y)
+                    w = _Worker(u, y)
                     workers.append(w)
                 done(row)
                 w.give(pending)
@@ -685,9 +695,8 @@ def run_sweep(
 ) -> list[Row]:
     """Run the trainings in parallel; save the table as results come in.
 
-    With ``processes > 1`` the runs go to worker processes started with
-    ``spawn``: a script that calls this needs the usual
-    ``if __name__ == "__main__":`` guard.
+    With ``processes > 1`` the runs go to worker processes: fresh
+    interpreters that import only this package (not the caller's script).
 
     Parameters
     ----------
