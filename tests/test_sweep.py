@@ -652,6 +652,25 @@ def test_ctrl_c_stops_workers_and_resume_gives_the_same_table(
 
 
 @linux_only
+def test_ctrl_c_while_workers_start(cli_data, tmp_path, sweeps):
+    """The workers start with SIGINT blocked: a Ctrl-C while they import (the
+    terminal sends it to all of them) reaches the sweep alone, no traceback."""
+    sw = sweeps(LONG_GRID, cli_data, tmp_path / "o")
+    _wait(lambda: len(sw.workers()) == 2, "two worker processes")
+    workers = sw.workers()
+    os.killpg(sw.pid, signal.SIGINT)
+    assert sw.wait() == 130
+    assert not [w for w in workers if _alive(w)]
+    out, err = sw.output()
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip().splitlines() == [
+        f"blocksim-lstm sweep: interrupted; 0 of 6 runs are saved in "
+        f"{sw.out / TABLE_FILE}; run the same command again to resume (finished "
+        "runs are skipped)"
+    ]
+
+
+@linux_only
 def test_a_killed_worker_is_a_crashed_row_and_is_redone(
     cli_data, tmp_path, reference, sweeps, capsys
 ):
