@@ -1,26 +1,129 @@
-"""Every Python block of the README runs as written (in a scratch folder)."""
+"""Every Python block of the README runs as written and prints the truth.
+
+Each block runs in a scratch folder; what it prints is parsed and at least one
+value is checked against an independent computation or a known fact (see
+``printed.py``). A block is matched to its checks by the calls it makes; a new
+block without a check fails :func:`test_every_block_has_a_check`.
+"""
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from printed import (
+    PLANT_GAIN,
+    after,
+    assert_rounds_to,
+    check_crosscheck_table,
+    line_with,
+    mse,
+    numbers,
+    token_after,
+)
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+
+
+def _plant_response(u: np.ndarray) -> np.ndarray:
+    """The seed plant's response by scipy's own simulator (not lti.simulate)."""
+    from scipy.signal import dlsim
+
+    from blocksim_lstm.lti import seed_plant
+
+    p = seed_plant()
+    return dlsim((p.A, p.B, p.C, p.D, p.dt), u)[1]
+
+
+def _achieved(choice: Any, printed: str) -> None:
+    """The printed achieved error is the relative RMS error of the network
+    (numpy reference cell) against scipy's simulation of the plant."""
+    from blocksim_lstm.accuracy import design_input
+    from blocksim_lstm.reference import reference_cell
+
+    u = design_input(1, steps=1001, seed=0)
+    y = _plant_response(u)
+    e = reference_cell(choice.construction.params, u).y - y
+    want = np.sqrt(np.mean(e**2)) / np.sqrt(np.mean(y**2))
+    assert float(printed) == pytest.approx(want, rel=1e-4)
+    assert float(printed) <= 1e-6  # what was requested
+
+
+def _tour(out: str, ns: dict[str, Any], folder: Path) -> None:
+    check_crosscheck_table(out)
+    lines = out.splitlines()
+    after_table = lines.index(line_with("norm of the output difference", out)) + 1
+    scl, achieved = lines[after_table].split()
+    assert float(scl) == ns["choice"].scl
+    _achieved(ns["choice"], achieved)
+
+
+def _crosscheck(out: str, ns: dict[str, Any], folder: Path) -> None:
+    check_crosscheck_table(out)
+
+
+def _lti(out: str, ns: dict[str, Any], folder: Path) -> None:
+    from blocksim_lstm import lti
+
+    scl, _predicted, achieved = out.splitlines()[0].split()
+    assert float(scl) == ns["choice"].scl
+    _achieved(ns["choice"], achieved)
+    # "the plant again": the same zero-pole-gain text as the plant itself
+    assert out.splitlines()[1] == lti.zpk_summary(lti.seed_plant())
+
+
+def _graph(out: str, ns: dict[str, Any], folder: Path) -> None:
+    # without the Cell State delay, f * c(t-1) -> c(t) -> f * c(t-1) has no delay
+    assert "diagram: 1 algebraic loop(s)" in out
+    assert "prod_fc -> Sum -> prod_fc" in out
+    assert ns["report"].groups == {"Hidden State": 4, "Cell State": 1}
+    assert (folder / "lstm.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _training(out: str, ns: dict[str, Any], folder: Path) -> None:
+    from blocksim_lstm.training import calculated_weights, seed_data
+
+    u, y = seed_data(1001, seed=0)
+    assert_rounds_to(token_after("loss: first", out), mse(calculated_weights(), u, y))
+    assert "(start was the best: True)" in out  # SPEC §5 a)
+    assert after("plant: gain", out) == pytest.approx(PLANT_GAIN, abs=5e-4)
+    # the verbose table: one row every 500 epochs, the first and last included
+    epochs = [int(numbers(r)[0]) for r in out.splitlines() if re.match(r"\|\s+\d", r)]
+    assert epochs == [1, *range(500, 10001, 500)]
+
+
+# (calls the block makes, its check); a block gets every check whose calls it has
+CHECKS: list[tuple[tuple[str, ...], Callable[[str, dict[str, Any], Path], None]]] = [
+    (("crosscheck_diagram(", "choose_scl(", "train("), _tour),
+    (("crosscheck_diagram(", "report.table()"), _crosscheck),
+    (("choose_scl(", "extract_state_space("), _lti),
+    (("check_no_algebraic_loops(", "save_figure("), _graph),
+    (("run_study(", "train("), _training),
+]
+
+
+def _checks(code: str) -> list[Callable[[str, dict[str, Any], Path], None]]:
+    return [check for calls, check in CHECKS if all(c in code for c in calls)]
 
 
 def test_readme_has_python_blocks():
     assert len(BLOCKS) >= 4
 
 
+def test_every_block_has_a_check():
+    assert all(_checks(code) for code in BLOCKS)
+
+
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{k}" for k in range(len(BLOCKS))])
-def test_readme_block_runs(code, tmp_path, capsys):
-    here = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
-    finally:
-        os.chdir(here)
+def test_readme_block_runs_and_prints_the_truth(code, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ns: dict[str, Any] = {"__name__": "__readme__"}
+    exec(compile(code, "README.md", "exec"), ns)
+    out = capsys.readouterr().out
+    for check in _checks(code):
+        check(out, ns, tmp_path)

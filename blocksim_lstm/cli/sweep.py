@@ -1,35 +1,91 @@
-"""``blocksim-lstm sweep``: many trainings (seeds x hyperparameters) in parallel."""
+"""``blocksim-lstm sweep``: many trainings (seeds x hyperparameters) in parallel.
+
+Re-running the same command with the same ``--out`` resumes: the runs already
+in ``--out/sweep.csv`` are skipped. A different sweep into that folder is
+refused unless ``--force`` (which starts it over).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+# option fields named in the library's messages -> the CLI's option
+_OPTION_OF = {
+    "seeds": "--seeds",
+    "units": "--units",
+    "epochs": "--epochs",
+    "lr": "--lr",
+    "drop_factor": "--drop-factor",
+    "drop_period": "--drop-period",
+    "grad_threshold": "--grad-threshold",
+    "processes": "--processes",
+    "data": "--data",
+    "u": "--data: u",
+    "y": "--data: y",
+}
 
-def _floats(text: str) -> list[float]:
+
+def _int(option: str, text: str, minimum: int) -> int:
     try:
-        return [float(x) for x in text.split(",") if x.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated numbers, got {text!r}"
-        ) from exc
+        value = int(text)
+    except ValueError:
+        raise ValueError(
+            f"{option}: expected an integer >= {minimum}, got {text!r}"
+        ) from None
+    if value < minimum:
+        raise ValueError(f"{option}: expected an integer >= {minimum}, got {value}")
+    return value
 
 
-def _ints(text: str) -> list[int]:
-    """``"0:16"`` (range), ``"3"`` or ``"1,5,9"``."""
+def _floats(option: str, text: str) -> list[float]:
+    items = [x.strip() for x in text.split(",")]
+    if not any(items):
+        raise ValueError(f"{option}: expected comma-separated numbers, got none")
     try:
-        if ":" in text:
-            a, b = (int(x) for x in text.split(":"))
-            return list(range(a, b))
-        return [int(x) for x in text.split(",") if x.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"expected START:STOP or comma-separated integers, got {text!r}"
-        ) from exc
+        return [float(x) for x in items]
+    except ValueError:
+        raise ValueError(
+            f"{option}: expected comma-separated numbers, got {text!r}"
+        ) from None
+
+
+def _ints(option: str, text: str) -> list[int]:
+    items = [x.strip() for x in text.split(",")]
+    if not any(items):
+        raise ValueError(f"{option}: expected comma-separated integers, got none")
+    try:
+        return [int(x) for x in items]
+    except ValueError:
+        raise ValueError(
+            f"{option}: expected comma-separated integers, got {text!r}"
+        ) from None
+
+
+def _seeds(text: str) -> range | list[int]:
+    """``"0:16"`` (a range, not expanded), ``"3"`` or ``"1,5,9"``."""
+    if ":" not in text:
+        return _ints("--seeds", text)
+    parts = text.split(":")
+    try:
+        start, stop = (int(x) for x in parts)
+    except ValueError:
+        raise ValueError(
+            f"--seeds: expected START:STOP or comma-separated integers, got {text!r}"
+        ) from None
+    if start < 0:
+        raise ValueError(f"--seeds: expected seeds >= 0, got {text!r}")
+    if stop <= start:
+        raise ValueError(
+            f"--seeds: {text!r} holds no seed (START:STOP means START to STOP - 1)"
+        )
+    return range(start, stop)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,40 +97,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--seeds",
-        type=_ints,
-        default=list(range(6)),
+        default="0:6",
         metavar="0:6|1,2,3",
-        help="random-weight seeds (default 0:6)",
+        help="random-weight seeds, >= 0: START:STOP or a list (default 0:6)",
     )
-    parser.add_argument("--units", type=int, default=5, help="Nn for random weights")
-    parser.add_argument("--epochs", type=int, default=10000, help="default 10000")
+    parser.add_argument("--units", default="5", help="Nn for random weights")
+    parser.add_argument("--epochs", default="10000", help="default 10000")
     parser.add_argument(
         "--lr",
-        type=_floats,
-        default=[0.04],
+        default="0.04",
         metavar="LR[,LR...]",
         help="learning rates (default 0.04)",
     )
     parser.add_argument(
         "--drop-factor",
-        type=_floats,
-        default=[0.979, 0.98, 0.981],
+        default="0.979,0.98,0.981",
         metavar="F[,F...]",
         help="drop factors (default 0.979,0.98,0.981)",
     )
     parser.add_argument(
         "--drop-period",
-        type=_ints,
-        default=[100],
+        default="100",
         metavar="N[,N...]",
         help="drop periods (default 100)",
     )
     parser.add_argument(
         "--grad-threshold",
-        type=_floats,
-        default=[1.0],
+        default="1",
         metavar="G[,G...]",
-        help="gradient thresholds (default 1)",
+        help="gradient thresholds; inf disables clipping (default 1)",
     )
     parser.add_argument(
         "--data",
@@ -84,15 +135,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--processes",
-        type=int,
         default=None,
-        help="worker processes (default: all cores)",
+        help="worker processes (default: the cores this process may use)",
     )
     parser.add_argument(
         "--out",
         type=Path,
         metavar="DIR",
-        help="write sweep.csv (as runs finish), summary.json and final_loss.png here",
+        help="write sweep.csv (as runs finish), sweep.json (the plan), "
+        "summary.json and final_loss.png here; the same sweep run again "
+        "resumes (finished runs are skipped)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="start over in --out even if it holds another sweep or other files",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -104,45 +161,118 @@ def _figure(rows, out: Path) -> None:
     save_figure(plot_sweep(rows), out / "final_loss.png")
 
 
-def run(args: argparse.Namespace) -> int:
-    from .._files import write_atomic
-    from ..training import TrainOptions, load_data
-    from ..training.sweep import by_seed, grid, run_sweep, spread_by
+def _named(exc: Exception) -> ValueError:
+    """The library's message with the CLI's option name in front."""
+    msg = str(exc)
+    m = re.match(r"(\w+): ", msg)
+    if m and m[1] in _OPTION_OF:
+        msg = _OPTION_OF[m[1]] + msg[len(m[1]) :]
+    return ValueError(msg)
 
-    base = TrainOptions(epochs=args.epochs)
-    runs = grid(
-        seeds=args.seeds,
-        init=args.init,
-        units=args.units,
-        base=base,
-        lr=args.lr,
-        drop_factor=args.drop_factor,
-        drop_period=args.drop_period,
-        grad_threshold=args.grad_threshold,
+
+def run(args: argparse.Namespace) -> int:
+    from ..training import TrainOptions, load_data
+    from ..training.sweep import (
+        COLUMNS,
+        TABLE_FILE,
+        by_seed,
+        grid,
+        run_sweep,
+        spread_by,
     )
-    data = None if args.data is None else load_data(args.data)
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
+
+    seeds = _seeds(args.seeds)
+    units = _int("--units", args.units, 1)
+    epochs = _int("--epochs", args.epochs, 1)
+    processes = (
+        None if args.processes is None else _int("--processes", args.processes, 1)
+    )
+    values: dict[str, list[Any]] = {
+        "lr": _floats("--lr", args.lr),
+        "drop_factor": _floats("--drop-factor", args.drop_factor),
+        "drop_period": _ints("--drop-period", args.drop_period),
+        "grad_threshold": _floats("--grad-threshold", args.grad_threshold),
+    }
+    try:
+        runs = grid(
+            seeds=seeds,
+            init=args.init,
+            units=units,
+            base=TrainOptions(epochs=epochs),
+            **values,
+        )
+    except (ValueError, TypeError) as exc:
+        raise _named(exc) from exc
+    try:
+        data = None if args.data is None else load_data(args.data)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _named(exc) from exc
     log = sys.stderr if args.json else sys.stdout
+    finished = 0
 
     def show(row, k, n) -> None:
+        nonlocal finished
+        finished = k
+        note = f": {row['message']}" if row["status"] != "ok" else ""
         print(
             f"[{k}/{n}] run {row['run']} seed {row['seed']} lr {row['lr']:g} "
             f"drop {row['drop_factor']:g}: final loss "
-            f"{row.get('final_loss', math.nan):.6g} ({row['status']})",
+            f"{row.get('final_loss', math.nan):.6g} ({row['status']}{note})",
             file=log,
             flush=True,
         )
 
-    rows = run_sweep(
-        runs,
-        data=data,
-        processes=args.processes,
-        out_csv=None if args.out is None else args.out / "sweep.csv",
-        on_result=show,
-    )
+    def start(kept: int, total: int) -> None:
+        nonlocal finished
+        finished = kept
+        if kept:
+            print(
+                f"resuming: {kept} of {total} runs are already in "
+                f"{args.out / TABLE_FILE}; running the other {total - kept}",
+                file=log,
+                flush=True,
+            )
+
+    t0 = time.perf_counter()
+    try:
+        rows = run_sweep(
+            runs,
+            data=data,
+            processes=processes,
+            out=args.out,
+            force=args.force,
+            on_start=start,
+            on_result=show,
+            name="--out",
+        )
+    except KeyboardInterrupt:
+        if args.out is None:
+            where = "nothing was saved (no --out)"
+        else:
+            where = (
+                f"{finished} of {len(runs)} runs are saved in "
+                f"{args.out / TABLE_FILE}; run the same command again to resume "
+                "(finished runs are skipped)"
+            )
+        print(f"blocksim-lstm sweep: interrupted; {where}", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError) as exc:
+        raise _named(exc) from exc
+    except OSError as exc:  # the table could not be written (disk full, ...)
+        print(
+            f"blocksim-lstm sweep: error: --out: {exc}; the runs saved so far stay "
+            f"in {args.out}",
+            file=sys.stderr,
+        )
+        return 1
+    elapsed = time.perf_counter() - t0
+    rows = [{k: r[k] for k in COLUMNS if k in r} for r in rows]
+    statuses: dict[str, int] = {}
+    for r in rows:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     summary: dict[str, Any] = {
         "runs": len(rows),
+        "statuses": dict(sorted(statuses.items())),
         "spread_by_drop_factor": {
             str(k): v for k, v in spread_by(rows, "drop_factor").items()
         },
@@ -156,6 +286,8 @@ def run(args: argparse.Namespace) -> int:
         "rows": rows,
     }
     if args.out is not None:
+        from .._files import write_atomic
+
         write_atomic(args.out / "summary.json", json.dumps(summary, indent=2) + "\n")
         _figure(rows, args.out)
     if args.json:
@@ -170,4 +302,11 @@ def run(args: argparse.Namespace) -> int:
         print("same start, different drop factor (max/min of final loss):")
         for s, d in summary["per_seed_across_drop_factors"].items():
             print(f"  seed {s}: {d['max/min']:.2f}")
+    failed = {k: n for k, n in statuses.items() if k != "ok"}
+    print(
+        f"{len(rows)} runs in {elapsed:.1f} s"
+        + (f"; not ok: {failed}" if failed else "")
+        + ("" if args.out is None else f"; table in {args.out / TABLE_FILE}"),
+        file=log,
+    )
     return 0

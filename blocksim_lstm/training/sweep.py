@@ -1,26 +1,61 @@
 """Many trainings (seeds x hyperparameters) in parallel, gathered into one table.
 
 Each run is independent and deterministic: its row depends only on its own
-settings, never on the number of processes or the order runs finish in.
+settings, never on the number of processes or the order runs finish in, so the
+table (sorted by run) has the same bytes however the sweep was run.
+
+Nothing is lost on a fault:
+
+- The table is rewritten atomically after every finished run; a sweep folder
+  (``out=``) also holds the sweep's plan (``sweep.json``: every run's settings
+  and a hash of the data). Running the same sweep again into the same folder
+  resumes it: runs already in the table are skipped. A different sweep into
+  that folder is refused unless ``force=True`` (which starts it over).
+- Worker processes die with the sweep: on Linux each asks the kernel for
+  ``SIGKILL`` when its parent dies (``PR_SET_PDEATHSIG``), elsewhere a thread
+  watches the parent. Ctrl-C in the sweep kills its workers at once (a run in
+  progress is redone on resume) and leaves the table of finished runs.
+- Workers are fresh interpreters with BLAS, OpenMP and numba pinned to one
+  thread, so N processes use N cores, not N x cores.
+- A run that fails (non-finite loss, an exception, a worker that died) is a row
+  with a status, not a lost sweep; a resumed sweep retries the failed ones
+  whose status is not final (:data:`FINAL_STATUSES`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 import io
 import itertools
+import json
+import math
+import multiprocessing.connection
 import os
+import signal
+import socket
+import subprocess
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._files import write_atomic
+from .._files import (
+    OutputRefusedError,
+    check_output_file,
+    claim_folder,
+    mark_folder,
+    remove_stale_temporaries,
+    write_atomic,
+)
 from ..parameters import LSTMParams
+from .bptt import check_data
 from .data import calculated_weights, seed_data
 from .loop import NonFiniteLossError, TrainResult, train
 from .optim import TrainOptions
@@ -28,9 +63,21 @@ from .optim import TrainOptions
 Row = dict[str, Any]
 """One row of the sweep table (keys :data:`COLUMNS`)."""
 
-__all__ = ["COLUMNS", "SweepRun", "by_seed", "grid", "run_sweep", "spread_by"]
+__all__ = [
+    "COLUMNS",
+    "FINAL_STATUSES",
+    "MAX_RUNS",
+    "PLAN_FILE",
+    "TABLE_FILE",
+    "SweepRun",
+    "by_seed",
+    "grid",
+    "read_table",
+    "run_sweep",
+    "spread_by",
+]
 
-COLUMNS: tuple[str, ...] = (
+SETTINGS: tuple[str, ...] = (
     "run",
     "init",
     "seed",
@@ -40,15 +87,48 @@ COLUMNS: tuple[str, ...] = (
     "drop_period",
     "grad_threshold",
     "epochs",
-    "status",
+)
+RESULTS: tuple[str, ...] = (
     "first_loss",
     "final_loss",
     "best_loss",
     "best_epoch",
     "final_weights_loss",
-    "ms_per_epoch",
 )
-"""Columns of the sweep table, in order."""
+COLUMNS: tuple[str, ...] = (*SETTINGS, "status", *RESULTS)
+"""Columns of the sweep table, in order (no timings: the table is reproducible)."""
+
+_INT_COLUMNS = frozenset(
+    {"run", "seed", "units", "drop_period", "epochs", "best_epoch"}
+)
+_STR_COLUMNS = frozenset({"init", "status"})
+
+FINAL_STATUSES: tuple[str, ...] = ("ok", "non-finite")
+"""Statuses a resumed sweep keeps; ``"error"`` and ``"crashed"`` rows are rerun."""
+STATUSES: tuple[str, ...] = (*FINAL_STATUSES, "error", "crashed")
+
+TABLE_FILE = "sweep.csv"
+"""The table in a sweep folder."""
+PLAN_FILE = "sweep.json"
+"""The sweep's plan in a sweep folder: every run's settings and the data's hash."""
+
+MAX_RUNS = 100_000
+"""Largest number of runs in one sweep."""
+
+_WORKER_BASE_BYTES = 300 * 2**20  # one worker's interpreter, numpy, numba, scipy
+_BYTES_PER_EPOCH = 48  # loss and rate histories, their copies in the result
+_PLAN_FORMAT = 1
+
+# BLAS, OpenMP and numba thread pools of a worker: one thread each
+_ONE_THREAD = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "BLIS_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
+}
 
 
 @dataclass(frozen=True)
@@ -58,12 +138,12 @@ class SweepRun:
     Attributes
     ----------
     run : int
-        Index in the sweep (row order of the table).
+        Index in the sweep (row order of the table), ``>= 0``.
     init : str
         ``"calculated"`` (the seed plant's weights) or ``"random"``
         (uniform [0, 1) W, R, b, F drawn with ``seed``, zero bF and states).
     seed : int
-        Seed of the random weights (ignored for ``"calculated"``).
+        Seed of the random weights (ignored for ``"calculated"``), ``>= 0``.
     options : TrainOptions
     units : int
         Nn for random weights.
@@ -81,6 +161,38 @@ class SweepRun:
             return calculated_weights()
         return LSTMParams.random(self.units, ni, no, seed=self.seed, states=False)
 
+    def settings(self) -> Row:
+        """The table's setting columns of this run (:data:`SETTINGS`)."""
+        return {
+            "run": int(self.run),
+            "init": self.init,
+            "seed": int(self.seed),
+            "units": int(self.units),
+            "lr": float(self.options.lr),
+            "drop_factor": float(self.options.drop_factor),
+            "drop_period": int(self.options.drop_period),
+            "grad_threshold": float(self.options.grad_threshold),
+            "epochs": int(self.options.epochs),
+        }
+
+    def plan(self) -> dict[str, object]:
+        """JSON-ready description of everything that decides this run's row."""
+        return {
+            "run": int(self.run),
+            "init": self.init,
+            "seed": int(self.seed),
+            "units": int(self.units),
+            "options": self.options.to_dict(),
+        }
+
+
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seeds: expected integers >= 0, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seeds: expected integers >= 0, got {seed}")
+    return int(seed)
+
 
 def grid(
     *,
@@ -95,157 +207,605 @@ def grid(
     Parameters
     ----------
     seeds
-        Seeds of the random initial weights.
+        Seeds of the random initial weights: distinct integers ``>= 0`` (a
+        ``range`` is checked for size before it is expanded).
     init
         ``"random"`` or ``"calculated"``.
     units
-        Nn for random weights.
+        Nn for random weights, ``>= 1``.
     base
         Options the grid starts from (default :class:`TrainOptions`).
     **values
-        Lists of values by :class:`TrainOptions` field, e.g.
+        Non-empty lists of distinct values by :class:`TrainOptions` field, e.g.
         ``drop_factor=[0.979, 0.98, 0.981]``.
 
     Returns
     -------
     list of SweepRun
         Options vary slowest in the order given, seeds fastest.
+
+    Raises
+    ------
+    ValueError
+        Unknown options, empty or repeated values, bad seeds, a bad option value
+        (named), or more than :data:`MAX_RUNS` runs.
     """
     if init not in ("random", "calculated"):
         raise ValueError(f"init: expected 'random' or 'calculated', got {init!r}")
+    if isinstance(units, bool) or not isinstance(units, (int, np.integer)):
+        raise TypeError(f"units: expected an integer >= 1, got {units!r}")
+    if units < 1:
+        raise ValueError(f"units: expected an integer >= 1, got {units}")
     base = TrainOptions() if base is None else base
     fields = base.to_dict()
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ValueError(f"values: unknown options {unknown}; allowed {sorted(fields)}")
     names = list(values)
-    seeds = [int(s) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds: expected at least one seed")
+    lists = {n: list(values[n]) for n in names}
+    for n, vals in lists.items():
+        if not vals:
+            raise ValueError(f"{n}: expected at least one value, got none")
+        for a, b in itertools.combinations(vals, 2):
+            if a == b:
+                raise ValueError(f"{n}: the value {a!r} is given twice")
+        for v in vals:  # each value alone, so the message names its option
+            TrainOptions.from_dict({**fields, n: v})
+    n_seeds = len(seeds) if isinstance(seeds, (range, Sequence)) else None
+    combos = math.prod(len(v) for v in lists.values())
+    if n_seeds is not None and n_seeds * combos > MAX_RUNS:
+        raise ValueError(
+            f"seeds: {n_seeds} seeds x {combos} option combinations = "
+            f"{n_seeds * combos} runs; a sweep holds at most {MAX_RUNS}"
+        )
+    seed_list = [_check_seed(s) for s in seeds]
+    if not seed_list:
+        raise ValueError("seeds: expected at least one seed, got none")
+    if len(set(seed_list)) != len(seed_list):
+        dup = next(s for s in seed_list if seed_list.count(s) > 1)
+        raise ValueError(f"seeds: the seed {dup} is given twice")
+    if len(seed_list) * combos > MAX_RUNS:
+        raise ValueError(
+            f"seeds: {len(seed_list)} seeds x {combos} option combinations = "
+            f"{len(seed_list) * combos} runs; a sweep holds at most {MAX_RUNS}"
+        )
     runs: list[SweepRun] = []
-    for combo in itertools.product(*(values[n] for n in names)):
+    for combo in itertools.product(*(lists[n] for n in names)):
         opts = TrainOptions.from_dict(
             {**fields, **dict(zip(names, combo, strict=True))}
         )
-        for seed in seeds:
-            runs.append(SweepRun(len(runs), init, seed, opts, units))
+        for seed in seed_list:
+            runs.append(SweepRun(len(runs), init, seed, opts, int(units)))
     return runs
 
 
+# ---------------------------------------------------------------- one run
+
+
 def _one(run: SweepRun, u: np.ndarray, y: np.ndarray) -> Row:
+    """Train one run; its row. Failures become a status, never an exception."""
     ni, no = u.shape[-1], y.shape[-1]
-    row: Row = {
-        "run": run.run,
-        "init": run.init,
-        "seed": run.seed,
-        "units": run.units,
-        "lr": run.options.lr,
-        "drop_factor": run.options.drop_factor,
-        "drop_period": run.options.drop_period,
-        "grad_threshold": run.options.grad_threshold,
-        "epochs": run.options.epochs,
-    }
+    row = run.settings()
     res: TrainResult | None
     try:
         res = train(run.initial(ni, no), u, y, run.options)
     except NonFiniteLossError as exc:
         res = exc.result
         row["status"] = "non-finite"
+        row["message"] = str(exc)
+    except Exception as exc:  # a failed run is a row; the sweep goes on
+        res = None
+        row["status"] = "error"
+        row["message"] = f"{type(exc).__name__}: {exc}"
     else:
         row["status"] = "ok"
     if res is not None and res.epochs:
         s = res.summary()
-        for k in (
-            "first_loss",
-            "final_loss",
-            "best_loss",
-            "best_epoch",
-            "final_weights_loss",
-            "ms_per_epoch",
-        ):
+        for k in RESULTS:
             row[k] = s[k]
     return row
 
 
-def _write_csv(path: Path, rows: list[Row]) -> None:
+# ---------------------------------------------------------------- the table
+
+
+def _cell(value: object) -> str:
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+def _table_text(rows: Iterable[Row]) -> str:
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, restval="", lineterminator="\n")
-    w.writeheader()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
     for r in sorted(rows, key=lambda r: int(r["run"])):
-        w.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in r.items()})
-    write_atomic(path, buf.getvalue())
+        w.writerow([_cell(r[k]) if k in r else "" for k in COLUMNS])
+    return buf.getvalue()
+
+
+def _parse(column: str, text: str) -> object:
+    if column in _STR_COLUMNS:
+        return text
+    if column in _INT_COLUMNS:
+        return int(text)
+    return float(text)
+
+
+def read_table(path: str | Path) -> list[Row]:
+    """Read a sweep table written by :func:`run_sweep`.
+
+    Values come back with the types they were written with (int, float, str),
+    so writing the rows again gives the same bytes.
+
+    Returns
+    -------
+    list of dict
+        One row per line, keys :data:`COLUMNS` (empty cells left out).
+
+    Raises
+    ------
+    ValueError
+        Not a sweep table of this version (header, a cell, a status, a
+        repeated run).
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    lines = list(csv.reader(io.StringIO(text)))
+    if not lines or tuple(lines[0]) != COLUMNS:
+        raise ValueError(
+            f"{path}: not a sweep table of this version (expected the header "
+            f"{','.join(COLUMNS)})"
+        )
+    rows: list[Row] = []
+    seen: set[int] = set()
+    for k, cells in enumerate(lines[1:], start=2):
+        if len(cells) != len(COLUMNS):
+            raise ValueError(
+                f"{path}: line {k} has {len(cells)} cells, expected {len(COLUMNS)}"
+            )
+        try:
+            row = {c: _parse(c, v) for c, v in zip(COLUMNS, cells, strict=True) if v}
+        except ValueError as exc:
+            raise ValueError(f"{path}: line {k}: {exc}") from exc
+        if any(c not in row for c in SETTINGS) or row.get("status") not in STATUSES:
+            raise ValueError(f"{path}: line {k} is not a complete sweep row")
+        if row["run"] in seen:
+            raise ValueError(f"{path}: line {k} repeats run {row['run']}")
+        seen.add(int(row["run"]))  # type: ignore[call-overload]
+        rows.append(row)
+    return rows
+
+
+def _write_table(path: Path, rows: Iterable[Row]) -> None:
+    write_atomic(path, _table_text(rows))
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def _data_hash(u: np.ndarray, y: np.ndarray) -> str:
+    h = hashlib.sha256()
+    for a in (u, y):
+        h.update(repr(a.shape).encode())
+        h.update(np.ascontiguousarray(a, dtype="<f8").tobytes())
+    return h.hexdigest()
+
+
+def _plan(runs: Sequence[SweepRun], u: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    plan = {
+        "format": _PLAN_FORMAT,
+        "data": {
+            "sha256": _data_hash(u, y),
+            "u_shape": list(u.shape),
+            "y_shape": list(y.shape),
+        },
+        "runs": [r.plan() for r in sorted(runs, key=lambda r: r.run)],
+    }
+    return json.loads(json.dumps(plan))  # what it reads back as
+
+
+def _describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
+    if old.get("data") != new["data"]:
+        return "its data differ"
+    a, b = old.get("runs", []), new["runs"]
+    if len(a) != len(b):
+        return f"it has {len(a)} runs, this sweep {len(b)}"
+    for ra, rb in zip(a, b, strict=True):
+        if ra != rb:
+            keys = sorted(
+                k
+                for k in set(ra) | set(rb)
+                if k != "options" and ra.get(k) != rb.get(k)
+            )
+            oa, ob = ra.get("options", {}), rb.get("options", {})
+            keys += sorted(k for k in set(oa) | set(ob) if oa.get(k) != ob.get(k))
+            return f"run {rb['run']} differs in {', '.join(keys)}"
+    return "its plan differs"
+
+
+def _open_folder(
+    folder: Path,
+    plan: dict[str, Any],
+    *,
+    force: bool,
+    name: str,
+) -> list[Row]:
+    """Claim a sweep folder; the finished rows to keep (resume) or ``[]``."""
+    claim_folder(folder, name, kind="sweep", force=force)
+    remove_stale_temporaries(folder)
+    table, plan_path = folder / TABLE_FILE, folder / PLAN_FILE
+    again = f"name a new folder, or pass --force to start this sweep over in {folder}"
+    kept: list[Row] = []
+    if not force and (plan_path.exists() or table.exists()):
+        try:
+            old = json.loads(plan_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise OutputRefusedError(
+                f"{name}: {folder} holds a sweep table without its plan "
+                f"({PLAN_FILE}); {again}"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise OutputRefusedError(
+                f"{name}: {plan_path} is unreadable ({type(exc).__name__}); {again}"
+            ) from exc
+        if not isinstance(old, dict):
+            raise OutputRefusedError(
+                f"{name}: {plan_path} is not a sweep plan; {again}"
+            )
+        if old != plan:
+            done = ""
+            with contextlib.suppress(OSError, ValueError):
+                done = f" ({len(read_table(table))} finished runs kept there)"
+            raise OutputRefusedError(
+                f"{name}: {folder} holds another sweep{done}: "
+                f"{_describe_difference(old, plan)}; {again}"
+            )
+        if table.exists():
+            try:
+                rows = read_table(table)
+            except (OSError, ValueError) as exc:
+                raise OutputRefusedError(f"{name}: {exc}; {again}") from exc
+            by_run = {r["run"]: r for r in plan["runs"]}
+            for row in rows:
+                want = by_run.get(row["run"])
+                if want is None or _settings_of_plan(want) != {
+                    k: row[k] for k in SETTINGS
+                }:
+                    raise OutputRefusedError(
+                        f"{name}: {table}: the row of run {row['run']} does not "
+                        f"match the sweep's plan; {again}"
+                    )
+            kept = [r for r in rows if r["status"] in FINAL_STATUSES]
+    mark_folder(folder, "sweep")
+    # the table first, then the plan: at every instant the rows in the folder
+    # belong to the plan in it (a new plan finds a table it can keep or none)
+    _write_table(table, kept)
+    write_atomic(plan_path, json.dumps(plan, indent=1) + "\n")
+    return kept
+
+
+def _settings_of_plan(entry: dict[str, Any]) -> Row:
+    opts = TrainOptions.from_dict(entry["options"])
+    return SweepRun(
+        entry["run"], entry["init"], entry["seed"], opts, entry["units"]
+    ).settings()
+
+
+# ---------------------------------------------------------------- workers
+
+
+def serve(conn: multiprocessing.connection.Connection) -> None:
+    """A worker's loop: receive the data, then runs until ``None`` or EOF.
+
+    Each run's row is sent back; a run never raises (see :func:`_one`).
+    """
+    try:
+        u, y = conn.recv()
+        while True:
+            run = conn.recv()
+            if run is None:
+                return
+            conn.send(_one(run, u, y))
+    except (EOFError, OSError):  # the sweep is gone
+        return
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT while a worker is started: the child inherits the blocked
+    signal, so a Ctrl-C on the terminal never reaches it (not even while it
+    starts); the sweep gets it and stops its workers. A SIGINT that comes
+    meanwhile is delivered to the sweep right after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+class _Worker:
+    """One worker process and the connection to it.
+
+    A plain ``subprocess`` (not ``multiprocessing``): it does not import the
+    caller's ``__main__`` (no ``if __name__ == "__main__"`` guard needed), and
+    its environment pins BLAS, OpenMP and numba to one thread before numpy
+    loads. Its death shows as the end of its connection.
+    """
+
+    def __init__(self, u: np.ndarray, y: np.ndarray) -> None:
+        mine, theirs = socket.socketpair()
+        fd = theirs.fileno()
+        code = (
+            f"import sys; sys.path.insert(0, {_PACKAGE_ROOT!r}); "
+            "from blocksim_lstm._sweep_worker import main; "
+            f"main({fd}, {os.getpid()})"
+        )
+        with _sigint_blocked():
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", code],
+                pass_fds=[fd],
+                env={**os.environ, **_ONE_THREAD},
+                stdin=subprocess.DEVNULL,
+            )
+        theirs.close()
+        self.conn = multiprocessing.connection.Connection(mine.detach())
+        self.task: SweepRun | None = None
+        with contextlib.suppress(OSError):  # died at once: its EOF says so
+            self.conn.send((u, y))
+
+    def give(self, pending: deque[SweepRun]) -> None:
+        """Send the next run (``None``: stop). A worker that died meanwhile is
+        found by the end of its connection, and this run reported crashed."""
+        self.task = pending.popleft() if pending else None
+        with contextlib.suppress(OSError):
+            self.conn.send(self.task)
+
+    def receive(self) -> Row | None:
+        """The row of its run, or ``None`` if the worker died."""
+        try:
+            return self.conn.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            return None
+
+    def death(self) -> str:
+        """How the worker ended (after :meth:`receive` gave ``None``)."""
+        try:
+            code = self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            return "its connection broke"
+        return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+
+    def stop(self) -> None:
+        """Kill the worker (it never writes a file) and reap it."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(5)
+        self.conn.close()
+
+
+def _run_parallel(
+    todo: Sequence[SweepRun],
+    u: np.ndarray,
+    y: np.ndarray,
+    nproc: int,
+    done: Callable[[Row], None],
+) -> None:
+    pending = deque(todo)
+    workers: list[_Worker] = []
+    try:
+        for _ in range(min(nproc, len(pending))):
+            workers.append(_Worker(u, y))
+        for w in workers:
+            w.give(pending)
+        while True:
+            busy = {w.conn: w for w in workers if w.task is not None}
+            if not busy:
+                break
+            for conn in multiprocessing.connection.wait(list(busy)):
+                w = busy[conn]  # type: ignore[index]
+                task = w.task
+                assert task is not None
+                row = w.receive()
+                if row is None:  # the worker died in the middle of a run
+                    row = {
+                        **task.settings(),
+                        "status": "crashed",
+                        "message": f"its worker process died ({w.death()}); "
+                        "run the sweep again to redo it",
+                    }
+                    w.stop()
+                    workers.remove(w)
+                    w = _Worker(u, y)
+                    workers.append(w)
+                done(row)
+                w.give(pending)
+    finally:
+        for w in workers:
+            w.stop()
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+def _physical_memory() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _gb(n: float) -> str:
+    return f"{n / 2**30:.3g} GB"
+
+
+def _check_size(runs: Sequence[SweepRun], u: np.ndarray, y: np.ndarray, nproc: int):
+    """Refuse a sweep whose workers cannot fit in memory, naming the cause."""
+    ni, no = u.shape[-1], y.shape[-1]
+    samples = int(np.prod(u.shape[:-1]))
+    epochs = max(r.options.epochs for r in runs)
+    nn = max(r.units if r.init == "random" else 5 for r in runs)
+    n_params = 4 * nn * (ni + nn + 1) + no * (nn + 1)
+    parts = {
+        "epochs": _BYTES_PER_EPOCH * epochs,
+        "units": 8 * (8 * n_params + 16 * nn * samples),
+    }
+    per_worker = _WORKER_BASE_BYTES + sum(parts.values())
+    total = per_worker * nproc
+    memory = _physical_memory()
+    if memory is None or total <= memory:
+        return
+    name = max(parts, key=lambda k: parts[k])
+    if per_worker <= memory:
+        name = "processes"
+    what = {
+        "epochs": f"{epochs} epochs per run",
+        "units": f"Nn = {nn} units on {samples} samples",
+        "processes": f"{nproc} worker processes",
+    }[name]
+    raise ValueError(
+        f"{name}: {what} need about {_gb(total)} ({nproc} x {_gb(per_worker)}); "
+        f"this machine has {_gb(memory)} of memory"
+    )
 
 
 def run_sweep(
     runs: Sequence[SweepRun],
     *,
     data: tuple[np.ndarray, np.ndarray] | None = None,
+    out: str | Path | None = None,
+    force: bool = False,
     out_csv: str | Path | None = None,
     processes: int | None = None,
+    on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[Row, int, int], None] | None = None,
+    name: str = "out",
 ) -> list[Row]:
-    """Run the trainings in parallel; write the table as results come in.
+    """Run the trainings in parallel; save the table as results come in.
+
+    With ``processes > 1`` the runs go to worker processes: fresh
+    interpreters that import only this package (not the caller's script).
 
     Parameters
     ----------
     runs
-        From :func:`grid` (or built by hand; ``run`` indices must be unique).
+        From :func:`grid` (or built by hand; ``run`` indices unique, ``>= 0``).
     data
-        ``(u, y)``; default the seed's plant, 1001 samples (seed 0).
+        ``(u, y)``, shapes ``(T, Ni)`` and ``(T, No)`` or batched
+        ``(B, T, .)``; default the seed's plant, 1001 samples (seed 0).
+    out
+        A sweep folder: :data:`TABLE_FILE` (rewritten atomically after every
+        run), :data:`PLAN_FILE` and a marker. If it holds this same sweep
+        (same runs, same data), the sweep resumes: finished runs are kept and
+        not run again. Another sweep there, or files that are not a sweep's,
+        are refused unless ``force``.
+    force
+        Start over in ``out`` whatever it holds (its table is replaced).
     out_csv
-        Table rewritten atomically after every finished run (sorted by run).
+        Instead of ``out``: only the table, at this path, replaced (no resume).
     processes
-        Worker processes; default all cores. 1 runs in this process.
+        Worker processes; default the cores this process may use. 1 runs in
+        this process.
+    on_start
+        Called as ``on_start(kept, total)`` once the folder is open, before any
+        run: ``kept`` finished runs were found in ``out`` and are skipped.
     on_result
-        Called as ``on_result(row, finished, total)`` after each run.
+        Called as ``on_result(row, finished, total)`` after each run of this
+        call; ``row`` may carry a ``"message"`` (why a run failed).
+    name
+        What ``out`` is called in error messages (the CLI passes ``"--out"``).
 
     Returns
     -------
     list of dict
-        One row per run (keys :data:`COLUMNS`), sorted by ``run``.
+        One row per run (keys :data:`COLUMNS`, a ``"message"`` on failed runs
+        of this call), sorted by ``run``, resumed rows included.
+
+    Raises
+    ------
+    ValueError
+        Bad runs, data, ``processes``, a sweep too large for memory, or an
+        ``out`` that is refused (:class:`~blocksim_lstm._files.OutputRefusedError`).
+    KeyboardInterrupt
+        After the workers are stopped; the table holds every finished run.
     """
     if not runs:
         raise ValueError("runs: expected at least one run")
     ids = [r.run for r in runs]
     if len(set(ids)) != len(ids):
         raise ValueError("runs: run indices must be unique")
-    u, y = seed_data() if data is None else data
-    u, y = np.asarray(u, np.float64), np.asarray(y, np.float64)
-    if u.ndim == 1:
-        u = u[:, None]
-    if y.ndim == 1:
-        y = y[:, None]
-    nproc = (os.cpu_count() or 1) if processes is None else int(processes)
-    if nproc < 1:
+    if min(ids) < 0:
+        raise ValueError(f"runs: run indices must be >= 0, got {min(ids)}")
+    if out is not None and out_csv is not None:
+        raise ValueError("out_csv: give out (a sweep folder) or out_csv, not both")
+    if processes is None:
+        nproc = _cores()
+    elif isinstance(processes, bool) or not isinstance(processes, (int, np.integer)):
+        raise TypeError(f"processes: expected an integer >= 1, got {processes!r}")
+    elif processes < 1:
         raise ValueError(f"processes: expected an integer >= 1, got {processes}")
-    path = None if out_csv is None else Path(out_csv)
-    rows: list[Row] = []
+    else:
+        nproc = int(processes)
+    u, y = seed_data() if data is None else data
+    u, y = np.asarray(u), np.asarray(y)
+    if any(r.init == "calculated" for r in runs):
+        like = calculated_weights()  # Ni = No = 1
+    else:
+        ni = u.shape[-1] if u.ndim > 1 else 1
+        no = y.shape[-1] if y.ndim > 1 else 1
+        like = LSTMParams.random(1, ni, no, seed=0, states=False)
+    u, y = check_data(like, u, y)  # shapes, finite values; (B, T, .) float64
+    nproc = min(nproc, len(runs))
+    _check_size(runs, u, y, nproc)
+    kept: list[Row] = []
+    path: Path | None = None
+    if out is not None:
+        try:
+            kept = _open_folder(Path(out), _plan(runs, u, y), force=force, name=name)
+        except OSError as exc:  # e.g. a folder that cannot be created
+            raise OutputRefusedError(
+                f"{name}: cannot write a sweep in {out} "
+                f"({exc.strerror or type(exc).__name__})"
+            ) from exc
+        path = Path(out) / TABLE_FILE
+    elif out_csv is not None:
+        path = check_output_file(out_csv, "out_csv")
+    rows: dict[int, Row] = {int(r["run"]): r for r in kept}
+    todo = [r for r in sorted(runs, key=lambda r: r.run) if r.run not in rows]
+
+    if on_start is not None:
+        on_start(len(rows), len(runs))
 
     def done(row: Row) -> None:
-        rows.append(row)
+        rows[int(row["run"])] = row
         if path is not None:
-            _write_csv(path, rows)
+            _write_table(path, rows.values())
         if on_result is not None:
             on_result(row, len(rows), len(runs))
 
-    if nproc == 1:
-        for r in runs:
+    if todo and (nproc == 1 or len(todo) == 1):
+        for r in todo:
             done(_one(r, u, y))
-    else:
-        with ProcessPoolExecutor(max_workers=min(nproc, len(runs))) as pool:
-            futures = [pool.submit(_one, r, u, y) for r in runs]
-            try:
-                for fut in as_completed(futures):
-                    done(fut.result())
-            except KeyboardInterrupt:
-                for f in futures:
-                    f.cancel()
-                print(
-                    f"sweep interrupted; {len(rows)} finished runs are saved",
-                    file=sys.stderr,
-                )
-                raise
-    return sorted(rows, key=lambda r: int(r["run"]))
+    elif todo:
+        _run_parallel(todo, u, y, nproc, done)
+    elif path is not None and out_csv is not None:
+        _write_table(path, [])
+    return [rows[k] for k in sorted(rows)]
+
+
+# ---------------------------------------------------------------- statistics
 
 
 def spread_by(
