@@ -280,17 +280,11 @@ def render_all(
         say(fname)
     if not pictures:
         return written
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     for name, e in entries.items():
         fig = draw_layout(e.layout)
         png = save_figure(fig, out / f"{name}.png", dpi=None)
         written += [png, png.with_suffix(".svg")]
         say(f"{name}.png, {name}.svg")
-        plt.close(fig)
     from .crosscheck import crosscheck_diagram
 
     seed = entries["lstm_layer"]
@@ -314,7 +308,6 @@ def render_all(
         png = save_figure(fig, out / f"{name}.png", dpi=None)
         written += [png, png.with_suffix(".svg")]
         say(f"{name}.png")
-        plt.close(fig)
     from .param_count import plot_param_growth
 
     png = plot_param_growth(out / "param_growth.png")

@@ -157,10 +157,8 @@ def draw_layout(
         Artists carry ``gid`` tags (``box:``, ``name:``, ``symbol:``,
         ``label:``, ``wire:``, ``legend``) that :func:`overlaps` reads.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
@@ -172,7 +170,10 @@ def draw_layout(
     x0, x1 = x0 - extra, x1 + extra
     width = (x1 - x0) + 2 * pad
     height = (y1 - y0) + 2 * pad + legend_h + (0.9 if layout.title else 0)
-    fig = plt.figure(figsize=(width * SCALE, height * SCALE), dpi=dpi)
+    # a figure on its own Agg canvas: the user's backend and pyplot's list of
+    # open figures are left alone
+    fig = Figure(figsize=(width * SCALE, height * SCALE), dpi=dpi)
+    FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ylim = (y0 - pad - legend_h, y1 + pad + (0.9 if layout.title else 0))
     ax.set_xlim(x0 - pad, x1 + pad)
