@@ -1,9 +1,11 @@
 """The LSTM layer (+ FC layer) as a bdsim block diagram, block for block as the
 original Simulink model ``lstm_sim.mdl`` (SPEC section 2).
 
-Each block's output is one wire ("signal"). :class:`LSTMDiagram` knows, for every
-signal, which reference trace it stands for, so a cross-check can compare the
-whole diagram wire by wire (:mod:`blocksim_lstm.crosscheck`).
+Each block's output is one wire ("signal"). :class:`LSTMDiagram` records, for
+every signal, the name of the reference trace it stands for (a
+:class:`SignalSpec`); it never computes that trace. The reference cell
+(:mod:`blocksim_lstm.reference`) is a sibling that shares no code with this
+module: only the cross-check (:mod:`blocksim_lstm.crosscheck`) uses both.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,10 @@ import bdsim
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import as_array, check_memory
+from ._validate import as_array, check_input, check_memory
 from .blocks import Affine, EProd, Logger, Sigmoid, Tanh, UnitDelay
 from .blocks import Sequence as SequenceSource
 from .parameters import GATES, LSTMParams
-from .reference import LSTMTrace, check_input, reference_cell
 
 __all__ = [
     "MAX_END_TIME",
@@ -32,6 +33,7 @@ __all__ = [
     "DiagramRun",
     "LSTMDiagram",
     "SignalSpec",
+    "Signals",
     "add_lstm_layer",
     "build_lstm_diagram",
     "build_stacked_diagram",
@@ -39,6 +41,7 @@ __all__ = [
     "name_wires",
     "new_sim",
     "run_bytes",
+    "signal_labels",
 ]
 
 SEED_TS: float = 0.1
@@ -123,18 +126,86 @@ class SignalSpec:
     gate: str | None = None
 
 
+class Signals(Mapping[str, np.ndarray]):
+    """Every wire's trace of a run, by block name or by SPEC label.
+
+    A read-only mapping whose keys (iteration, ``len``) are the block names
+    (``"logsig_f"``, ``"Cell State"``, ``"FC layer"``, ...); a trace can also be
+    looked up by its signal's SPEC label (``"u(t)"``, ``"h(t-1)"``,
+    ``"c(t-1)"``, ``"i"``, ``"f"``, ``"g"``, ``"o"``, ``"c(t)"``, ``"h(t)"``,
+    ``"y(t)"``, ``"zf"``, ``"Wi u(t)"``, ...). In a stacked diagram a layer's
+    labels carry its prefix (``"L2 h(t)"``); ``"u(t)"`` and ``"y(t)"`` need none.
+
+    Parameters
+    ----------
+    traces
+        Block name -> trace, shape ``(T, width)``; row k is step k.
+    labels
+        Label -> block name, for the label look-ups.
+    """
+
+    def __init__(self, traces: Mapping[str, np.ndarray], labels: Mapping[str, str]):
+        self._traces = dict(traces)
+        self._labels = {k: v for k, v in labels.items() if k not in self._traces}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key in self._traces:
+            return self._traces[key]
+        if key in self._labels:
+            return self._traces[self._labels[key]]
+        raise KeyError(
+            f"signals: no signal {key!r}; block names: {list(self._traces)}; "
+            f"labels: {list(self._labels)}"
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._traces)
+
+    def __len__(self) -> int:
+        return len(self._traces)
+
+    def labels(self) -> dict[str, str]:
+        """The SPEC labels (and layer-prefixed labels) and the block each names."""
+        return dict(self._labels)
+
+    def __repr__(self) -> str:
+        return f"Signals({list(self._traces)})"
+
+
+def signal_labels(signals: Sequence[SignalSpec], layers: int) -> dict[str, str]:
+    """Label -> block name for a diagram's signals (see :class:`Signals`).
+
+    Parameters
+    ----------
+    signals
+        The diagram's :class:`SignalSpec` list.
+    layers
+        Number of LSTM layers; with more than one, a layer's labels are
+        prefixed ``"L1 "``, ``"L2 "``, ... (``u(t)`` and ``y(t)`` are not).
+    """
+    out: dict[str, str] = {}
+    for s in signals:
+        label = s.label
+        if layers > 1 and s.ref not in ("u", "y"):
+            label = f"L{s.layer + 1} {label}"
+        out.setdefault(label, s.block)
+    return out
+
+
 @dataclass(frozen=True)
 class DiagramRun:
     """Result of running a diagram: every wire's trace, aligned to steps.
 
     Attributes
     ----------
-    signals : dict name -> ndarray, shape ``(T, width)``; row k is step k.
+    signals : :class:`Signals`, a mapping name -> ndarray, shape ``(T, width)``;
+        row k is step k. Keys are block names; SPEC labels (``"c(t-1)"``,
+        ``"i"``, ...) are accepted as well.
     y : ndarray, shape ``(T, No)``: the FC layer's output.
     t : ndarray, shape ``(T,)``: the time of step k, ``k * Ts``.
     """
 
-    signals: dict[str, np.ndarray]
+    signals: Signals
     y: np.ndarray
     t: np.ndarray
 
@@ -409,46 +480,14 @@ class LSTMDiagram:
                 f"bdsim recorded {np.asarray(traces[0]).shape[0]} samples, "
                 f"expected {n + 1} (t = 0 and {n} ticks)"
             )
-        signals = {}
+        recorded = {}
         for s, tr in zip(self.signals, traces, strict=True):
             arr = np.asarray(tr, dtype=float)
-            signals[s.block] = arr.reshape(n + 1, -1)[1:].copy()
+            recorded[s.block] = arr.reshape(n + 1, -1)[1:].copy()
+        signals = Signals(recorded, signal_labels(self.signals, len(self.layers)))
         return DiagramRun(
             signals=signals, y=signals["FC layer"], t=np.arange(n) * self.ts
         )
-
-    def reference(self, *, dtype: Any = np.float64) -> dict[str, np.ndarray]:
-        """Each signal's expected trace from the vectorized reference cell.
-
-        Parameters
-        ----------
-        dtype
-            The reference computation's dtype (float64 or float32).
-
-        Returns
-        -------
-        dict name -> ndarray, shape ``(T, width)``
-        """
-        traces: list[LSTMTrace] = []
-        x: np.ndarray = self.u
-        for p in self.layers:
-            traces.append(reference_cell(p, x, dtype=dtype))
-            x = traces[-1].h
-        last = self.layers[-1]
-        y = traces[-1].h @ last.F.T.astype(dtype) + last.bF.astype(dtype)
-        out: dict[str, np.ndarray] = {}
-        for s in self.signals:
-            tr = traces[s.layer]
-            if s.ref == "b":
-                row = self.layers[s.layer].gate("b", s.gate or "i").astype(dtype)
-                out[s.block] = np.broadcast_to(row, (self.steps, row.size)).copy()
-            elif s.ref == "y":
-                out[s.block] = y
-            elif s.gate is not None and s.ref in ("Wu", "Rh", "z"):
-                out[s.block] = tr.gate_block(s.ref, s.gate)
-            else:
-                out[s.block] = getattr(tr, s.ref)
-        return out
 
 
 def build_lstm_diagram(

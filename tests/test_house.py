@@ -1,0 +1,105 @@
+"""The house's structure, read from the source: who imports whom, library manners.
+
+The import graph is read with :mod:`ast` from every module of the package
+(imports inside functions count: a lazy import is still a dependency), so a
+new import that breaks the design fails here, not in review.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "blocksim_lstm"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """Package modules that module ``name`` imports (``from . import x`` too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def add(target: str) -> None:
+        # "a.b.c" may be a module or a name inside module "a.b"
+        while target and target not in known:
+            target = target.rpartition(".")[0]
+        if target and target != name:
+            found.add(target)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "blocksim_lstm":
+                    add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if mod.split(".")[0] != "blocksim_lstm":
+                continue
+            for alias in node.names:
+                full = f"{mod}.{alias.name}"
+                add(full if full in known else mod)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports (directly)."""
+    mods = _modules()
+    known = set(mods)
+    return {m: _imports(m, p, known) for m, p in mods.items()}
+
+
+def test_the_import_reader_sees_known_edges() -> None:
+    # guards the reader itself: edges we know exist must be found
+    g = import_graph()
+    assert "blocksim_lstm.parameters" in g["blocksim_lstm.reference"]
+    assert "blocksim_lstm.reference" in g["blocksim_lstm.crosscheck"]
+    assert "blocksim_lstm.diagram" in g["blocksim_lstm.crosscheck"]
+    assert "blocksim_lstm.blocks" in g["blocksim_lstm.diagram"]
+
+
+@pytest.mark.parametrize(
+    ("importer", "imported"),
+    [
+        ("blocksim_lstm.diagram", "blocksim_lstm.reference"),
+        ("blocksim_lstm.reference", "blocksim_lstm.diagram"),
+    ],
+)
+def test_diagram_and_reference_share_no_code(importer: str, imported: str) -> None:
+    # the diagram never computes its own expected traces: the reference cell
+    # and the diagram are siblings, only the cross-check uses both
+    assert imported not in import_graph()[importer]
+
+
+def test_library_never_switches_the_matplotlib_backend() -> None:
+    calls = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("use", "switch_backend")
+            ):
+                calls.append(f"{name}:{node.lineno}")
+            if isinstance(node, ast.ImportFrom | ast.Import) and any(
+                a.name in ("matplotlib.pyplot", "pyplot") for a in node.names
+            ):
+                calls.append(f"{name}:{node.lineno} imports pyplot")
+    assert calls == []
