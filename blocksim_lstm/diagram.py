@@ -5,7 +5,7 @@ Each block's output is one wire ("signal"). :class:`LSTMDiagram` records, for
 every signal, the name of the reference trace it stands for (a
 :class:`SignalSpec`); it never computes that trace. The reference cell
 (:mod:`blocksim_lstm.reference`) is a sibling that shares no code with this
-module: only the cross-check (:mod:`blocksim_lstm.crosscheck`) uses both.
+module: only the cross-check (:mod:`blocksim_lstm._crosscheck`) uses both.
 """
 
 from __future__ import annotations

@@ -285,7 +285,7 @@ def render_all(
         png = save_figure(fig, out / f"{name}.png", dpi=None)
         written += [png, png.with_suffix(".svg")]
         say(f"{name}.png, {name}.svg")
-    from .crosscheck import crosscheck_diagram
+    from ._crosscheck import crosscheck_diagram
 
     seed = entries["lstm_layer"]
     for name, diagram, title in (

@@ -61,7 +61,7 @@ class CrossCheckPaint:
 
     @classmethod
     def from_report(cls, report: Any) -> CrossCheckPaint:
-        """Read a :class:`blocksim_lstm.crosscheck.CrossCheckReport`."""
+        """Read a :class:`blocksim_lstm._crosscheck.CrossCheckReport`."""
         errors = {s.name: float(s.max_abs) for s in report.signals}
         fd = report.first_divergence
         text = ""

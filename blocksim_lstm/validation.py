@@ -28,7 +28,7 @@ from .parameters import LSTMParams
 from .reference import reference_cell
 
 if TYPE_CHECKING:
-    from .crosscheck import CrossCheckReport
+    from ._crosscheck import CrossCheckReport
 
 __all__ = [
     "LinearityResult",
@@ -71,7 +71,7 @@ class ValidationResult:
     y_diagram : ndarray, shape ``(T, ny)``, or None
         LSTM through the bdsim block diagram (None if not run).
     crosscheck : CrossCheckReport or None
-        :class:`blocksim_lstm.crosscheck.CrossCheckReport` of the diagram against
+        :class:`blocksim_lstm._crosscheck.CrossCheckReport` of the diagram against
         the reference cell (None if not run).
     """
 
@@ -167,7 +167,7 @@ def validate(
     y_cell = reference_cell(params, uu).y
     y_diag = report = None
     if diagram:
-        from .crosscheck import crosscheck  # bdsim: imported only when used
+        from ._crosscheck import crosscheck  # bdsim: imported only when used
         from .diagram import build_lstm_diagram
 
         y_diag = build_lstm_diagram(params, uu, ts=ts).run().y

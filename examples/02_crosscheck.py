@@ -1,7 +1,7 @@
 """Cross-check every wire of the diagram against the vectorized reference cell,
 then break the diagram on purpose and let the harness find the fault."""
 
-from blocksim_lstm.crosscheck import crosscheck, crosscheck_diagram
+from blocksim_lstm._crosscheck import crosscheck, crosscheck_diagram
 from blocksim_lstm.diagram import build_lstm_diagram
 from blocksim_lstm.experiment import seed_problem
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lstm_loops import lstm_loops
 
 from blocksim_lstm import LSTMParams, reference_cell
-from blocksim_lstm.crosscheck import reference_traces
+from blocksim_lstm._crosscheck import reference_traces
 from blocksim_lstm.diagram import build_lstm_diagram, build_stacked_diagram
 from blocksim_lstm.experiment import seed_problem
 

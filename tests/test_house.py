@@ -70,8 +70,8 @@ def test_the_import_reader_sees_known_edges() -> None:
     # guards the reader itself: edges we know exist must be found
     g = import_graph()
     assert "blocksim_lstm.parameters" in g["blocksim_lstm.reference"]
-    assert "blocksim_lstm.reference" in g["blocksim_lstm.crosscheck"]
-    assert "blocksim_lstm.diagram" in g["blocksim_lstm.crosscheck"]
+    assert "blocksim_lstm.reference" in g["blocksim_lstm._crosscheck"]
+    assert "blocksim_lstm.diagram" in g["blocksim_lstm._crosscheck"]
     assert "blocksim_lstm.blocks" in g["blocksim_lstm.diagram"]
 
 

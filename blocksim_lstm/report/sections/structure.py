@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...crosscheck import crosscheck_diagram
+from ..._crosscheck import crosscheck_diagram
 from ...diagram import build_lstm_diagram
 from ...experiment import seed_problem
 from ...graph import bypass_block, diagram_graph
