@@ -129,7 +129,18 @@ class CrossCheckReport:
         return all(s.passed for s in self.signals)
 
     def signal(self, name: str) -> SignalReport:
-        """The report of the signal driven by block ``name``."""
+        """The report of the signal driven by block ``name``.
+
+        Parameters
+        ----------
+        name
+            A block name, as in :attr:`SignalReport.name`.
+
+        Raises
+        ------
+        KeyError
+            No signal of that name; the message lists the names.
+        """
         for s in self.signals:
             if s.name == name:
                 return s
@@ -153,7 +164,13 @@ class CrossCheckReport:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        """The report as JSON text."""
+        """The report as JSON text.
+
+        Parameters
+        ----------
+        indent
+            Spaces per level, or None for one line.
+        """
         return json.dumps(self.to_dict(), indent=indent)
 
     def table(self) -> str:

@@ -143,6 +143,36 @@ def approximate(
 ) -> tuple[dict[str, Any], LSTMParams]:
     """Do everything the command does; return the JSON-ready results and params.
 
+    Parameters
+    ----------
+    sys
+        Discrete-time state-space system (any order, inputs and outputs).
+    construction
+        ``"auto"``, ``"spec"``, ``"nx"`` or ``"delayed"`` (see
+        :func:`~blocksim_lstm.construction.construct`).
+    realization
+        State coordinates the construction starts from: ``"balanced"``
+        or ``"given"`` (the system as it comes).
+    scl
+        The construction's scale; None chooses it for ``tol``.
+    tol
+        Requested relative RMS output error, when ``scl`` is chosen.
+    amplitude
+        Amplitude of the design and validation inputs.
+    steps
+        Samples of the validation run.
+    diagram
+        Also cross-check the bdsim diagram of the constructed LSTM.
+    out
+        Folder for the weights, results and plots; None writes nothing.
+
+    Returns
+    -------
+    results : dict
+        JSON-ready numbers (the command's ``results.json``).
+    params : LSTMParams
+        The constructed LSTM.
+
     Raises
     ------
     ValueError

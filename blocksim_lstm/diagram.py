@@ -523,5 +523,19 @@ def build_stacked_diagram(
 
     Block names get a prefix ``"L1 "``, ``"L2 "``, ... Only the last layer's F and
     bF are used (the FC layer); earlier layers' F and bF are ignored.
+
+    Parameters
+    ----------
+    layers
+        The layers' parameters, first to last; layer k's ``Ni`` is layer
+        k-1's ``Nn``.
+    u : array_like, shape ``(T, Ni)``
+        Input sequence of the first layer.
+    ts
+        Sample time in seconds.
+
+    Returns
+    -------
+    LSTMDiagram
     """
     return LSTMDiagram(list(layers), u, ts=ts)

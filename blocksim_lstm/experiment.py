@@ -24,6 +24,15 @@ def seed_input(steps: int, ni: int, *, seed: int = SEED) -> np.ndarray:
 
     The stream is ``default_rng([seed, 1])``, independent of the weights' stream
     ``default_rng(seed)``, so changing ``steps`` never changes the weights.
+
+    Parameters
+    ----------
+    steps
+        Number of steps T.
+    ni
+        Input width.
+    seed
+        Seed of the stream.
     """
     steps = check_positive_int("steps", steps)
     ni = check_positive_int("ni", ni)
@@ -42,6 +51,16 @@ def seed_problem(
     seed: int = SEED,
 ) -> tuple[LSTMParams, np.ndarray]:
     """Weights (uniform [0, 1), with h0, c0) and input of experiment 1.
+
+    Parameters
+    ----------
+    nn, ni, no
+        Units, input width, output width (the seed's 3, 4, 2 by default).
+    steps
+        Steps of the input (51: t = 0, Ts, ..., 50 Ts).
+    seed
+        Seed of the weights (``LSTMParams.random``) and of the input
+        (:func:`seed_input`).
 
     Returns
     -------

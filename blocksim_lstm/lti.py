@@ -58,6 +58,11 @@ def seed_plant_continuous() -> ct.TransferFunction:
 def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
     """The seed's plant, zero-order-hold discretised at ``ts`` and in state space.
 
+    Parameters
+    ----------
+    ts
+        Sample time in seconds.
+
     Returns
     -------
     control.StateSpace

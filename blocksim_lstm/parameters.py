@@ -142,8 +142,24 @@ class LSTMParams:
     ) -> LSTMParams:
         """Check shapes and finiteness and build the container.
 
-        Sizes are read from ``R`` (Nn), ``W`` (Ni) and ``F`` (No). ``bF``, ``h0``
-        and ``c0`` default to zeros.
+        Sizes are read from ``R`` (Nn), ``W`` (Ni) and ``F`` (No).
+
+        Parameters
+        ----------
+        W : array_like, shape ``(4Nn, Ni)``
+            Input weights.
+        R : array_like, shape ``(4Nn, Nn)``
+            Recurrent weights.
+        b : array_like, shape ``(4Nn,)``
+            Biases.
+        F : array_like, shape ``(No, Nn)``
+            Fully connected output layer.
+        bF : array_like, shape ``(No,)``, optional
+            Fully connected bias (default zeros).
+        h0, c0 : array_like, shape ``(Nn,)``, optional
+            Initial hidden and cell states (default zeros).
+        dtype
+            ``float64`` (default) or ``float32``.
 
         Raises
         ------
@@ -199,7 +215,18 @@ class LSTMParams:
         return cls.from_arrays(W, R, b, F, np.zeros(no), h0, c0, dtype=dtype)
 
     def replace(self, **arrays: ArrayLike) -> LSTMParams:
-        """Return a copy with some arrays replaced (checked again)."""
+        """Return a copy with some arrays replaced (checked again).
+
+        Parameters
+        ----------
+        **arrays
+            New arrays by their ``.npz`` key (``W=..., h0=...``).
+
+        Raises
+        ------
+        ValueError
+            An unknown key, or an array that fails the checks.
+        """
         unknown = set(arrays) - set(NPZ_KEYS)
         if unknown:
             raise ValueError(
@@ -209,7 +236,13 @@ class LSTMParams:
         return LSTMParams.from_arrays(**merged, dtype=self.dtype)
 
     def astype(self, dtype: DTypeLike) -> LSTMParams:
-        """Return a copy with every array cast to ``dtype`` (float64 or float32)."""
+        """Return a copy with every array cast to ``dtype``.
+
+        Parameters
+        ----------
+        dtype
+            ``float64`` or ``float32``.
+        """
         return LSTMParams.from_arrays(**self.arrays(), dtype=dtype)
 
     # ------------------------------------------------------------------- I/O
@@ -218,6 +251,16 @@ class LSTMParams:
 
         The file is written to a temporary name and renamed, so an interrupted
         save never leaves a half-written file.
+
+        Parameters
+        ----------
+        path
+            File name ending in ``.npz``.
+
+        Returns
+        -------
+        Path
+            ``path``.
         """
         path = Path(path)
         if path.suffix != ".npz":

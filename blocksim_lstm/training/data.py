@@ -47,6 +47,13 @@ def lti_data(
 def seed_data(steps: int = 1001, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The seed's training set: its plant on ``steps`` N(0, 1) samples (SPEC §5).
 
+    Parameters
+    ----------
+    steps
+        Number of samples.
+    seed
+        Seed of the input.
+
     Returns
     -------
     u, y : ndarray, shape ``(steps, 1)``
