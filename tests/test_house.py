@@ -103,3 +103,41 @@ def test_library_never_switches_the_matplotlib_backend() -> None:
             ):
                 calls.append(f"{name}:{node.lineno} imports pyplot")
     assert calls == []
+
+
+def _snippets() -> dict[str, str]:
+    import re
+
+    root = PACKAGE.parent
+    out = {p.name: p.read_text(encoding="utf-8") for p in root.glob("examples/*.py")}
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for k, code in enumerate(re.findall(r"```python\n(.*?)```", readme, flags=re.S)):
+        out[f"README block {k}"] = code
+    return out
+
+
+def test_readme_and_examples_use_the_public_api() -> None:
+    # nothing from a private module; a name of the curated API is reached as
+    # bl.<name>, not imported from the module that happens to define it
+    import blocksim_lstm as bl
+
+    bad = []
+    for where, code in _snippets().items():
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                mod = node.module
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                mod, names = "", [a.name for a in node.names]
+            else:
+                continue
+            dotted = [mod, *names] if mod else names
+            if any(
+                part.startswith("_") and part != "__future__"
+                for d in dotted
+                for part in d.split(".")
+            ):
+                bad.append(f"{where}: private import {ast.unparse(node)}")
+            if mod.startswith("blocksim_lstm.") and set(names) & set(bl.__all__):
+                bad.append(f"{where}: use bl.<name> for {ast.unparse(node)}")
+    assert bad == []
