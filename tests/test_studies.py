@@ -89,3 +89,20 @@ def test_random_study_starts_from_seeded_uniform_weights():
 def test_unknown_study():
     with pytest.raises(ValueError, match="name"):
         run_study("zeros")
+
+
+def test_figure_paths_are_relative_to_the_root(tmp_path):
+    """study.json never names the folder it was written in (e.g. a temporary
+    report folder): its figure paths are relative to ``root``."""
+    out = tmp_path / "report" / "runs" / "study_calculated"
+    s = run_study("calculated", epochs=3, out=out, root=tmp_path / "report")
+    assert s.figures["loss"] == "runs/study_calculated/loss.png"
+    text = (out / "study.json").read_text()
+    assert str(tmp_path) not in text
+    data = json.loads(text)
+    for path in data["figures"].values():
+        assert (tmp_path / "report" / path).is_file()
+    alone = run_study("calculated", epochs=3, out=tmp_path / "alone")
+    assert alone.figures["validation_after"] == "validation_after.png"
+    with pytest.raises(ValueError, match="root: expected a folder holding out"):
+        run_study("calculated", epochs=3, out=tmp_path / "x", root=tmp_path / "y")

@@ -11,7 +11,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         default=Path("report"),
-        help="report folder (default ./report)",
+        help="report folder (default ./report): missing, empty, or an earlier "
+        "report, which is replaced",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it holds files that no report wrote "
+        "(they are deleted)",
     )
     parser.add_argument(
         "--quick",
@@ -24,6 +31,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..report import write_report
 
-    result = write_report(args.out, quick=args.quick, seed=args.seed)
+    result = write_report(args.out, quick=args.quick, seed=args.seed, force=args.force)
     print(f"{result.folder / 'report.html'}")
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from ..figures import save_figure
+from .precision import Bound
 
 __all__ = ["ReportContext"]
 
@@ -26,6 +27,9 @@ class ReportContext:
     results : numbers one section hands to a later one (e.g. the claims table).
     timings : speeds measured on the way (ms per epoch, ...): machine-dependent,
         so kept out of the report text and written to ``timings.json``.
+    rounding : raw values of the rounding-level numbers the report states as
+        bounds (:class:`~blocksim_lstm.report.precision.Bound`), by key;
+        machine-dependent, written to ``rounding.json``.
     """
 
     folder: Path
@@ -34,6 +38,23 @@ class ReportContext:
     log: Callable[[str], None] = print
     results: dict[str, object] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    rounding: dict[str, float] = field(default_factory=dict)
+
+    def bound(self, key: str, value: float, upper: float, lower: float = 0.0) -> Bound:
+        """A rounding-level number: its raw value goes to ``rounding.json``.
+
+        Parameters
+        ----------
+        key
+            ``"<section>.<name>"``, the key in ``rounding.json``.
+        value
+            What was measured.
+        upper, lower
+            The bound fixed in advance (powers of ten), see
+            :class:`~blocksim_lstm.report.precision.Bound`.
+        """
+        self.rounding[key] = float(value)
+        return Bound(float(value), upper, lower)
 
     def save_figure(self, fig: Figure, name: str) -> str:
         """Save ``fig`` as ``figures/<name>.png`` and ``.svg``; return the PNG's path.

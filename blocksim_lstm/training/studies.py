@@ -175,7 +175,9 @@ class StudyResult:
         ``{"plant": {"dc_gain", "zpk"}, "before": {...}, "after": {...}}`` with
         ``norm`` (51-sample input), ``norm_3u`` and ``ratio_3u_to_u``.
     figures : dict
-        Paths of the written PNGs by name (empty without ``out``).
+        Paths of the written PNGs by name (empty without ``out``), relative to
+        ``root`` of :func:`run_study` (default: the study's own folder), so
+        ``study.json`` never names a temporary or machine-specific folder.
     """
 
     name: str
@@ -245,6 +247,7 @@ def run_study(
     seed: int = 0,
     data_seed: int = 0,
     out: str | Path | None = None,
+    root: str | Path | None = None,
     verbose_every: int = 0,
     log: TextIO | None = None,
 ) -> StudyResult:
@@ -264,6 +267,9 @@ def run_study(
         Directory for the run's files (weights, loss history, checkpoints) and
         the figures ``loss.png``, ``validation_before.png``,
         ``validation_after.png``, and ``study.json``.
+    root
+        The folder the figure paths in the result and in ``study.json`` are
+        relative to (a report folder holding ``out``); default ``out``.
     verbose_every, log
         Progress table, as in :func:`~blocksim_lstm.training.train`.
 
@@ -286,6 +292,10 @@ def run_study(
     )
     u, y = seed_data(1001, seed=data_seed)
     outp = None if out is None else Path(out)
+    base = outp if root is None else Path(root)
+    if outp is not None and base is not None:
+        if not outp.resolve().is_relative_to(base.resolve()):
+            raise ValueError(f"root: expected a folder holding out {outp}, got {base}")
     res = train(start, u, y, opts, out=outp, verbose_every=verbose_every, log=log)
 
     plant = seed_plant()
@@ -308,7 +318,7 @@ def run_study(
             "after": after,
         },
     )
-    if outp is None:
+    if outp is None or base is None:
         return study
     label = "calculated" if name == "calculated" else f"random (seed {seed})"
     figs = {
@@ -338,7 +348,13 @@ def run_study(
         ),
     }
     study = StudyResult(
-        **{**study.__dict__, "figures": {k: str(v) for k, v in figs.items()}}
+        **{
+            **study.__dict__,
+            "figures": {
+                k: Path(v).resolve().relative_to(base.resolve()).as_posix()
+                for k, v in figs.items()
+            },
+        }
     )
     write_atomic(outp / "study.json", json.dumps(study.to_dict(), indent=2) + "\n")
     return study

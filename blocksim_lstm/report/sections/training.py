@@ -1,7 +1,17 @@
 """Sections: experiment 3, training from calculated and from random weights, and
-the sensitivity sweep."""
+the sensitivity sweep.
+
+A loss after thousands of epochs is chaotic: a change at the level of rounding
+(another BLAS kernel, another summation order) moves study a)'s final loss by 2x.
+So every result after training is given with its spread over seeds: study a)
+is trained on several data seeds, study b) uses the sweep's random starts at the
+original's drop factor (the same trainings, not run twice). The figures and the
+block-by-block tables show one run (seed 0) and say so.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -9,27 +19,103 @@ from ...figures import save_figure
 from ...training import TrainOptions
 from ...training.plots import plot_sweep
 from ...training.studies import ORIGINAL_LOG, ORIGINAL_OPTIONS, StudyResult, run_study
-from ...training.sweep import by_seed, grid, run_sweep, spread_by
+from ...training.sweep import Row, by_seed, grid, run_sweep, spread_by
 from ..context import ReportContext
 from ..document import Section
+from ..precision import Spread
 
 EPOCHS_FULL = 10000
-EPOCHS_QUICK = 500
-SWEEP_EPOCHS_FULL = 10000
-SWEEP_EPOCHS_QUICK = 200
+EPOCHS_QUICK = 200
+SWEEP_EPOCHS_FULL = EPOCHS_FULL
+SWEEP_EPOCHS_QUICK = EPOCHS_QUICK  # the sweep's runs at 0.98 are study b)'s seeds
 SWEEP_FACTORS = (0.979, 0.98, 0.981)
+SWEEP_SEEDS_FULL = range(6)
+SWEEP_SEEDS_QUICK = range(3)
+DATA_SEEDS_FULL = range(5)
+"""Data seeds of study a) (the calculated start has no other randomness)."""
+DATA_SEEDS_QUICK = range(3)
+FROZEN = 1e-12
+"""A block whose largest change is below this did not move."""
+
+
+def _epochs(ctx: ReportContext) -> int:
+    return EPOCHS_QUICK if ctx.quick else EPOCHS_FULL
+
+
+def _outcome(study: StudyResult) -> dict[str, Any]:
+    """The numbers of one study run that the report compares across seeds."""
+    s = study.training.summary()
+    ea = study.extracted_after
+    va = study.validation["after"]
+    vb = study.validation["before"]
+    wc = study.weight_changes
+    return {
+        "first_loss": s["first_loss"],
+        "final_loss": s["final_loss"],
+        "best_loss": s["best_loss"],
+        "best_epoch": s["best_epoch"],
+        "start_was_best": s["start_was_best"],
+        "Dnn_after": ea["Dnn"],
+        "gain_after": ea["dc_gain"],
+        "order_after": ea["minimal_order"],
+        "validation_before": vb["norm"],
+        "validation_after": va["norm"],
+        "ratio_3u_before": vb["ratio_3u_to_u"],
+        "ratio_3u_after": va["ratio_3u_to_u"],
+        "max_bias_change": max(wc[b]["max_abs"] for b in ("bi", "bf", "bg", "bo")),
+        "max_F_change": wc["F"]["max_abs"],
+        "max_Rg_change": wc["Rg"]["max_abs"],
+        "frozen_blocks": [b for b, d in wc.items() if d["max_abs"] < FROZEN],
+    }
+
+
+def _change(x: float) -> str:
+    return f"< {FROZEN:g}" if x < FROZEN else f"{x:.3g}"
+
+
+def sweep_rows(ctx: ReportContext) -> list[Row]:
+    """The sensitivity sweep's trainings, run once per report (first caller).
+
+    Random starts (seeds) x the drop factors :data:`SWEEP_FACTORS`, with the
+    original's options of study b) otherwise; written to ``runs/sweep/``.
+    """
+    cached = ctx.results.get("_sweep_rows")
+    if isinstance(cached, list):
+        return cached
+    seeds = SWEEP_SEEDS_QUICK if ctx.quick else SWEEP_SEEDS_FULL
+    epochs = SWEEP_EPOCHS_QUICK if ctx.quick else SWEEP_EPOCHS_FULL
+    base = TrainOptions.from_dict(
+        {**ORIGINAL_OPTIONS["random"].to_dict(), "epochs": epochs}
+    )
+    runs = grid(seeds=seeds, base=base, drop_factor=list(SWEEP_FACTORS))
+    folder = ctx.folder / "runs" / "sweep"
+    folder.mkdir(parents=True, exist_ok=True)
+    ctx.log(f"    sweep: {len(runs)} trainings of {epochs} epochs, all cores")
+    rows = run_sweep(
+        runs,
+        out_csv=folder / "sweep.csv",
+        on_result=lambda row, k, total: ctx.log(
+            f"    sweep run {k}/{total}: seed {row['seed']}, drop "
+            f"{row['drop_factor']:g}, final loss {row.get('final_loss', np.nan):.4g}"
+        ),
+    )
+    ctx.results["_sweep_rows"] = rows
+    return rows
 
 
 def _study_section(
-    ctx: ReportContext, name: str, title: str
-) -> tuple[Section, StudyResult]:
+    ctx: ReportContext,
+    name: str,
+    title: str,
+    spread: dict[str, Spread],
+    study: StudyResult,
+) -> Section:
     sec = Section(title)
-    epochs = EPOCHS_QUICK if ctx.quick else EPOCHS_FULL
-    folder = ctx.folder / "runs" / f"study_{name}"
-    study = run_study(name, epochs=epochs, seed=ctx.seed, out=folder)
     s = study.training.summary()
     opts = ORIGINAL_OPTIONS[name]
     log = ORIGINAL_LOG[name]
+    one = _outcome(study)
+    seed_label = "data seed 0" if name == "calculated" else "random start 0"
     sec.p(
         f"Training data: 1001 samples, u ~ N(0, 1), y from the plant; one sequence, "
         f"full batch, MSE loss (plain mean). Adam (0.9, 0.999, 1e-8), learning "
@@ -43,115 +129,180 @@ def _study_section(
     ctx.timings[f"study_{name}_ms_per_epoch"] = float(s["ms_per_epoch"])  # type: ignore[arg-type]
     sec.figure(
         f"runs/study_{name}/loss.png",
-        "Loss history; crosses: the values printed in the original's log "
+        f"Loss history ({seed_label}); crosses: the values printed in the "
+        "original's log "
         + ", ".join(f"{v:g} at epoch {e}" for e, v in log.items())
         + ".",
     )
-    sec.table(
-        ["", "measured here", "original"],
+    f_loss = spread["final_loss"]
+    sec.p(
+        "**A long training is chaotic**: a change at the level of rounding (another "
+        "CPU's summation order) moves the final loss by about 2x. So each result "
+        f"after training is given as the median and range (min–max) over "
+        f"{f_loss.seeds_text()}; the column for {seed_label} is the run of the "
+        "figures and of the tables below (one trajectory: its digits are not "
+        "more exact than the range)."
+    )
+    n = f_loss.n
+
+    def row(label: str, key: str, fmt: str, original: str) -> list[str]:
+        sp = spread.get(key)
+        return [
+            label,
+            f"{one[key]:{fmt}}",
+            sp.text(fmt) if sp is not None else "not trained per seed",
+            original,
+        ]
+
+    best = spread.get("start_was_best")
+    rows = [
+        row("loss at epoch 1", "first_loss", ".3g", f"{log[1]:g}"),
+        row(
+            f"loss at epoch {s['epochs']}",
+            "final_loss",
+            ".2g",
+            f"{log[10000]:g} (at 10000)",
+        ),
         [
-            ["loss at epoch 1", f"{s['first_loss']:.4g}", f"{log[1]:g}"],
-            [
-                f"loss at epoch {s['epochs']}",
-                f"{s['final_loss']:.4g}",
-                f"{log[10000]:g} (at 10000)",
-            ],
-            ["best loss (epoch)", f"{s['best_loss']:.4g} ({s['best_epoch']})", "-"],
-            [
-                "start was the best point seen",
-                str(s["start_was_best"]),
-                "yes" if name == "calculated" else "-",
-            ],
+            "start was the best point seen",
+            "yes" if one["start_was_best"] else "no",
+            f"in {sum(best.values):.0f} of {best.n} runs" if best else "-",
+            "yes" if name == "calculated" else "-",
         ],
+    ]
+    if "validation_after" in spread:
+        rows += [
+            row("validation norm after training", "validation_after", ".2g", "-"),
+            row("error growth with 3u after training", "ratio_3u_after", ".2g", "~4x"),
+            row("Dnn of the extracted system after", "Dnn_after", ".2g", "0.0094"),
+            row("its steady-state gain", "gain_after", ".3g", "8.5260"),
+        ]
+    sec.table(
+        ["", seed_label, f"median (min–max), {n} runs", "original"],
+        rows,
     )
     wc = study.weight_changes
-    sec.p("Weight changes per block against the calculated weights (largest |Δ|):")
+    sec.p(
+        f"Weight changes per block against the calculated weights ({seed_label}; "
+        f"largest |Δ|; below {FROZEN:g} the block did not move):"
+    )
     sec.table(
         ["block", *wc],
         [
-            ["max |Δ|", *(f"{d['max_abs']:.2g}" for d in wc.values())],
+            ["max |Δ|", *(_change(d["max_abs"]) for d in wc.values())],
             ["calculated max", *(f"{d['ref_max_abs']:.3g}" for d in wc.values())],
         ],
     )
     eb, ea = study.extracted_before, study.extracted_after
     sec.table(
-        ["extracted linear system", "before training", "after training"],
+        ["extracted linear system", "before training", f"after ({seed_label})"],
         [
             [
                 "order (minimal)",
                 f"{eb['order']} ({eb['minimal_order']})",
                 f"{ea['order']} ({ea['minimal_order']})",
             ],
-            ["Dnn", f"{eb['Dnn']:.4g}", f"{ea['Dnn']:.4g}"],
-            ["steady-state gain", f"{eb['dc_gain']:.5g}", f"{ea['dc_gain']:.5g}"],
+            ["Dnn", f"{eb['Dnn']:.4g}", f"{ea['Dnn']:.2g}"],
+            ["steady-state gain", f"{eb['dc_gain']:.5g}", f"{ea['dc_gain']:.3g}"],
             ["zpk", str(eb["zpk"]), str(ea["zpk"])],
         ],
     )
     vb, va = study.validation["before"], study.validation["after"]
     sec.p(
-        f"Validation on the 51-sample input: norm(y_lstm − y) = {vb['norm']:.3g} "
-        f"before training, {va['norm']:.3g} after. With input 3u the error grows "
-        f"{vb['ratio_3u_to_u']:.2f}x before and {va['ratio_3u_to_u']:.2f}x after "
-        "(a linear error would grow 3x)."
+        f"Validation on the 51-sample input ({seed_label}): norm(y_lstm − y) = "
+        f"{vb['norm']:.3g} before training, {va['norm']:.2g} after. With input 3u "
+        f"the error grows {vb['ratio_3u_to_u']:.2f}x before and "
+        f"{va['ratio_3u_to_u']:.2g}x after (a linear error would grow 3x)."
     )
     sec.figure(
         f"runs/study_{name}/validation_after.png",
-        "The plant against the trained LSTM on the validation input (stairs, as the "
-        "original's figure).",
+        f"The plant against the trained LSTM on the validation input ({seed_label}; "
+        "stairs, as the original's figure).",
     )
-    sec.numbers.update(
-        {
-            "epochs": s["epochs"],
-            "first_loss": s["first_loss"],
-            "final_loss": s["final_loss"],
-            "best_loss": s["best_loss"],
-            "start_was_best": s["start_was_best"],
-            "Dnn_after": ea["Dnn"],
-            "gain_after": ea["dc_gain"],
-            "order_after": ea["minimal_order"],
-            "validation_before": vb["norm"],
-            "validation_after": va["norm"],
-            "ratio_3u_before": vb["ratio_3u_to_u"],
-            "ratio_3u_after": va["ratio_3u_to_u"],
-            "max_bias_change": max(wc[b]["max_abs"] for b in ("bi", "bf", "bg", "bo")),
-            "max_F_change": wc["F"]["max_abs"],
-            "max_Rg_change": wc["Rg"]["max_abs"],
-            "frozen_blocks": [b for b, d in wc.items() if d["max_abs"] < 1e-12],
-        }
-    )
+    sec.numbers.update({"epochs": s["epochs"], **one, "spread": spread})
     ctx.results[f"study_{name}"] = sec.numbers
-    return sec, study
+    return sec
 
 
 def study_calculated(ctx: ReportContext) -> Section:
     """Experiment 3a: training from the calculated weights."""
-    sec, study = _study_section(
-        ctx, "calculated", "Experiment 3a: training from the calculated weights"
+    epochs = _epochs(ctx)
+    seeds = DATA_SEEDS_QUICK if ctx.quick else DATA_SEEDS_FULL
+    folder = ctx.folder / "runs" / "study_calculated"
+    study = run_study(
+        "calculated", epochs=epochs, data_seed=seeds[0], out=folder, root=ctx.folder
     )
-    n = sec.numbers
+    outcomes = [_outcome(study)]
+    for k in seeds[1:]:
+        other = _outcome(run_study("calculated", epochs=epochs, data_seed=k))
+        ctx.log(f"    data seed {k}: final loss {other['final_loss']:.4g}")
+        outcomes.append(other)
+    keys = (
+        "first_loss",
+        "final_loss",
+        "start_was_best",
+        "validation_after",
+        "ratio_3u_after",
+        "Dnn_after",
+        "gain_after",
+        "order_after",
+    )
+    spread = {
+        k: Spread.of([float(o[k]) for o in outcomes], seeds, "data seeds") for k in keys
+    }
+    sec = _study_section(
+        ctx,
+        "calculated",
+        "Experiment 3a: training from the calculated weights",
+        spread,
+        study,
+    )
+    frozen_all = sorted(
+        set.intersection(*(set(o["frozen_blocks"]) for o in outcomes)),
+        key=outcomes[0]["frozen_blocks"].index,
+    )
+    sec.numbers["frozen_in_every_run"] = frozen_all
     sec.p(
-        f"**As the original reports, the starting point is the best point seen** "
-        f"({n['first_loss']:.3g}); the loss jumps up at once and never comes back. "
-        "The saturated gates keep most weights frozen: "
-        + ", ".join(n["frozen_blocks"])  # type: ignore[arg-type]
-        + " did not move at all; only Wg, Rg, bg (the blocks standing for A and B), "
-        "F and bF moved."
+        "**As the original reports, the starting point is the best point seen** "
+        f"(in {sum(spread['start_was_best'].values):.0f} of {len(outcomes)} runs); "
+        "the loss jumps up at once and never comes back. The saturated gates keep "
+        "most weights frozen: "
+        + ", ".join(frozen_all)
+        + f" did not move at all in any of the {len(outcomes)} runs; only Wg, Rg, "
+        "bg (the blocks standing for A and B), F and bF moved."
     )
     return sec
 
 
 def study_random(ctx: ReportContext) -> Section:
     """Experiment 3b: training from random weights."""
-    sec, _ = _study_section(
-        ctx, "random", "Experiment 3b: training from random weights"
+    folder = ctx.folder / "runs" / "study_random"
+    study = run_study(
+        "random", epochs=_epochs(ctx), seed=0, out=folder, root=ctx.folder
+    )
+    drop = ORIGINAL_OPTIONS["random"].drop_factor
+    starts = sorted(
+        (r for r in sweep_rows(ctx) if r["drop_factor"] == drop),
+        key=lambda r: int(r["seed"]),
+    )
+    seeds = [int(r["seed"]) for r in starts]
+    spread = {
+        k: Spread.of([float(r[k]) for r in starts], seeds, "random starts")
+        for k in ("first_loss", "final_loss", "best_loss")
+    }
+    sec = _study_section(
+        ctx, "random", "Experiment 3b: training from random weights", spread, study
     )
     n = sec.numbers
     calc = ctx.results.get("study_calculated")
     calc = calc if isinstance(calc, dict) else {}
     sec.p(
-        f"The result is a different local minimum, far from the calculated weights "
-        f"(bias changes up to {n['max_bias_change']:.3g}, F changes up to "
-        f"{n['max_F_change']:.3g}), with a final loss of {n['final_loss']:.3g} "
+        f"The spread over random starts comes from the sensitivity sweep's runs "
+        f"at drop factor {drop:g} (the next section): the same trainings as this "
+        "study's, so they are not run twice. Random start 0 ends in a local "
+        f"minimum far from the calculated weights (bias changes up to "
+        f"{n['max_bias_change']:.3g}, F changes up to {n['max_F_change']:.3g}); "
+        f"the final losses over the starts are {spread['final_loss'].text()} "
         f"against {calc.get('first_loss', float('nan')):.3g} for the calculated "
         "weights."
     )
@@ -161,53 +312,43 @@ def study_random(ctx: ReportContext) -> Section:
 def sensitivity_sweep(ctx: ReportContext) -> Section:
     """Sensitivity of random-start training to the drop factor."""
     sec = Section("Sensitivity: the drop factor's third digit")
-    seeds = range(2) if ctx.quick else range(6)
-    epochs = SWEEP_EPOCHS_QUICK if ctx.quick else SWEEP_EPOCHS_FULL
-    base = TrainOptions.from_dict(
-        {**ORIGINAL_OPTIONS["random"].to_dict(), "epochs": epochs}
-    )
-    runs = grid(seeds=seeds, base=base, drop_factor=list(SWEEP_FACTORS))
-    folder = ctx.folder / "runs" / "sweep"
-    folder.mkdir(parents=True, exist_ok=True)
-    rows = run_sweep(
-        runs,
-        out_csv=folder / "sweep.csv",
-        on_result=lambda row, k, total: ctx.log(
-            f"    sweep run {k}/{total}: seed {row['seed']}, drop "
-            f"{row['drop_factor']:g}, final loss {row.get('final_loss', np.nan):.4g}"
-        ),
-    )
+    rows = sweep_rows(ctx)
+    seeds = sorted({int(r["seed"]) for r in rows})
+    epochs = int(rows[0]["epochs"])
     spread = spread_by(rows, "drop_factor")
     per_seed = by_seed(rows, "drop_factor")
     sec.p(
-        f"{len(rows)} trainings from random weights (seeds {seeds.start}–"
-        f"{seeds.stop - 1}) with the original's options but {epochs} epochs each"
-        f"{' (quick mode)' if ctx.quick else ' (to keep the report under a minute)'},"
-        f" drop factor {', '.join(map(str, SWEEP_FACTORS))}, run in parallel on all "
-        "cores; table in `runs/sweep/sweep.csv`."
+        f"{len(rows)} trainings from random weights (seeds {seeds[0]}–"
+        f"{seeds[-1]}) with the original's options but the drop factor, "
+        f"{epochs} epochs each{' (quick mode)' if ctx.quick else ''}, drop factor "
+        f"{', '.join(map(str, SWEEP_FACTORS))}, run in parallel on all cores; "
+        "table in `runs/sweep/sweep.csv`. Each final loss is one chaotic "
+        "trajectory; the table gives the spread over the random starts."
     )
     sec.table(
         ["drop factor", "runs", "min", "median", "max", "max/min"],
         [
             [
                 f"{k:g}",
-                v["n"],
-                f"{v['min']:.3g}",
-                f"{v['median']:.3g}",
-                f"{v['max']:.3g}",
-                f"{v['max/min']:.2f}",
+                f"{v['n']:.0f}",
+                f"{v['min']:.2g}",
+                f"{v['median']:.2g}",
+                f"{v['max']:.2g}",
+                f"{v['max/min']:.2g}",
             ]
             for k, v in spread.items()
         ],
     )
-    ratios = [d["max/min"] for d in per_seed.values()]
+    ratios = Spread.of(
+        [d["max/min"] for d in per_seed.values()], per_seed, "random starts"
+    )
     sec.p(
         "For one starting point, changing only the third digit of the drop factor "
-        f"changes the final loss by a factor of {min(ratios):.2f} to "
-        f"{max(ratios):.2f} (median {float(np.median(ratios)):.2f}) across seeds."
+        f"changes the final loss by a factor of {ratios.text('.2g')} (median, "
+        f"min–max over {ratios.seeds_text()})."
     )
     fig = plot_sweep(rows)
-    save_figure(fig, folder / "final_loss.png")
+    save_figure(fig, ctx.folder / "runs" / "sweep" / "final_loss.png")
     sec.figure(
         "runs/sweep/final_loss.png",
         "Final loss against drop factor, one line per random start.",
@@ -216,10 +357,8 @@ def sensitivity_sweep(ctx: ReportContext) -> Section:
         {
             "runs": len(rows),
             "epochs": epochs,
-            "per_seed_max_over_min": {
-                str(k): v["max/min"] for k, v in per_seed.items()
-            },
-            "median_per_seed_ratio": float(np.median(ratios)),
+            "per_seed_max_over_min": ratios,
+            "median_per_seed_ratio": ratios.median,
             "spread_by_factor": {str(k): v for k, v in spread.items()},
         }
     )
