@@ -18,7 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._validate import check_dtype
-from .diagram import SEED_TS, DiagramRun, LSTMDiagram, build_lstm_diagram
+from .diagram import DiagramRun, LSTMDiagram, build_lstm_diagram
+from .experiment import EXPERIMENT1_TS
 from .parameters import LSTMParams
 from .reference import LSTMTrace, reference_cell
 
@@ -409,7 +410,7 @@ def crosscheck(
     params: LSTMParams,
     u: ArrayLike,
     *,
-    ts: float = SEED_TS,
+    ts: float = EXPERIMENT1_TS,
     dtype: DTypeLike = np.float64,
     abs_tol: float | None = None,
     rel_tol: float | None = None,

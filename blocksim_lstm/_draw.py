@@ -62,7 +62,8 @@ def draw(
 
     from .figures import save_one
     from .graph import diagram_graph
-    from .layout import LSTM_BLOCKS, layered_layout, lstm_layout
+    from .layout import layered_layout, lstm_layout
+    from .names import LSTM_BLOCKS
     from .render import CrossCheckPaint, draw_layout
 
     path = Path(path)

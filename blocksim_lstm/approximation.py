@@ -24,6 +24,7 @@ from .accuracy import (
     scl_study,
 )
 from .construction import Method, check_scl, construct
+from .experiment import TRAINING_STEPS
 from .extraction import extract_state_space, linear_regime_report
 from .lti import (
     check_discrete,
@@ -137,7 +138,7 @@ def approximate(
     scl: float | None = None,
     tol: float = 1e-6,
     amplitude: float = 1.0,
-    steps: int = 1001,
+    steps: int = TRAINING_STEPS,
     diagram: bool = True,
     out: Path | None = None,
 ) -> tuple[dict[str, Any], LSTMParams]:

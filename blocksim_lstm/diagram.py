@@ -25,6 +25,16 @@ from numpy.typing import ArrayLike
 from ._validate import as_array, check_input, check_memory
 from .blocks import Affine, EProd, Logger, Sigmoid, Tanh, UnitDelay
 from .blocks import Sequence as SequenceSource
+from .experiment import EXPERIMENT1_TS
+from .names import (
+    ACTIVATION_BLOCKS,
+    CELL_DELAY,
+    FC_BLOCK,
+    HIDDEN_DELAY,
+    INPUT_BLOCK,
+    OUTPUT_BLOCK,
+    SUM_BLOCKS,
+)
 from .parameters import GATES, LSTMParams
 
 __all__ = [
@@ -44,8 +54,6 @@ __all__ = [
     "signal_labels",
 ]
 
-SEED_TS: float = 0.1
-"""Sample time of the seed's experiment 1, in seconds."""
 MIN_TS: float = 1e-9
 """Smallest sample time: bdsim compares event times with an absolute tolerance of
 1e-12 s, so ticks closer than that merge (measured: 1e-12 s records 4 of 52
@@ -97,10 +105,6 @@ def run_bytes(steps: int, nn: int, ni: int, no: int) -> float:
     """
     widths = ni + 27 * nn + no
     return float(steps) * (32.0 * widths + 5000.0)
-
-
-_SUM_NAMES = {"i": "sumIG", "f": "sumFG", "g": "sumCG", "o": "sumOG"}
-_ACT_NAMES = {"i": "logsig_i", "f": "logsig_f", "g": "tansig_g", "o": "logsig_o"}
 
 
 @dataclass(frozen=True)
@@ -302,10 +306,10 @@ def add_lstm_layer(
         return block
 
     hidden = add(
-        UnitDelay(clock, params.h0, bd=bd, name=n("Hidden State")), "h(t-1)", "h_prev"
+        UnitDelay(clock, params.h0, bd=bd, name=n(HIDDEN_DELAY)), "h(t-1)", "h_prev"
     )
     cell = add(
-        UnitDelay(clock, params.c0, bd=bd, name=n("Cell State")), "c(t-1)", "c_prev"
+        UnitDelay(clock, params.c0, bd=bd, name=n(CELL_DELAY)), "c(t-1)", "c_prev"
     )
     acts: dict[str, Any] = {}
     for gate in GATES:
@@ -327,9 +331,9 @@ def add_lstm_layer(
             "b",
             gate,
         )
-        sx = add(bd.SUM("+++", name=n(_SUM_NAMES[gate])), f"z{gate}", "z", gate)
+        sx = add(bd.SUM("+++", name=n(SUM_BLOCKS[gate])), f"z{gate}", "z", gate)
         kind = Tanh if gate == "g" else Sigmoid
-        ax = add(kind(bd=bd, name=n(_ACT_NAMES[gate])), gate, gate)
+        ax = add(kind(bd=bd, name=n(ACTIVATION_BLOCKS[gate])), gate, gate)
         bd.connect(source, Wx)
         bd.connect(hidden, Rx)
         bd.connect(Wx, sx[0])
@@ -412,7 +416,7 @@ class LSTMDiagram:
 
     def _build(self) -> None:
         bd = self.bd
-        src = SequenceSource(self.clock, self.u, bd=bd, name="From Workspace")
+        src = SequenceSource(self.clock, self.u, bd=bd, name=INPUT_BLOCK)
         self.blocks[src.name] = src
         self.signals.append(SignalSpec(src.name, 0, "u(t)", 0, "u"))
         plug = src
@@ -425,8 +429,8 @@ class LSTMDiagram:
             self.blocks.update(blocks)
             self.signals.extend(signals)
         last = self.layers[-1]
-        fc = Affine(last.F, last.bF, bd=bd, name="FC layer")
-        sink = Logger(bd=bd, name="To Workspace")
+        fc = Affine(last.F, last.bF, bd=bd, name=FC_BLOCK)
+        sink = Logger(bd=bd, name=OUTPUT_BLOCK)
         bd.connect(plug, fc)
         bd.connect(fc, sink)
         self.blocks[fc.name] = fc
@@ -486,12 +490,12 @@ class LSTMDiagram:
             recorded[s.block] = arr.reshape(n + 1, -1)[1:].copy()
         signals = Signals(recorded, signal_labels(self.signals, len(self.layers)))
         return DiagramRun(
-            signals=signals, y=signals["FC layer"], t=np.arange(n) * self.ts
+            signals=signals, y=signals[FC_BLOCK], t=np.arange(n) * self.ts
         )
 
 
 def build_lstm_diagram(
-    params: LSTMParams, u: ArrayLike, *, ts: float = SEED_TS
+    params: LSTMParams, u: ArrayLike, *, ts: float = EXPERIMENT1_TS
 ) -> LSTMDiagram:
     """Build the seed's model: one LSTM layer and an FC layer, 30 blocks.
 
@@ -517,7 +521,7 @@ def build_lstm_diagram(
 
 
 def build_stacked_diagram(
-    layers: Sequence[LSTMParams], u: ArrayLike, *, ts: float = SEED_TS
+    layers: Sequence[LSTMParams], u: ArrayLike, *, ts: float = EXPERIMENT1_TS
 ) -> LSTMDiagram:
     """Build stacked LSTM layers (``h`` of one feeds the next) and an FC layer.
 

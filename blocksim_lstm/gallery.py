@@ -72,11 +72,11 @@ def _stacked() -> Any:
 def _lti_construction() -> Any:
     from .construction import lstm_from_state_space
     from .diagram import build_lstm_diagram
-    from .experiment import seed_input
+    from .experiment import SCL, seed_input
     from .lti import seed_plant
 
     plant = seed_plant()
-    params = lstm_from_state_space(plant, 1e-3)
+    params = lstm_from_state_space(plant, SCL)
     return build_lstm_diagram(params, seed_input(51, 1), ts=float(plant.dt))
 
 

@@ -19,9 +19,9 @@ from scipy.stats import ortho_group
 from ._discretize import zoh_companion
 from ._files import read_npz, savez_atomic
 from ._validate import as_array, check_memory, check_positive_int, check_seed
+from .experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
 
 __all__ = [
-    "SEED_TS",
     "check_discrete",
     "check_system_input",
     "dcgain",
@@ -40,22 +40,13 @@ __all__ = [
     "zpk_summary",
 ]
 
-SEED_TS: float = 0.01
-"""Sample time of the seed's discretised plant, in seconds."""
-
-
-SEED_ZEROS: tuple[complex, ...] = (-4.0,)
-SEED_POLES: tuple[complex, ...] = (-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j)
-SEED_GAIN = 5e5
-"""The seed's continuous plant (SPEC): zero, poles and gain."""
-
 
 def seed_plant_continuous() -> ct.TransferFunction:
     """The seed's continuous plant: zero -4, poles -9 +- 5i, -2 +- 50i, gain 5e5."""
-    return ct.zpk(list(SEED_ZEROS), list(SEED_POLES), SEED_GAIN)
+    return ct.zpk(list(PLANT_ZEROS), list(PLANT_POLES), PLANT_GAIN)
 
 
-def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
+def seed_plant(ts: float = PLANT_TS) -> ct.StateSpace:
     """The seed's plant, zero-order-hold discretised at ``ts`` and in state space.
 
     Parameters
@@ -71,7 +62,7 @@ def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
         deterministic routines of :mod:`._discretize` so that it has the same
         bits on every machine (``ct.ss(ct.c2d(...))`` agrees to rounding).
     """
-    A, B, C, D = zoh_companion(SEED_ZEROS, SEED_POLES, SEED_GAIN, float(ts))
+    A, B, C, D = zoh_companion(PLANT_ZEROS, PLANT_POLES, PLANT_GAIN, float(ts))
     return ct.ss(A, B, C, D, ts)
 
 

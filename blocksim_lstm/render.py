@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .layout import Layout, Route
+from .names import CELL_DELAY, HIDDEN_DELAY
 
 __all__ = [
     "CrossCheckPaint",
@@ -30,8 +31,8 @@ SCALE = 0.52
 _FORWARD = "#3a3a3a"
 _PALETTE = ("#d95f02", "#1f78b4", "#33a02c", "#6a3d9a", "#b15928", "#e7298a")
 _LSTM_LOOPS = {
-    "Cell State": ("#d95f02", "inner loop: c(t) → Cell State → c(t−1) → f·c(t−1)"),
-    "Hidden State": (
+    CELL_DELAY: ("#d95f02", "inner loop: c(t) → Cell State → c(t−1) → f·c(t−1)"),
+    HIDDEN_DELAY: (
         "#1f78b4",
         "outer loop: h(t) → Hidden State → h(t−1) → R gains → gates",
     ),

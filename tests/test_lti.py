@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blocksim_lstm import lti
+from blocksim_lstm.experiment import PLANT_TS
 
 SPEC_ZPK = (
     "0.078673 (z + 3.517)(z - 0.9608)(z + 0.2599) / "
@@ -34,7 +35,7 @@ def test_seed_plant_reference_values() -> None:
 def test_seed_plant_poles_are_zoh_images_of_continuous_poles() -> None:
     # a zero-order hold maps each continuous pole p to exp(p Ts), exactly
     pc = np.array([-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j])
-    expected = np.exp(pc * lti.SEED_TS)
+    expected = np.exp(pc * PLANT_TS)
     assert lti.match_distance(lti.poles(lti.seed_plant()), expected) < 1e-12
 
 

@@ -16,7 +16,6 @@ from blocksim_lstm.export import to_dot, to_graphml
 from blocksim_lstm.figures import save_figure
 from blocksim_lstm.graph import diagram_graph
 from blocksim_lstm.layout import (
-    LSTM_BLOCKS,
     Box,
     Layout,
     layered_layout,
@@ -24,6 +23,7 @@ from blocksim_lstm.layout import (
     route_problems,
 )
 from blocksim_lstm.loops import feedback_cycles
+from blocksim_lstm.names import LSTM_BLOCKS
 from blocksim_lstm.render import CrossCheckPaint, draw_layout, overlaps
 
 matplotlib.use("Agg")

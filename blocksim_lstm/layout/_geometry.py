@@ -45,7 +45,6 @@ _SYMBOLS: dict[str, str] = {
 }
 
 
-
 def block_symbol(node: Mapping[str, Any]) -> str:
     """The symbol for a graph node: K, Σ, σ, tanh, ×, z⁻¹, ...
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._validate import check_positive_int
 from ..construction import lstm_from_state_space
+from ..experiment import SCL, TRAINING_STEPS
 from ..lti import seed_plant
 from ..parameters import LSTMParams
 from ..realization import realize
@@ -44,7 +45,9 @@ def lti_data(
     return u, np.ascontiguousarray(y)
 
 
-def seed_data(steps: int = 1001, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def seed_data(
+    steps: int = TRAINING_STEPS, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """The seed's training set: its plant on ``steps`` N(0, 1) samples (SPEC §5).
 
     Parameters
@@ -62,7 +65,7 @@ def seed_data(steps: int = 1001, *, seed: int = 0) -> tuple[np.ndarray, np.ndarr
 
 
 def calculated_weights(
-    scl: float = 1e-3, *, realization: str = "balanced"
+    scl: float = SCL, *, realization: str = "balanced"
 ) -> LSTMParams:
     """The seed plant's calculated LSTM weights (SPEC section 4), Nn = 5.
 

@@ -22,9 +22,10 @@ import control as ct
 import numpy as np
 
 from .._files import write_atomic
+from ..experiment import PLANT_TS, SCL, TRAINING_STEPS
 from ..extraction import extract_state_space, linear_regime_report
 from ..figures import save_figure
-from ..lti import SEED_TS, dcgain, poles, seed_plant, zeros, zpk_summary
+from ..lti import dcgain, poles, seed_plant, zeros, zpk_summary
 from ..parameters import GATES, LSTMParams
 from ..realization import minimal_realization
 from ..validation import linearity_test, plot_validation, validate, validation_input
@@ -36,15 +37,11 @@ from .plots import plot_loss
 __all__ = [
     "ORIGINAL_LOG",
     "ORIGINAL_OPTIONS",
-    "SCL",
     "StudyResult",
     "extracted_summary",
     "run_study",
     "weight_differences",
 ]
-
-SCL: float = 1e-3
-"""Scale of the calculated weights, as in the original."""
 
 ORIGINAL_OPTIONS: dict[str, TrainOptions] = {
     "calculated": TrainOptions(
@@ -126,7 +123,7 @@ def extracted_summary(params: LSTMParams, *, scl: float = SCL) -> dict[str, obje
         ``zeros`` (as [re, im] pairs, of the full-order system), ``zpk`` (of the
         minimal realization, as text), ``linear_regime`` (gate saturations etc.).
     """
-    snn = extract_state_space(params, scl=scl, ts=SEED_TS)
+    snn = extract_state_space(params, scl=scl, ts=PLANT_TS)
     try:
         order_min = int(minimal_realization(snn).nstates)
         zpk = zpk_summary(snn)
@@ -290,7 +287,7 @@ def run_study(
         if name == "calculated"
         else LSTMParams.random(calc.nn, 1, 1, seed=seed, states=False)
     )
-    u, y = seed_data(1001, seed=data_seed)
+    u, y = seed_data(TRAINING_STEPS, seed=data_seed)
     outp = None if out is None else Path(out)
     base = outp if root is None else Path(root)
     if outp is not None and base is not None:
