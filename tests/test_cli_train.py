@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,13 @@ import pytest
 
 from blocksim_lstm import LSTMParams
 from blocksim_lstm.cli import main
-from blocksim_lstm.training import LEARNABLES, calculated_weights, loss, seed_data
+from blocksim_lstm.training import (
+    LEARNABLES,
+    calculated_weights,
+    loss,
+    resumable,
+    seed_data,
+)
 from blocksim_lstm.training.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,3 +196,222 @@ def test_ctrl_c_keeps_checkpoint_and_resume_matches(tmp_path, capsys):
     b = LSTMParams.load(tmp_path / "full" / "weights.npz")
     for k in LEARNABLES:
         np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
+
+
+# ---------------------------------------------------------------- nothing lost
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_out_holding_a_run_is_refused_without_force(capsys, tmp_path):
+    out = tmp_path / "run"
+    base = ["train", "--init", "random", "--units", "2", "--epochs", "5"]
+    assert main([*base, "--out", str(out)]) == 0
+    before = folder_bytes(out)
+    capsys.readouterr()
+    assert main([*base, "--seed", "4", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "already holds a training run" in err and "--force" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert folder_bytes(out) == before
+    assert main([*base, "--seed", "4", "--out", str(out), "--force"]) == 0
+    u, _ = seed_data(1001, seed=4)
+    np.testing.assert_array_equal(np.load(out / "data.npz")["u"][0], u)
+
+
+def test_out_folder_with_other_files_is_refused(capsys, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    before = folder_bytes(tmp_path)
+    argv = ["train", "--init", "random", "--epochs", "3", "--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert "did not write" in capsys.readouterr().err
+    assert folder_bytes(tmp_path) == before
+
+
+def test_input_that_the_run_would_overwrite_is_refused(capsys, tmp_path, rng):
+    run = tmp_path / "run"
+    assert main(["train", "--init", "random", "--epochs", "3", "--out", str(run)]) == 0
+    capsys.readouterr()
+    u, y = rng.normal(size=(30, 1)), rng.normal(size=(30, 1))
+    np.savez(run / "data.npz", u=u, y=y)  # the user's own data, put there
+    argv = ["train", "--init", "random", "--epochs", "3", "--force"]
+    argv += ["--data", str(run / "data.npz"), "--out", str(run)]
+    assert main(argv) == 2
+    assert "--data" in capsys.readouterr().err
+    np.testing.assert_array_equal(np.load(run / "data.npz")["y"], y)
+
+
+@pytest.mark.parametrize(
+    "extra", [["--lr", "0.1"], ["--init", "random"], ["--seed", "3"], ["--force"]]
+)
+def test_resume_refuses_options_of_a_new_run(capsys, tmp_path, extra):
+    argv = ["train", "--init", "random", "--epochs", "3", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(tmp_path), "--epochs", "5", *extra]) == 2
+    err = capsys.readouterr().err
+    assert f"{extra[0]}: not with --resume" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["--seed", "-1"], "--seed: expected an integer >= 0, got -1"),
+        (["--init", "random", "--units", "0"], "--units: expected an integer >= 1"),
+        (["--epochs", "1000000000000"], "--epochs: 1000000000000 epochs need"),
+        (["--init", "random", "--units", "1000000000000"], "--units: Nn=1000000000000"),
+        (["--checkpoint-every", "-2"], "--checkpoint-every"),
+        (["--force"], "--force: only with --out"),
+    ],
+)
+def test_bad_sizes_are_one_line_errors(capsys, argv, match):
+    assert main(["train", *argv]) == 2
+    err = capsys.readouterr().err
+    assert match in err
+    assert err.count("\n") == 1
+
+
+def test_epochs_that_cannot_fit_are_refused_up_front(capsys, tmp_path, monkeypatch):
+    from blocksim_lstm.training import _memory
+
+    monkeypatch.setattr(_memory, "available_bytes", lambda: 8 * 10**9)
+    out = tmp_path / "run"
+    argv = ["train", "--epochs", "1000000000", "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--epochs: 1000000000 epochs need 64 GB" in err and "8 GB avail" in err
+    assert not out.exists()
+    np.savez(tmp_path / "long.npz", u=np.zeros((200_000, 1)), y=np.zeros((200_000, 1)))
+    assert _memory.run_bytes(1, 200_000, 2000, 1, 1, 1) > 8 * 10**9  # a real case
+    argv = ["train", "--init", "random", "--units", "2000", "--epochs", "1"]
+    argv += ["--data", str(tmp_path / "long.npz")]
+    assert main(argv) == 2
+    assert "--units: Nn=2000 units on --data of B=1 sequences x T=200000" in (
+        capsys.readouterr().err
+    )
+
+
+def _cli(*argv: str, **kw) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "blocksim_lstm", "train", *argv],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
+
+
+def test_damaged_checkpoint_exits_2_instead_of_crashing(tmp_path):
+    argv = ["--init", "random", "--epochs", "20", "--out", str(tmp_path)]
+    proc = _cli(*argv)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    ck = tmp_path / "checkpoint.npz"
+    with np.load(ck) as d:
+        arrays = {k: d[k] for k in d.files}
+    arrays["adam_m"] = arrays["adam_m"][:3]  # truncated: a segfault before
+    np.savez(ck, **arrays)
+    proc = _cli("--resume", str(tmp_path), "--epochs", "40")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    assert "adam_m: expected shape" in err and str(ck) in err
+    assert "Traceback" not in err
+
+
+def test_kill_9_temporaries_are_cleaned_on_resume(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["--init", "random", "--epochs", "1000000", "--checkpoint-every", "1"]
+    argv += ["--verbose-every", "0", "--out", str(out)]
+    left: list[str] = []
+    for _attempt in range(20):
+        if out.exists():
+            shutil.rmtree(out)
+        proc = _cli(*argv)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not left:
+                if (out / "checkpoint.npz").is_file():
+                    left = [
+                        e.name
+                        for e in os.scandir(out)
+                        if ".checkpoint.npz.tmp" in e.name
+                    ]
+            proc.send_signal(signal.SIGKILL)  # mid-write when `left`
+            proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+        left = [e.name for e in os.scandir(out) if ".tmp-" in e.name]
+        if left:
+            break
+    assert left, "never caught a checkpoint being written"
+    done = load_checkpoint(out).epoch
+    run_json(capsys, "--resume", str(out), "--epochs", str(done + 2))
+    assert not [e.name for e in os.scandir(out) if ".tmp-" in e.name]
+    assert load_checkpoint(out).epoch == done + 2
+
+
+def test_ctrl_c_before_any_checkpoint_says_so(capsys, tmp_path, monkeypatch):
+    from blocksim_lstm.training import loop
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "save_data", interrupted)
+    argv = ["train", "--epochs", "50", "--out", str(tmp_path / "run")]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "nothing to resume" in err and "resume with" not in err
+
+
+def test_ctrl_c_at_the_first_compiled_call_can_be_resumed(
+    capsys, tmp_path, monkeypatch
+):
+    from blocksim_lstm.training import _kernels
+
+    real = _kernels.Workspace
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_kernels, "Workspace", interrupted)
+    out = tmp_path / "run"
+    assert main(["train", "--epochs", "30", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert (
+        f"resume with: blocksim-lstm train --resume {out} (checkpoint at epoch 0)"
+        in err
+    )
+    monkeypatch.setattr(_kernels, "Workspace", real)
+    s = run_json(capsys, "--resume", str(out))
+    full = run_json(capsys, "--epochs", "30")
+    assert s["final_loss"] == full["final_loss"] and s["epochs"] == 30
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
+def test_early_real_ctrl_c_message_is_true(tmp_path, capsys, delay):
+    out = tmp_path / "run"
+    proc = _cli("--epochs", "200", "--out", str(out))
+    try:
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    if proc.returncode == 0:
+        return  # finished before the signal: nothing to check
+    # 130: our handler; -SIGINT: interrupted while Python was still importing
+    assert proc.returncode in (130, -signal.SIGINT), err
+    if "resume with" in err:
+        s = run_json(capsys, "--resume", str(out))
+        assert s["epochs"] == 200
+    else:
+        assert resumable(out) is None

@@ -5,21 +5,30 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from blocksim_lstm import LSTMParams
+from blocksim_lstm._files import OutputRefusedError
 from blocksim_lstm.training import (
     LEARNABLES,
     NonFiniteLossError,
     TrainOptions,
+    _memory,
     load_data,
     loss,
     resume,
     train,
 )
+from blocksim_lstm.training._memory import RunTooLargeError
 from blocksim_lstm.training.checkpoint import load_checkpoint
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def easy_problem(rng, nt=200):
@@ -191,22 +200,328 @@ def test_resume_without_checkpoint(tmp_path):
         resume(tmp_path)
 
 
-def test_new_run_clears_old_results(rng, tmp_path):
-    u, y = easy_problem(rng, 30)
-    train(small_params(), u, y, TrainOptions(epochs=5), out=tmp_path)
-    assert (tmp_path / "weights.npz").is_file()
-
-    def stop(done: int, _loss: float) -> None:
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train(small_params(), u, y, TrainOptions(epochs=5), out=tmp_path, callback=stop)
-    assert not (tmp_path / "weights.npz").exists()
-    assert load_checkpoint(tmp_path).epoch == 0
-
-
 @pytest.mark.parametrize("name", ["checkpoint_every", "verbose_every"])
 def test_negative_report_intervals(rng, name):
     u, y = easy_problem(rng, 10)
     with pytest.raises(ValueError, match=name):
         train(small_params(), u, y, TrainOptions(epochs=2), **{name: -1})
+
+
+# ---------------------------------------------------------------- run folders
+
+
+def folder_bytes(folder):
+    """Every file under ``folder`` (relative path -> bytes)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_new_run_into_a_run_is_refused_and_the_old_run_survives(rng, tmp_path):
+    u, y = easy_problem(rng, 30)
+    first = train(small_params(), u, y, TrainOptions(epochs=5), out=tmp_path)
+    before = folder_bytes(tmp_path)
+    assert {"weights.npz", "loss.csv", "summary.json", "data.npz"} <= set(before)
+    u2, y2 = easy_problem(rng, 40)  # other data: it must not replace the run's
+    with pytest.raises(OutputRefusedError, match="already holds a training run"):
+        train(small_params(1), u2, y2, TrainOptions(epochs=5), out=tmp_path)
+    assert folder_bytes(tmp_path) == before
+    # the old run still resumes, on its own data
+    assert_same_run(
+        train(small_params(), u, y, TrainOptions(epochs=9)),
+        resume(tmp_path, epochs=9),
+    )
+    assert first.losses.size == 5
+
+
+def test_force_replaces_a_run_and_resume_follows_the_new_data(rng, tmp_path):
+    u, y = easy_problem(rng, 30)
+    train(small_params(), u, y, TrainOptions(epochs=5), out=tmp_path)
+    u2, y2 = easy_problem(rng, 40)
+
+    def stop(done: int, _loss: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(
+            small_params(1),
+            u2,
+            y2,
+            TrainOptions(epochs=6),
+            out=tmp_path,
+            force=True,
+            callback=stop,
+        )
+    for name in ("weights.npz", "loss.csv", "summary.json"):
+        assert not (tmp_path / name).exists()  # the old run's results are gone
+    uu, yy = load_data(tmp_path / "data.npz")
+    np.testing.assert_array_equal(uu[0], u2)
+    again = resume(tmp_path)
+    assert_same_run(train(small_params(1), u2, y2, TrainOptions(epochs=6)), again)
+
+
+def test_folder_with_other_files_is_refused_and_kept(rng, tmp_path):
+    (tmp_path / "thesis.txt").write_text("years of work")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "data.csv").write_text("1,2\n")
+    before = folder_bytes(tmp_path)
+    u, y = easy_problem(rng, 20)
+    with pytest.raises(OutputRefusedError, match="did not write"):
+        train(small_params(), u, y, TrainOptions(epochs=3), out=tmp_path)
+    assert folder_bytes(tmp_path) == before
+    train(small_params(), u, y, TrainOptions(epochs=3), out=tmp_path, force=True)
+    after = folder_bytes(tmp_path)
+    assert all(after[k] == v for k, v in before.items())  # nothing of theirs lost
+    assert "weights.npz" in after
+
+
+def test_epoch_zero_checkpoint_exists_before_any_compiled_code(
+    rng, tmp_path, monkeypatch
+):
+    from blocksim_lstm.training import _kernels, resumable
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_kernels, "Workspace", interrupted)
+    u, y = easy_problem(rng, 20)
+    with pytest.raises(KeyboardInterrupt):
+        train(small_params(), u, y, TrainOptions(epochs=8), out=tmp_path)
+    assert resumable(tmp_path) == 0
+    ck = load_checkpoint(tmp_path)
+    for k in LEARNABLES:
+        np.testing.assert_array_equal(getattr(ck.params, k), getattr(small_params(), k))
+    monkeypatch.undo()
+    assert_same_run(
+        train(small_params(), u, y, TrainOptions(epochs=8)), resume(tmp_path)
+    )
+
+
+# ---------------------------------------------------------------- resume checks
+
+
+def _rewrite_checkpoint(folder, **changes):
+    path = folder / "checkpoint.npz"
+    with np.load(path) as d:
+        arrays = {k: d[k] for k in d.files}
+    arrays.update(changes)
+    for k, v in list(arrays.items()):
+        if v is None:
+            del arrays[k]
+    np.savez(path, **arrays)
+
+
+@pytest.fixture
+def run_dir(rng, tmp_path):
+    u, y = easy_problem(rng, 30)
+    train(small_params(), u, y, TrainOptions(epochs=6), out=tmp_path)
+    return tmp_path
+
+
+def test_resume_refuses_other_data(run_dir, rng):
+    u, y = load_data(run_dir / "data.npz")
+    y = y.copy()
+    y[0, 3, 0] = np.nextafter(y[0, 3, 0], np.inf)  # one ulp of one sample
+    np.savez(run_dir / "data.npz", u=u, y=y)
+    with pytest.raises(ValueError, match="belongs to another run"):
+        resume(run_dir, epochs=8)
+
+
+def test_resume_refuses_other_starting_weights(run_dir):
+    small_params(5).save(run_dir / "initial.npz")
+    with pytest.raises(ValueError, match="belongs to another run"):
+        resume(run_dir, epochs=8)
+
+
+def test_resume_refuses_other_options(run_dir):
+    ck = load_checkpoint(run_dir)
+    opts = {**ck.options.to_dict(), "lr": 0.5}
+    _rewrite_checkpoint(run_dir, options=np.array(json.dumps(opts)))
+    with pytest.raises(ValueError, match="belongs to another run"):
+        resume(run_dir, epochs=8)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda ck: {"adam_m": ck["adam_m"][:-3]}, r"adam_m: expected shape"),
+        (lambda ck: {"adam_v": ck["adam_v"][:1]}, r"adam_v: expected shape"),
+        (lambda ck: {"adam_m": ck["adam_m"].astype(np.float32)}, "adam_m: expected fl"),
+        (lambda ck: {"adam_v": -ck["adam_v"] - 1}, "adam_v: expected values >= 0"),
+        (lambda ck: {"adam_m": ck["adam_m"] * np.nan}, "adam_m: expected finite"),
+        (lambda ck: {"losses": ck["losses"][:-1]}, r"losses: expected shape \(6,\)"),
+        (lambda ck: {"epoch": np.int64(7)}, r"losses: expected shape \(7,\)"),
+        (lambda ck: {"epoch": np.int64(-1)}, "epoch: expected >= 0"),
+        (lambda ck: {"epoch": np.float64(6)}, "epoch: expected a scalar"),
+        (lambda ck: {"R": ck["R"][:, :1]}, "R: expected shape"),
+        (lambda ck: {"W": ck["W"].astype(np.float32)}, "W: expected float64"),
+        (lambda ck: {"elapsed_s": np.float64(np.nan)}, "elapsed_s"),
+        (lambda ck: {"options": np.array("{")}, "options"),
+        (lambda ck: {"options": np.array('{"epochs": 6, "speed": 1}')}, "options"),
+        (lambda ck: {"run_id": None}, "run_id"),
+    ],
+)
+def test_damaged_checkpoint_is_refused_naming_file_and_array(run_dir, change, match):
+    with np.load(run_dir / "checkpoint.npz") as d:
+        ck = {k: d[k] for k in d.files}
+    _rewrite_checkpoint(run_dir, **change(ck))
+    with pytest.raises(ValueError, match=match) as info:
+        resume(run_dir, epochs=8)
+    assert "checkpoint.npz" in str(info.value)
+
+
+def test_resume_refuses_damaged_data_file(run_dir):
+    u, y = load_data(run_dir / "data.npz")
+    np.savez(run_dir / "data.npz", u=u[:, :-1], y=y)
+    with pytest.raises(ValueError, match="data.npz"):
+        resume(run_dir, epochs=8)
+
+
+# ---------------------------------------------------------------- sizes
+
+
+def test_sizes_that_cannot_fit_are_refused_before_anything(rng, tmp_path, monkeypatch):
+    monkeypatch.setattr(_memory, "available_bytes", lambda: 2 * 10**9)
+    u, y = easy_problem(rng, 20)
+    with pytest.raises(RunTooLargeError, match=r"epochs: 1000000000 epochs need 64 GB"):
+        train(small_params(), u, y, TrainOptions(epochs=10**9), out=tmp_path / "a")
+    assert not (tmp_path / "a").exists()
+    big = LSTMParams.from_arrays(
+        W=np.zeros((4 * 300, 1)),
+        R=np.zeros((4 * 300, 300)),
+        b=np.zeros(1200),
+        F=np.zeros((1, 300)),
+    )
+    long_u = np.zeros((2, 100_000, 1))
+    with pytest.raises(RunTooLargeError, match=r"params: Nn=300 .* B=2 .* T=100000"):
+        train(big, long_u, long_u, TrainOptions(epochs=10))
+    train(small_params(), u, y, TrainOptions(epochs=3))  # what fits still runs
+
+
+@pytest.mark.slow
+def test_memory_estimate_bounds_the_real_peak(tmp_path):
+    """Peak resident memory of a real run stays below the estimate."""
+    code = (
+        "import resource, numpy as np\n"
+        "from blocksim_lstm import LSTMParams\n"
+        "from blocksim_lstm.training import TrainOptions, train\n"
+        "p = LSTMParams.random(2, 1, 1, seed=0, states=False)\n"
+        "u = np.zeros((1, 3, 1))\n"
+        "train(p, u, u, TrainOptions(epochs=3))\n"
+        "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "opts = TrainOptions(epochs=EPOCHS, lr=1e-9)\n"
+        "train(p, u, u, opts, out=OUT, checkpoint_every=0)\n"
+        "r1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print((r1 - r0) * 1024)\n"
+    )
+    epochs = 500_000
+    code = code.replace("EPOCHS", str(epochs)).replace("OUT", repr(str(tmp_path)))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    grew = int(out.stdout.split()[-1])
+    assert grew > 16 * epochs  # the history is really there (the test can fail)
+    assert grew <= _memory.BYTES_PER_EPOCH * epochs
+
+
+# ---------------------------------------------------------------- same bytes everywhere
+
+_SAME_BYTES_SCRIPT = r"""
+import hashlib, json, re, sys
+import numpy as np
+from blocksim_lstm import LSTMParams
+from blocksim_lstm.training import (
+    TrainOptions, load_data, loss_and_gradients, seed_data, train, LEARNABLES,
+)
+from blocksim_lstm.training import _kernels
+
+folder = sys.argv[1]
+u, y = load_data(folder + "/data.npz")
+calc = LSTMParams.load(folder + "/calc.npz")
+rnd = LSTMParams.random(5, 1, 1, seed=0, states=False)
+rng = np.random.default_rng(5)
+ub, yb = rng.normal(size=(2, 200, 2)), rng.normal(size=(2, 200, 2))
+mimo = LSTMParams.random(3, 2, 2, seed=1, states=True)
+runs = {
+    "calculated": (calc, u, y, TrainOptions(epochs=300, lr=1e-4, drop_factor=0.99)),
+    "random": (rnd, u, y, TrainOptions(epochs=300, lr=0.04, drop_factor=0.98)),
+    "batch_global_l2": (mimo, ub, yb, TrainOptions(
+        epochs=200, lr=0.01, clip="global-l2norm", l2=1e-4, frozen=("bF",))),
+}
+out = {}
+for name, (p, uu, yy, opts) in runs.items():
+    r = train(p, uu, yy, opts)
+    h = hashlib.sha256(r.losses.tobytes())
+    for k in LEARNABLES:
+        h.update(np.ascontiguousarray(getattr(r.params, k)).tobytes())
+    out[name] = [h.hexdigest(), float(r.losses[0]), float(r.losses[-1])]
+value, grads = loss_and_gradients(calc, u, y)
+h = hashlib.sha256(np.float64(value).tobytes())
+for k in LEARNABLES:
+    h.update(grads[k].tobytes())
+out["gradient"] = [h.hexdigest(), value, value]
+su, sy = seed_data(300, seed=2)
+out["seed_data"] = [hashlib.sha256(su.tobytes() + sy.tobytes()).hexdigest()]
+if len(sys.argv) > 2:  # the machine code: no fused multiply-add, no libm call
+    f = _kernels.train_chunk
+    asm = f.inspect_asm(f.signatures[0])
+    ir = f.inspect_llvm(f.signatures[0])
+    out["fma"] = len(re.findall(r"\bvf(n?)m(add|sub)", asm))
+    decl = re.findall(r"declare [^@]*@(?!llvm\.|NRT|Py|numba)(\w+)", ir)
+    out["calls"] = sorted(set(decl))
+print(json.dumps(out))
+"""
+
+# another OpenBLAS kernel; a CPU without FMA: numba's generic x86-64 target and
+# glibc's libm variants without FMA (its exp differs there by 1 ulp at times)
+_VARIANTS = {
+    "here": {},
+    "OpenBLAS Prescott": {"OPENBLAS_CORETYPE": "Prescott"},
+    "OpenBLAS Haswell": {"OPENBLAS_CORETYPE": "Haswell"},
+    "no FMA: numba generic, libm": {
+        "NUMBA_CPU_NAME": "generic",
+        "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4",
+    },
+}
+
+
+@pytest.mark.slow
+def test_training_gives_the_same_bytes_on_other_cpus_and_blas(tmp_path):
+    """Short runs from saved weights give the same weights bytes in every variant.
+
+    Each variant runs in a fresh process with its own empty numba cache, so that
+    machine code is compiled for it, not reused; two at a time.
+    """
+    from blocksim_lstm.training import calculated_weights, seed_data
+
+    calculated_weights().save(tmp_path / "calc.npz")
+    u, y = seed_data(1001, seed=0)
+    np.savez(tmp_path / "data.npz", u=u, y=y)
+    procs = {}
+    for n, (label, extra) in enumerate(_VARIANTS.items()):
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env.update(NUMBA_CACHE_DIR=str(tmp_path / f"numba-{n}"), **extra)
+        argv = [sys.executable, "-c", _SAME_BYTES_SCRIPT, str(tmp_path)]
+        if label == "here":
+            argv.append("inspect")
+        if len(procs) >= 2:  # two at a time
+            list(procs.values())[-2].wait()
+        procs[label] = subprocess.Popen(
+            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    results = {}
+    for label, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=900)
+        assert proc.returncode == 0, f"{label}: {stderr}"
+        results[label] = json.loads(stdout.splitlines()[-1])
+    here = results.pop("here")
+    assert here.pop("fma") == 0
+    assert here.pop("calls") == []
+    assert here["random"][2] < 0.5 * here["random"][1]  # real runs that learned
+    assert here["batch_global_l2"][2] < here["batch_global_l2"][1]
+    for label, res in results.items():
+        assert res == here, f"{label} differs from this machine's bytes"

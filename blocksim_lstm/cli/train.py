@@ -14,6 +14,24 @@ ORIGINAL = {
     "random": {"lr": 0.04, "drop_factor": 0.98},
 }
 
+# options of a new run, with their defaults; --resume takes the run's own
+NEW_RUN_DEFAULTS: dict[str, object] = {
+    "init": "calculated",
+    "lr": None,
+    "drop_factor": None,
+    "drop_period": 100,
+    "grad_threshold": 1.0,
+    "clip": "l2norm",
+    "l2": 0.0,
+    "freeze": "",
+    "seed": 0,
+    "units": 5,
+    "scl": 1e-3,
+    "data": None,
+    "out": None,
+    "force": False,
+}
+
 
 def _threshold(text: str) -> float:
     value = float(text)
@@ -27,7 +45,7 @@ def _threshold(text: str) -> float:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--init",
-        default="calculated",
+        default=None,
         metavar="calculated|random|FILE.npz",
         help="starting weights: the seed plant's calculated weights (default), "
         "seeded uniform [0,1) weights, or a weights .npz",
@@ -52,47 +70,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="multiply the rate by this every --drop-period epochs (default: the "
         "original's, 0.99 from calculated weights, 0.98 otherwise)",
     )
-    parser.add_argument("--drop-period", type=int, default=100, help="default 100")
+    parser.add_argument("--drop-period", type=int, default=None, help="default 100")
     parser.add_argument(
         "--grad-threshold",
         type=_threshold,
-        default=1.0,
+        default=None,
         help="gradient L2-norm threshold; 'inf' disables clipping (default 1)",
     )
     parser.add_argument(
         "--clip",
         choices=("l2norm", "global-l2norm"),
-        default="l2norm",
+        default=None,
         help="per array (MATLAB's default) or all arrays together",
     )
     parser.add_argument(
         "--l2",
         type=float,
-        default=0.0,
+        default=None,
         help="L2 regularization on W, R, F (default 0; MATLAB 1e-4)",
     )
     parser.add_argument(
         "--freeze",
-        default="",
+        default=None,
         metavar="W,R,...",
         help="arrays not trained, among W, R, b, F, bF",
     )
     parser.add_argument(
         "--seed",
         type=int,
-        default=0,
+        default=None,
         help="seed of the default data and of random weights",
     )
     parser.add_argument(
         "--units",
         type=int,
-        default=5,
+        default=None,
         help="units Nn for --init random (default 5 = nx + nu)",
     )
     parser.add_argument(
         "--scl",
         type=float,
-        default=1e-3,
+        default=None,
         help="scale of the calculated weights (default 1e-3)",
     )
     parser.add_argument(
@@ -106,14 +124,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="DIR",
-        help="write weights.npz, loss.csv, loss.png, summary.json and checkpoints here",
+        help="write weights.npz, loss.csv, loss.png, summary.json and checkpoints here "
+        "(a new or empty folder; a folder holding a run or other files needs --force)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        default=None,
+        help="with --out: replace the run in DIR (its results and checkpoint), or "
+        "write into a folder that holds other files",
     )
     parser.add_argument(
         "--resume",
         type=Path,
         metavar="DIR",
-        help="continue the run in DIR from its last checkpoint "
-        "(--epochs may raise the total; other options are the run's)",
+        help="continue the run in DIR from its last checkpoint, after checking that "
+        "the checkpoint belongs to DIR's data and starting weights (--epochs may "
+        "raise the total; the other training options are the run's own)",
     )
     parser.add_argument(
         "--verbose-every",
@@ -134,10 +161,62 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _initial(args: argparse.Namespace, ni: int, no: int):
+def _check_args(args: argparse.Namespace) -> None:
+    """Refuse options that cannot apply, before any work."""
+    from .._validate import check_positive_int
+
+    if args.resume is not None:
+        given = [k for k in NEW_RUN_DEFAULTS if getattr(args, k) is not None]
+        if given:
+            names = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise ValueError(
+                f"{names}: not with --resume (a resumed run keeps its own data, "
+                "weights, options and folder; only --epochs, --checkpoint-every, "
+                "--verbose-every and --json apply)"
+            )
+        return
+    for k, default in NEW_RUN_DEFAULTS.items():
+        if getattr(args, k) is None:
+            setattr(args, k, default)
+    if args.force and args.out is None:
+        raise ValueError("--force: only with --out DIR")
+    check_positive_int("--seed", args.seed, minimum=0)
+    check_positive_int("--units", args.units)
+    if args.epochs is not None:
+        check_positive_int("--epochs", args.epochs)
+    check_positive_int("--drop-period", args.drop_period)
+    check_positive_int("--checkpoint-every", args.checkpoint_every, minimum=0)
+    check_positive_int("--verbose-every", args.verbose_every, minimum=0)
+    if args.out is not None:
+        _check_inputs_outside_run(args)
+
+
+def _check_inputs_outside_run(args: argparse.Namespace) -> None:
+    """Refuse an input file that the run would overwrite in its folder."""
+    from .._files import check_output_file
+    from ..training.checkpoint import CHECKPOINT, DATA, INITIAL
+    from ..training.loop import RESULT_FILES
+
+    inputs = [("--data", args.data)]
+    if args.init not in ORIGINAL:
+        inputs.append(("--init", Path(args.init)))
+    if not Path(args.out).is_dir():
+        return
+    for name in (DATA, INITIAL, CHECKPOINT, *RESULT_FILES):
+        check_output_file(Path(args.out) / name, "--out", inputs=inputs)
+
+
+def _initial(args: argparse.Namespace, ni: int, no: int, nb: int, nt: int):
     from ..parameters import LSTMParams
     from ..training import calculated_weights
+    from ..training._memory import check_fits
 
+    names = {
+        "epochs": "--epochs",
+        "units": "--units" if args.init == "random" else "--init",
+        "data": "--data" if args.data is not None else "the seed data",
+    }
+    epochs = 10000 if args.epochs is None else args.epochs
     if args.init == "calculated":
         p = calculated_weights(args.scl)
         if (p.ni, p.no) != (ni, no):
@@ -145,8 +224,10 @@ def _initial(args: argparse.Namespace, ni: int, no: int):
                 f"--init calculated: the seed plant's weights need data with Ni=1 and "
                 f"No=1, got Ni={ni}, No={no}; use --init random or a weights file"
             )
+        check_fits(nb, nt, p.nn, ni, no, epochs, names=names)
         return p
-    if args.init == "random":
+    if args.init == "random":  # before the weights are allocated
+        check_fits(nb, nt, args.units, ni, no, epochs, names=names)
         return LSTMParams.random(args.units, ni, no, seed=args.seed, states=False)
     path = Path(args.init)
     if path.suffix != ".npz":
@@ -154,7 +235,9 @@ def _initial(args: argparse.Namespace, ni: int, no: int):
             "--init: expected 'calculated', 'random' or a weights .npz, "
             f"got {args.init!r}"
         )
-    return LSTMParams.load(path)
+    p = LSTMParams.load(path)
+    check_fits(nb, nt, p.nn, p.ni, p.no, epochs, names=names)
+    return p
 
 
 def _options(args: argparse.Namespace):
@@ -187,9 +270,31 @@ def _write_figures(out: Path, result) -> None:
     save_figure(fig, out / "loss.png")
 
 
+def _interrupted(where: Path | None) -> None:
+    """Say truthfully whether the run can be resumed."""
+    from ..training import resumable
+
+    if where is None:
+        return
+    epoch = resumable(where)
+    if epoch is None:
+        print(
+            f"no checkpoint was written in {where} yet: nothing to resume; "
+            "start the run again",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"resume with: blocksim-lstm train --resume {where} "
+            f"(checkpoint at epoch {epoch})",
+            file=sys.stderr,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from ..training import NonFiniteLossError, load_data, resume, seed_data, train
 
+    _check_args(args)
     log = sys.stderr if args.json else sys.stdout
     common = {
         "checkpoint_every": args.checkpoint_every,
@@ -208,18 +313,26 @@ def run(args: argparse.Namespace) -> int:
             )
             ni = u.shape[-1] if u.ndim > 1 else 1
             no = y.shape[-1] if y.ndim > 1 else 1
-            params = _initial(args, ni, no)
-            result = train(params, u, y, _options(args), out=args.out, **common)
+            nb = u.shape[0] if u.ndim > 2 else 1
+            nt = u.shape[-2] if u.ndim > 1 else u.shape[0]
+            params = _initial(args, ni, no, nb, nt)
+            result = train(
+                params,
+                u,
+                y,
+                _options(args),
+                out=args.out,
+                force=args.force,
+                **common,
+            )
             out = args.out
     except NonFiniteLossError as exc:
         print(f"blocksim-lstm train: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        where = args.resume or args.out
-        if where is not None:
-            print(f"resume with: blocksim-lstm train --resume {where}", file=sys.stderr)
+        _interrupted(args.resume or args.out)
         raise
-    summary = {"init": str(args.init), **result.summary()}
+    summary = {"init": "resume" if args.resume else str(args.init), **result.summary()}
     if out is not None:
         _write_figures(out, result)
         summary["out"] = str(out)

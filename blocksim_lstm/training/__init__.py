@@ -15,6 +15,7 @@ from .data import lti_data as lti_data
 from .data import seed_data as seed_data
 from .loop import NonFiniteLossError as NonFiniteLossError
 from .loop import TrainResult as TrainResult
+from .loop import resumable as resumable
 from .loop import resume as resume
 from .loop import train as train
 from .optim import TrainOptions as TrainOptions

@@ -2,12 +2,30 @@
 
 All learnables live in one flat float64 vector ``theta`` laid out as
 ``[W (row-major, 4Nn x Ni), R (4Nn x Nn), b (4Nn), F (No x Nn), bF (No)]``.
-Gate order in W, R, b is i, f, g, o. Loops are scalar (numba), buffers are
-preallocated by the caller, and :func:`train_chunk` fuses forward, backward,
-clipping and the Adam update of many epochs into one compiled call.
+Gate order in W, R, b is i, f, g, o. Buffers are preallocated by the caller,
+and :func:`train_chunk` fuses forward, backward, clipping and the Adam update of
+many epochs into one compiled call.
 
 Loss convention: plain mean squared error over every element,
 ``L = sum((yhat - y)**2) / (B * T * No)`` (not MATLAB's half-MSE).
+
+Same bytes on every x86-64 machine
+----------------------------------
+Every floating-point result here is fixed by the source alone:
+
+- no fast-math flags: LLVM may neither reassociate a sum nor contract ``a*b + c``
+  into a fused multiply-add (FMA rounds once, so CPUs with and without FMA
+  would differ);
+- no BLAS: every sum runs in the order the loops below write it. Loops are
+  vectorized only *across independent outputs* (e.g. all 4Nn gate
+  pre-activations at once, each accumulating its own terms in the same order),
+  never inside one reduction, so the vector width of the CPU cannot change a
+  result;
+- no libm: ``exp``/``expm1`` are computed here from +, -, *, / (glibc's ``exp``
+  and ``expm1`` differ by 1 ulp between their FMA and non-FMA variants on about
+  0.06 % of arguments, and between glibc versions), and powers by repeated
+  squaring (``**`` would call libm's ``pow``). Only IEEE-754 basic operations and
+  ``sqrt`` remain, which are correctly rounded on every x86-64 CPU.
 """
 
 from __future__ import annotations
@@ -15,34 +33,160 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 # clipping modes
-_FM = {"reassoc", "contract", "nsz"}
 CLIP_NONE = 0
 CLIP_L2NORM = 1  # each learnable array separately (MATLAB's default 'l2norm')
 CLIP_GLOBAL = 2  # all learnable arrays together ('global-l2norm')
 
+# exp(x) for x <= 0: x = k ln2 + r, |r| <= ln2 / 2, exp(x) = 2**k (1 + expm1(r)).
+_SHIFT = 6755399441055744.0  # 1.5 * 2**52: x + _SHIFT rounds x to an integer
+_SHIFT_BITS = 0x4338000000000000  # its bit pattern; the integer sits in the low bits
+_INV_LN2 = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 to 32 bits (fdlibm): k * _LN2_HI exact
+_LN2_LO = 1.90821492927058770002e-10  # ln 2 - _LN2_HI
+_X_MIN = -746.0  # exp(x) rounds to 0 below this
+# 1/n! for n = 13 .. 2: the Taylor series of (expm1(r) - r) / r**2, truncation
+# error < 2e-17 relative for |r| <= ln2 / 2
+_C13 = 1.0 / 6227020800.0
+_C12 = 1.0 / 479001600.0
+_C11 = 1.0 / 39916800.0
+_C10 = 1.0 / 3628800.0
+_C9 = 1.0 / 362880.0
+_C8 = 1.0 / 40320.0
+_C7 = 1.0 / 5040.0
+_C6 = 1.0 / 720.0
+_C5 = 1.0 / 120.0
+_C4 = 1.0 / 24.0
+_C3 = 1.0 / 6.0
+_C2 = 0.5
 
-@njit(cache=True, inline="always", fastmath=_FM)
+
+@intrinsic
+def _f64_from_bits(typingctx, bits):
+    """The float64 whose IEEE-754 bit pattern is the int64 ``bits``."""
+    if not isinstance(bits, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _bits_of_f64(typingctx, x):
+    """The IEEE-754 bit pattern of the float64 ``x`` as an int64."""
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _sqrt(typingctx, x):
+    """Correctly rounded square root (the ``sqrtsd`` instruction, not libm)."""
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):
+        fn = builder.module.declare_intrinsic("llvm.sqrt", [ir.DoubleType()])
+        return builder.call(fn, args)
+
+    return types.float64(types.float64), codegen
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _reduce(x: float):
+    """Split ``x <= 0`` as ``k ln2 + r``: return ``(r, s1, s2)`` with ``2**k = s1 s2``.
+
+    Branch-free (the gate loops vectorize). ``2**k`` is built from its bits in
+    two factors so that results down to the subnormal range are right.
+    """
+    if x < _X_MIN:
+        x = _X_MIN
+    kd = x * _INV_LN2 + _SHIFT
+    # round(x / ln2), in [-1076, 0]
+    k = _bits_of_f64(kd) - _SHIFT_BITS  # type: ignore[call-arg]
+    kd = kd - _SHIFT
+    r = (x - kd * _LN2_HI) - kd * _LN2_LO
+    k1 = k >> 1
+    s1 = _f64_from_bits((k1 + 1023) << 52)
+    s2 = _f64_from_bits((k - k1 + 1023) << 52)
+    return r, s1, s2
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _expm1_reduced(r: float) -> float:
+    """``exp(r) - 1`` for ``|r| <= ln2 / 2``, accurate relative to the result."""
+    p = _C13
+    p = _C12 + r * p
+    p = _C11 + r * p
+    p = _C10 + r * p
+    p = _C9 + r * p
+    p = _C8 + r * p
+    p = _C7 + r * p
+    p = _C6 + r * p
+    p = _C5 + r * p
+    p = _C4 + r * p
+    p = _C3 + r * p
+    p = _C2 + r * p
+    return r + (r * r) * p
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def exp_nonpos(x: float) -> float:
+    """``exp(x)`` for ``x <= 0`` (NaN gives NaN), within ~1 ulp, the same bytes on
+    every CPU."""
+    r, s1, s2 = _reduce(x)
+    return ((1.0 + _expm1_reduced(r)) * s1) * s2
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def expm1_nonpos(x: float) -> float:
+    """``exp(x) - 1`` for ``x <= 0``, accurate relative to the result near 0."""
+    r, s1, s2 = _reduce(x)
+    s = s1 * s2
+    return (s - 1.0) + s * _expm1_reduced(r)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
 def _sigmoid(x: float) -> float:
     # exp of a non-positive number never overflows; both branches are computed
-    # so the compiler can select without a (mispredicted) jump
-    e = math.exp(-abs(x))
+    # so the compiler can select without a jump (and vectorize the gate loop)
+    e = exp_nonpos(-abs(x))
     r = 1.0 / (1.0 + e)
     return r if x >= 0.0 else e * r
 
 
-@njit(cache=True, inline="always", fastmath=_FM)
+@njit(cache=True, inline="always", error_model="numpy")
 def _tanh(x: float) -> float:
-    # libm's tanh costs ~20 ns here; expm1 of a non-positive argument is ~2x
-    # faster, never overflows and is accurate to ~1 ulp (relative) near 0.
-    t = math.expm1(-2.0 * abs(x))
-    r = -t / (t + 2.0)
+    # tanh|x| = -t / (t + 2), t = expm1(-2|x|) in (-1, 0]: no overflow, ~1 ulp
+    t = expm1_nonpos(-2.0 * abs(x))
+    r = (0.0 - t) / (t + 2.0)
     return r if x >= 0.0 else -r
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
+def powi(x: float, n: int) -> float:
+    """``x ** n`` for an integer ``n >= 0`` by repeated squaring (no libm)."""
+    r = 1.0
+    b = x
+    while n > 0:
+        if n & 1:
+            r *= b
+        b *= b
+        n >>= 1
+    return r
+
+
+@njit(cache=True, inline="always", error_model="numpy")
 def _views(theta, nn, ni, no):
     """W (4Nn, Ni), R (4Nn, Nn), b (4Nn,), F (No, Nn), bF (No,) as views of theta."""
     n4 = 4 * nn
@@ -59,20 +203,55 @@ def _views(theta, nn, ni, no):
     )
 
 
-@njit(cache=True, fastmath=_FM)
-def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, errt, work):  # noqa: PLR0913
+def work_size(nn: int, ni: int) -> int:
+    """Length of the scratch vector ``work`` of :func:`forward` / :func:`backward`."""
+    return 2 * 4 * nn * (ni + nn) + 4 * nn + 3 * nn
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _work_views(work, nn, ni):
+    """Scratch: WT (Ni, 4Nn), RT (Nn, 4Nn), gWT, gRT, dz (4Nn), dh, dh_next, dc_next."""
+    n4 = 4 * nn
+    a = n4 * ni
+    b = a + n4 * nn
+    c = b + n4 * ni
+    d = c + n4 * nn
+    return (
+        work[0:a].reshape((ni, n4)),
+        work[a:b].reshape((nn, n4)),
+        work[b:c].reshape((ni, n4)),
+        work[c:d].reshape((nn, n4)),
+        work[d : d + n4],
+        work[d + n4 : d + n4 + nn],
+        work[d + n4 + nn : d + n4 + 2 * nn],
+        work[d + n4 + 2 * nn : d + n4 + 3 * nn],
+    )
+
+
+@njit(cache=True, error_model="numpy")
+def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0913
     """Run the layer on every sequence; fill the buffers; return the mean loss.
 
     Shapes: ``u (B, T, Ni)``, ``y (B, T, No)``, ``h0, c0 (Nn,)``,
     ``act (B, T, 4Nn)`` gate activations, ``cs, tcs (B, T, Nn)`` c(t) and
     tanh(c(t)), ``ht (B, T + 1, Nn)`` hidden states with ``ht[:, 0] = h0``
-    and ``ht[:, t + 1] = h(t)``, ``errt (B, No, T)`` output errors transposed;
-    ``work`` scratch (unused here, kept for a uniform signature).
+    and ``ht[:, t + 1] = h(t)``, ``err (B, T, No)`` output errors;
+    ``work`` scratch of :func:`work_size` (transposed W and R go there).
+
+    Each pre-activation is summed in one fixed order,
+    ``b[k] + W[k, 0] u[0] + ... + R[k, 0] h[0] + ...``; the loops run over k
+    innermost so that the CPU computes many k at once without reordering a sum.
     """
     nb, nt, ni = u.shape
     no = y.shape[2]
     n4 = 4 * nn
     W, R, b, F, bF = _views(theta, nn, ni, no)
+    WT, RT, _, _, _, _, _, _ = _work_views(work, nn, ni)
+    for k in range(n4):
+        for j in range(ni):
+            WT[j, k] = W[k, j]
+        for j in range(nn):
+            RT[j, k] = R[k, j]
     sse = 0.0
     for bb in range(nb):
         ht[bb, 0, :] = h0
@@ -81,13 +260,17 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, errt, work):  # noqa: PLR
             hp = ht[bb, t]  # h(t-1)
             z = act[bb, t]
             for k in range(n4):
-                s = b[k]
-                for j in range(ni):
-                    s += W[k, j] * ut[j]
-                rk = R[k]
-                for j in range(nn):
-                    s += rk[j] * hp[j]
-                z[k] = s
+                z[k] = b[k]
+            for j in range(ni):
+                uj = ut[j]
+                wj = WT[j]
+                for k in range(n4):
+                    z[k] += wj[k] * uj
+            for j in range(nn):
+                hj = hp[j]
+                rj = RT[j]
+                for k in range(n4):
+                    z[k] += rj[k] * hj
             for k in range(2 * nn):
                 z[k] = _sigmoid(z[k])
             for k in range(2 * nn, 3 * nn):
@@ -103,51 +286,56 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, errt, work):  # noqa: PLR
                 ct[j] = c
                 tc[j] = _tanh(c)
                 h[j] = z[3 * nn + j] * tc[j]
+            et = err[bb, t]
+            yt = y[bb, t]
             for q in range(no):
                 s = bF[q]
                 fq = F[q]
                 for j in range(nn):
                     s += fq[j] * h[j]
-                e = s - y[bb, t, q]
-                errt[bb, q, t] = e
+                e = s - yt[q]
+                et[q] = e
                 sse += e * e
     return sse / (nb * nt * no)
 
 
-@njit(cache=True, fastmath=_FM)
-def backward(theta, u, c0, nn, act, cs, tcs, ht, errt, dzt, grad, work):  # noqa: PLR0913
+@njit(cache=True, error_model="numpy")
+def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0913
     """Backpropagation through time of the mean loss; write ``grad`` (theta's layout).
 
-    ``u (B, T, Ni)`` is the input, ``dzt (4Nn, T)`` scratch for the gate
-    pre-activation gradients, ``work`` scratch of length ``7 Nn`` (at least);
-    the other buffers as :func:`forward` filled them. The recurrence only carries
-    ``dh`` and ``dc`` step by step; the weight gradients are matrix products
-    over time afterwards (BLAS ``dgemm``: ``dR = dZ H_prev``, ``dW = dZ U``,
-    ``dF = E H``).
+    ``u (B, T, Ni)`` is the input, ``work`` scratch of :func:`work_size`; the
+    other buffers as :func:`forward` filled them. The weight gradients are
+    accumulated step by step, sequence by sequence (b = 0, 1, ..., then
+    t = T-1, ..., 0 within each): every entry sums its terms in that order.
     """
     nb, nt, ni = u.shape
-    no = errt.shape[1]
+    no = err.shape[2]
     n4 = 4 * nn
     scale = 2.0 / (nb * nt * no)
     _, R, _, F, _ = _views(theta, nn, ni, no)
     gW, gR, gb, gF, gbF = _views(grad, nn, ni, no)
+    _, _, gWT, gRT, dz, dh, dh_next, dc_next = _work_views(work, nn, ni)
     grad[:] = 0.0
-    # scratch: dz (4Nn), dh (Nn), dh_next (Nn), dc_next (Nn)
-    dz = work[0:n4]
-    dh = work[n4 : n4 + nn]
-    dh_next = work[n4 + nn : n4 + 2 * nn]
-    dc_next = work[n4 + 2 * nn : n4 + 3 * nn]
+    gWT[:] = 0.0
+    gRT[:] = 0.0
     for bb in range(nb):
         dh_next[:] = 0.0
         dc_next[:] = 0.0
         for t in range(nt - 1, -1, -1):
+            et = err[bb, t]
+            h = ht[bb, t + 1]  # h(t)
+            hp = ht[bb, t]  # h(t-1)
             for j in range(nn):
                 dh[j] = dh_next[j]
             for q in range(no):
-                d = scale * errt[bb, q, t]
+                e = et[q]
+                d = scale * e
                 fq = F[q]
+                gfq = gF[q]
                 for j in range(nn):
                     dh[j] += fq[j] * d
+                    gfq[j] += e * h[j]  # scaled once at the end
+                gbF[q] += e
             a = act[bb, t]
             tc = tcs[bb, t]
             cp = c0 if t == 0 else cs[bb, t - 1]
@@ -162,36 +350,45 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, errt, dzt, grad, work):  # noqa
                 dz[2 * nn + j] = dc * ig * (1.0 - gg * gg)
                 dz[3 * nn + j] = dh[j] * tc[j] * og * (1.0 - og)
                 dc_next[j] = dc * fg
+            # dh(t-1) = R' dz: each dh_next[j] sums over k in order 0..4Nn-1
             dh_next[:] = 0.0
             for k in range(n4):
                 d = dz[k]
-                dzt[k, t] = d
                 rk = R[k]
                 for j in range(nn):
                     dh_next[j] += rk[j] * d
-        # weight gradients: sums over time, as matrix products (BLAS)
-        gW += np.dot(dzt, u[bb])  # (4Nn, Ni)
-        gR += np.dot(dzt, ht[bb, 0:nt])  # (4Nn, Nn): h(t-1) for t = 0..T-1
-        gF += scale * np.dot(errt[bb], ht[bb, 1 : nt + 1])  # (No, Nn): h(t)
-        for k in range(n4):
-            s = 0.0
-            for t in range(nt):
-                s += dzt[k, t]
-            gb[k] += s
-        for q in range(no):
-            s = 0.0
-            for t in range(nt):
-                s += errt[bb, q, t]
-            gbF[q] += scale * s
+            for k in range(n4):
+                gb[k] += dz[k]
+            ut = u[bb, t]
+            for j in range(ni):
+                uj = ut[j]
+                gj = gWT[j]
+                for k in range(n4):
+                    gj[k] += dz[k] * uj
+            for j in range(nn):
+                hj = hp[j]
+                gj = gRT[j]
+                for k in range(n4):
+                    gj[k] += dz[k] * hj
+    for k in range(n4):
+        for j in range(ni):
+            gW[k, j] = gWT[j, k]
+        for j in range(nn):
+            gR[k, j] = gRT[j, k]
+    for q in range(no):
+        for j in range(nn):
+            gF[q, j] *= scale
+        gbF[q] *= scale
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, error_model="numpy")
 def regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshold):
     """Add L2 regularization, zero frozen arrays, clip; in place on ``grad``.
 
     ``seg (5, 2)`` holds each array's [start, stop) in theta (W, R, b, F, bF);
     ``active (5,)`` is 1 for trained arrays, 0 for frozen ones; ``decay (5,)`` is
     1 where the L2 regularization ``l2 * theta`` applies (weights, not biases).
+    Sums of squares run in index order.
     """
     n_arr = seg.shape[0]
     total = 0.0
@@ -210,27 +407,27 @@ def regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshol
             ss += grad[k] * grad[k]
         total += ss
         if clip_mode == CLIP_L2NORM:
-            norm = math.sqrt(ss)
+            norm = _sqrt(ss)
             if norm > threshold:
                 fac = threshold / norm
                 for k in range(lo, hi):
                     grad[k] *= fac
     if clip_mode == CLIP_GLOBAL:
-        norm = math.sqrt(total)
+        norm = _sqrt(total)
         if norm > threshold:
             fac = threshold / norm
             for k in range(grad.shape[0]):
                 grad[k] *= fac
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, error_model="numpy")
 def adam_update(theta, grad, m, v, step, lr, beta1, beta2, eps, seg, active):
     """One Adam step (bias-corrected, ``eps`` added to ``sqrt(v_hat)``), in place.
 
     ``step`` is the 1-based update count. Frozen arrays keep theta, m and v.
     """
-    bc1 = 1.0 - beta1**step
-    bc2 = 1.0 - beta2**step
+    bc1 = 1.0 - powi(beta1, step)
+    bc2 = 1.0 - powi(beta2, step)
     for a in range(seg.shape[0]):
         if active[a] == 0:
             continue
@@ -238,10 +435,10 @@ def adam_update(theta, grad, m, v, step, lr, beta1, beta2, eps, seg, active):
             g = grad[k]
             m[k] = beta1 * m[k] + (1.0 - beta1) * g
             v[k] = beta2 * v[k] + (1.0 - beta2) * g * g
-            theta[k] -= lr * (m[k] / bc1) / (math.sqrt(v[k] / bc2) + eps)
+            theta[k] -= lr * (m[k] / bc1) / (_sqrt(v[k] / bc2) + eps)
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, error_model="numpy")
 def train_chunk(  # noqa: PLR0913
     theta,
     m,
@@ -267,8 +464,7 @@ def train_chunk(  # noqa: PLR0913
     cs,
     tcs,
     ht,
-    errt,
-    dzt,
+    err,
     grad,
     work,
 ):
@@ -281,11 +477,11 @@ def train_chunk(  # noqa: PLR0913
     """
     n = lrs.shape[0]
     for e in range(n):
-        loss = forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, errt, work)
+        loss = forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work)
         losses[e] = loss
         if not math.isfinite(loss):
             return e
-        backward(theta, u, c0, nn, act, cs, tcs, ht, errt, dzt, grad, work)
+        backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work)
         regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshold)
         ok = True
         for k in range(grad.shape[0]):
@@ -298,6 +494,15 @@ def train_chunk(  # noqa: PLR0913
             theta, grad, m, v, step0 + e + 1, lrs[e], beta1, beta2, eps, seg, active
         )
     return n
+
+
+def buffer_bytes(nb: int, nt: int, nn: int, ni: int, no: int) -> int:
+    """Bytes of the float64 buffers a :class:`Workspace` allocates (data included)."""
+    floats = nb * nt * (ni + no)  # u, y
+    floats += nb * nt * (4 * nn + 2 * nn + no) + nb * (nt + 1) * nn  # act cs tcs err ht
+    floats += 2 * nn + work_size(nn, ni)
+    floats += 4 * nn * (ni + nn + 1) + no * (nn + 1)  # grad
+    return 8 * floats
 
 
 class Workspace:
@@ -315,7 +520,7 @@ class Workspace:
     def __init__(
         self, u: np.ndarray, y: np.ndarray, h0: np.ndarray, c0: np.ndarray, n_theta: int
     ) -> None:
-        nb, nt, _ = u.shape
+        nb, nt, ni = u.shape
         nn = h0.shape[0]
         no = y.shape[2]
         self.nn = nn
@@ -327,10 +532,9 @@ class Workspace:
         self.cs = np.empty((nb, nt, nn))
         self.tcs = np.empty((nb, nt, nn))
         self.ht = np.empty((nb, nt + 1, nn))
-        self.errt = np.empty((nb, no, nt))
-        self.dzt = np.empty((4 * nn, nt))
+        self.err = np.empty((nb, nt, no))
         self.grad = np.empty(n_theta)
-        self.work = np.empty(7 * nn)
+        self.work = np.empty(work_size(nn, ni))
 
     def loss(self, theta: np.ndarray) -> float:
         """Mean squared error at ``theta`` (fills the forward buffers)."""
@@ -345,7 +549,7 @@ class Workspace:
             self.cs,
             self.tcs,
             self.ht,
-            self.errt,
+            self.err,
             self.work,
         )
 
@@ -361,8 +565,7 @@ class Workspace:
             self.cs,
             self.tcs,
             self.ht,
-            self.errt,
-            self.dzt,
+            self.err,
             self.grad,
             self.work,
         )
@@ -412,8 +615,7 @@ class Workspace:
             self.cs,
             self.tcs,
             self.ht,
-            self.errt,
-            self.dzt,
+            self.err,
             self.grad,
             self.work,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import control as ct
 import numpy as np
+from numba import njit
 
 from .._validate import check_positive_int
 from ..construction import lstm_from_state_space
@@ -20,6 +21,9 @@ def lti_data(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulate ``sys`` from ``x0 = 0`` on a seeded N(0, 1) input.
 
+    The simulation sums in a fixed order (no BLAS), so the data are the same
+    bytes on every machine for the same system and seed.
+
     Parameters
     ----------
     sys
@@ -35,14 +39,44 @@ def lti_data(
     y : ndarray, shape ``(T, ny)``
     """
     steps = check_positive_int("steps", steps)
+    seed = check_positive_int("seed", seed, minimum=0)
     if not ct.isdtime(sys, strict=True):
         raise ValueError("sys: expected a discrete-time system (dt > 0)")
     rng = np.random.default_rng(seed)
     u = rng.standard_normal((steps, sys.ninputs))
-    t = np.arange(steps) * sys.dt
-    resp = ct.forced_response(sys, T=t, U=u.T, X0=0)
-    y = np.asarray(resp.outputs).reshape(sys.noutputs, steps).T
-    return u, np.ascontiguousarray(y)
+    arrays = [np.ascontiguousarray(m, np.float64) for m in (sys.A, sys.B, sys.C, sys.D)]
+    y = np.empty((steps, sys.noutputs))
+    _simulate(*arrays, u, y)  # type: ignore[call-arg]
+    return u, y
+
+
+@njit(cache=True, error_model="numpy")
+def _simulate(A, B, C, D, u, y):  # noqa: N803
+    """``y(t) = C x(t) + D u(t)``, ``x(t+1) = A x(t) + B u(t)``, ``x(0) = 0``.
+
+    Every sum runs in index order (no BLAS, no fused multiply-add), so the data
+    are the same bytes on every machine.
+    """
+    n = A.shape[0]
+    x = np.zeros(n)
+    xn = np.empty(n)
+    for t in range(u.shape[0]):
+        ut = u[t]
+        for i in range(C.shape[0]):
+            s = 0.0
+            for j in range(n):
+                s += C[i, j] * x[j]
+            for j in range(ut.shape[0]):
+                s += D[i, j] * ut[j]
+            y[t, i] = s
+        for i in range(n):
+            s = 0.0
+            for j in range(n):
+                s += A[i, j] * x[j]
+            for j in range(ut.shape[0]):
+                s += B[i, j] * ut[j]
+            xn[i] = s
+        x[:] = xn
 
 
 def seed_data(

@@ -14,22 +14,37 @@ from typing import TextIO
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._files import write_atomic
+from .._files import (
+    OutputRefusedError,
+    atomic_target,
+    claim_folder,
+    folder_kind,
+    mark_folder,
+    read_npz,
+    remove_stale_temporaries,
+    write_atomic,
+)
 from .._validate import check_positive_int
-from ..parameters import LSTMParams
+from ..parameters import NPZ_KEYS, LSTMParams
 from . import _kernels
+from ._memory import check_fits
 from .bptt import check_data, loss, pack, segments, unpack
 from .checkpoint import (
+    CHECKPOINT,
+    DATA,
     INITIAL,
     Checkpoint,
     load_checkpoint,
-    load_data,
+    run_id,
     save_checkpoint,
     save_data,
 )
 from .optim import DECAY_MASK, TrainOptions, piecewise_lr
 
-__all__ = ["NonFiniteLossError", "TrainResult", "resume", "train"]
+__all__ = ["NonFiniteLossError", "TrainResult", "resumable", "resume", "train"]
+
+KIND = "train"
+"""The marker kind of a folder holding a training run."""
 
 LOSS_CONVENTION = "mean of squared errors over all elements (not half-MSE)"
 _CHUNK = 100  # a report point (callback, progress) at least every _CHUNK epochs
@@ -214,14 +229,19 @@ def _run(
             save_checkpoint(
                 out,
                 Checkpoint(
-                    unpack(theta, p), m, v, done, losses[:done].copy(), options, elapsed
+                    unpack(theta, p),
+                    m,
+                    v,
+                    done,
+                    losses[:done].copy(),
+                    options,
+                    elapsed,
+                    state.run_id,
                 ),
             )
             last_ck = done
 
     rep.header()
-    if out is not None and done == 0:
-        checkpoint()  # epoch 0: a run can always be resumed
     try:
         budget = 1  # epochs per compiled call, adapted to ~_CALL_S seconds
         for stop in _boundaries(done, total, verbose_every, checkpoint_every):
@@ -280,11 +300,8 @@ def _run(
     except KeyboardInterrupt:
         rep.done()
         if log is not None:
-            print(
-                f"interrupted after epoch {done}; last checkpoint: epoch {last_ck}",
-                file=log,
-                flush=True,
-            )
+            where = f"; last checkpoint: epoch {last_ck}" if out is not None else ""
+            print(f"interrupted after epoch {done}{where}", file=log, flush=True)
         raise
     rep.done()
     res = result(done)
@@ -293,8 +310,10 @@ def _run(
     return res
 
 
-RESULT_FILES: tuple[str, ...] = ("weights.npz", "loss.csv", "summary.json")
-"""Files written at the end of a run (removed when a new run starts in the folder)."""
+RESULT_FILES: tuple[str, ...] = ("weights.npz", "loss.csv", "summary.json", "loss.png")
+"""Files written at the end of a run (removed when a new run replaces a run)."""
+
+_CSV_BLOCK = 10_000  # loss.csv is formatted this many rows at a time
 
 
 def _check_every(checkpoint_every: int, verbose_every: int) -> None:
@@ -304,15 +323,34 @@ def _check_every(checkpoint_every: int, verbose_every: int) -> None:
 
 def _write_outputs(out: Path, res: TrainResult) -> None:
     res.params.save(out / "weights.npz")
-    lines = ["epoch,learning_rate,loss"]
-    lines += [
-        f"{k + 1},{lr!r},{val!r}"
-        for k, (lr, val) in enumerate(
-            zip(res.lrs.tolist(), res.losses.tolist(), strict=True)
-        )
-    ]
-    write_atomic(out / "loss.csv", "\n".join(lines) + "\n")
+    with atomic_target(out / "loss.csv") as tmp, open(tmp, "w") as fh:
+        fh.write("epoch,learning_rate,loss\n")
+        for lo in range(0, res.epochs, _CSV_BLOCK):
+            hi = min(lo + _CSV_BLOCK, res.epochs)
+            lrs, vals = res.lrs[lo:hi].tolist(), res.losses[lo:hi].tolist()
+            fh.write(
+                "".join(
+                    f"{lo + k + 1},{lr!r},{val!r}\n"
+                    for k, (lr, val) in enumerate(zip(lrs, vals, strict=True))
+                )
+            )
     write_atomic(out / "summary.json", json.dumps(res.summary(), indent=2) + "\n")
+
+
+def _memory_check(uu: np.ndarray, p: LSTMParams, epochs: int, data: str) -> None:
+    nb, nt, _ = uu.shape
+    names = {"epochs": "epochs", "units": "params", "data": data}
+    check_fits(nb, nt, p.nn, p.ni, p.no, epochs, names=names)
+
+
+def _claim(out: Path, force: bool) -> None:
+    """Refuse a folder holding a run or files not ours (unless ``force``)."""
+    if not force and folder_kind(out) == KIND and any(out.iterdir()):
+        raise OutputRefusedError(
+            f"out: {out} already holds a training run; continue it with "
+            f"'--resume {out}', name a new folder, or pass --force to replace it"
+        )
+    claim_folder(out, "out", kind=KIND, force=force, allow_ours=False)
 
 
 def train(
@@ -322,6 +360,7 @@ def train(
     options: TrainOptions | None = None,
     *,
     out: str | Path | None = None,
+    force: bool = False,
     checkpoint_every: int = 500,
     verbose_every: int = 0,
     log: TextIO | None = None,
@@ -342,7 +381,12 @@ def train(
         Optimizer and schedule (default :class:`TrainOptions`).
     out
         Directory for the data, checkpoints and results (created); ``None``
-        writes nothing.
+        writes nothing. A folder that holds a training run, or files that
+        blocksim-lstm did not write, is refused unless ``force``. The
+        checkpoint of epoch 0 is written before training starts.
+    force
+        Accept any ``out`` folder: a previous run there is replaced (its
+        results and checkpoint removed); other files are left alone.
     checkpoint_every
         Epochs between checkpoints (0 = only at the end).
     verbose_every
@@ -362,7 +406,10 @@ def train(
     Raises
     ------
     ValueError
-        Bad data (shapes, NaN/Inf) or options.
+        Bad data (shapes, NaN/Inf) or options; a refused ``out`` folder
+        (:class:`~blocksim_lstm._files.OutputRefusedError`); a run that needs more
+        memory than is available
+        (:class:`~blocksim_lstm.training._memory.RunTooLargeError`).
     NonFiniteLossError
         The loss or a gradient became non-finite; the checkpoint in ``out`` is
         the last good one.
@@ -376,17 +423,31 @@ def train(
     if params.dtype != np.float64:
         params = params.astype(np.float64)
     uu, yy = check_data(params, u, y)
+    _memory_check(uu, params, options.epochs, "u")
     theta = pack(params)
+    state = Checkpoint(
+        params,
+        np.zeros_like(theta),
+        np.zeros_like(theta),
+        0,
+        np.zeros(0),
+        options,
+        0.0,
+        run_id(uu, yy, params, options),
+    )
     outp = None if out is None else Path(out)
     if outp is not None:
-        outp.mkdir(parents=True, exist_ok=True)
-        for name in RESULT_FILES:  # a previous run's results would mislead
-            (outp / name).unlink(missing_ok=True)
+        _claim(outp, force)
+        remove_stale_temporaries(outp)
+        if folder_kind(outp) == KIND:
+            # replacing a run of ours (force): its checkpoint first, so that no
+            # instant pairs it with the new data; a resume checks run_id anyway
+            for name in (CHECKPOINT, *RESULT_FILES):
+                (outp / name).unlink(missing_ok=True)
+        mark_folder(outp, KIND)
         save_data(outp, uu, yy)
         params.save(outp / INITIAL)
-    state = Checkpoint(
-        params, np.zeros_like(theta), np.zeros_like(theta), 0, np.zeros(0), options, 0.0
-    )
+        save_checkpoint(outp, state)  # epoch 0: resumable from the first instant
     return _run(
         params,
         uu,
@@ -415,6 +476,9 @@ def resume(
     """Continue the run saved in ``out`` from its last checkpoint.
 
     The result is bit-identical to an uninterrupted run with the same options.
+    Before anything runs, the checkpoint's arrays are checked (shapes, dtypes,
+    finite values) and its run identity is compared with the data and starting
+    weights in ``out``: a checkpoint of another run is refused.
 
     Parameters
     ----------
@@ -424,12 +488,20 @@ def resume(
         New total number of epochs (default: the run's own).
     checkpoint_every, verbose_every, log, progress, callback
         As in :func:`train`.
+
+    Raises
+    ------
+    FileNotFoundError
+        No checkpoint in ``out``.
+    ValueError
+        A damaged checkpoint, data or initial weights file, a checkpoint that
+        belongs to other data, weights or options, too few ``epochs``, or a run
+        that needs more memory than is available.
     """
     _check_every(checkpoint_every, verbose_every)
     outp = Path(out)
     ck = load_checkpoint(outp)
-    u, y = load_data(outp / "data.npz")
-    initial = LSTMParams.load(outp / INITIAL)
+    initial, u, y = _load_run_inputs(outp, ck)
     options = ck.options
     if epochs is not None:
         opts = options.to_dict()
@@ -440,8 +512,10 @@ def resume(
             f"epochs: the checkpoint already has {ck.epoch} epochs; "
             f"expected a total >= {ck.epoch}, got {options.epochs}"
         )
+    _memory_check(u, initial, options.epochs, "data.npz")
+    remove_stale_temporaries(outp)
     state = Checkpoint(
-        ck.params, ck.m, ck.v, ck.epoch, ck.losses, options, ck.elapsed_s
+        ck.params, ck.m, ck.v, ck.epoch, ck.losses, options, ck.elapsed_s, ck.run_id
     )
     return _run(
         initial,
@@ -456,3 +530,57 @@ def resume(
         progress=progress,
         callback=callback,
     )
+
+
+def _load_run_inputs(
+    out: Path, ck: Checkpoint
+) -> tuple[LSTMParams, np.ndarray, np.ndarray]:
+    """The run's starting weights and data, checked against the checkpoint."""
+    init_path, data_path = out / INITIAL, out / DATA
+    d = read_npz(init_path, "resume", NPZ_KEYS, exact=True)
+    try:
+        initial = LSTMParams.from_arrays(**d)
+    except ValueError as exc:
+        raise ValueError(f"resume: {init_path}: {exc}") from exc
+    sizes = (ck.params.nn, ck.params.ni, ck.params.no)
+    if (initial.nn, initial.ni, initial.no) != sizes:
+        raise ValueError(
+            f"resume: {init_path}: sizes Nn={initial.nn}, Ni={initial.ni}, "
+            f"No={initial.no} differ from the checkpoint's Nn={ck.params.nn}, "
+            f"Ni={ck.params.ni}, No={ck.params.no}"
+        )
+    data = read_npz(data_path, "resume", ("u", "y"))
+    for k, a in data.items():
+        if a.dtype != np.float64 or a.ndim != 3:
+            raise ValueError(
+                f"resume: {data_path}: {k}: expected a float64 array of shape "
+                f"(B, T, .), got dtype {a.dtype} shape {a.shape}"
+            )
+    try:
+        u, y = check_data(initial, data["u"], data["y"])
+    except ValueError as exc:
+        raise ValueError(f"resume: {data_path}: {exc}") from exc
+    if run_id(u, y, initial, ck.options) != ck.run_id:
+        raise ValueError(
+            f"resume: {out / CHECKPOINT} belongs to another run than {data_path} "
+            f"and {init_path} (the data, starting weights or options differ from "
+            "those the checkpoint was trained with); start a new run instead"
+        )
+    return initial, u, y
+
+
+def resumable(out: str | Path) -> int | None:
+    """Epochs done in the checkpoint of ``out`` if :func:`resume` would accept it.
+
+    Returns
+    -------
+    int or None
+        ``None`` when there is no valid checkpoint of this run in ``out``.
+    """
+    outp = Path(out)
+    try:
+        ck = load_checkpoint(outp)
+        _load_run_inputs(outp, ck)
+    except (OSError, ValueError):
+        return None
+    return ck.epoch

@@ -4,7 +4,8 @@
   ``theta -= lr * m_hat / (sqrt(v_hat) + eps)`` with bias-corrected
   ``m_hat = m / (1 - b1**k)``, ``v_hat = v / (1 - b2**k)``, ``k`` the 1-based step.
 - Piecewise learning rate: ``lr0 * drop_factor ** floor((epoch - 1) / drop_period)``
-  for the 1-based epoch (epochs 1..period use ``lr0``).
+  for the 1-based epoch (epochs 1..period use ``lr0``); the power by repeated
+  squaring, so the rates are the same bytes on every machine.
 - Gradient threshold, method ``"l2norm"`` (MATLAB's default): each learnable array
   (W, R, b, F, bF) whose L2 norm exceeds the threshold is scaled to norm = threshold;
   ``"global-l2norm"``: all trained arrays together.
@@ -177,7 +178,35 @@ def piecewise_lr(
     if e.size and e.min() < 1:
         raise ValueError(f"epochs: expected 1-based epoch numbers, got min {e.min()}")
     drops = (e - 1) // drop_period
-    return lr * np.power(float(drop_factor), drops.astype(np.float64))
+    return lr * _powi(float(drop_factor), drops)
+
+
+def _powi(base: float, n: np.ndarray) -> np.ndarray:
+    """``base ** n`` for integers ``n >= 0`` by repeated squaring, elementwise.
+
+    The same bytes on every machine (``numpy.power`` calls libm's ``pow`` or a
+    SIMD variant chosen by the CPU); the same algorithm as the kernels' ``powi``.
+
+    Parameters
+    ----------
+    base
+        The base.
+    n : ndarray of int, shape ``(m,)``
+        Exponents, ``>= 0``.
+
+    Returns
+    -------
+    ndarray, shape ``(m,)``
+    """
+    n = np.array(n, dtype=np.int64)
+    out = np.ones(n.shape)
+    b = float(base)
+    while np.any(n > 0):
+        odd = (n & 1) == 1
+        out[odd] *= b
+        b *= b
+        n >>= 1
+    return out
 
 
 def clip_gradients(

@@ -13,6 +13,7 @@ from ..figures import new_figure
 __all__ = ["plot_loss", "plot_sweep"]
 
 Row = dict[str, Any]
+_MAX_POINTS = 20_000
 
 
 def _rolling_median(x: np.ndarray, window: int) -> np.ndarray:
@@ -52,18 +53,22 @@ def plot_loss(
     matplotlib.figure.Figure
     """
     losses = np.asarray(losses, dtype=float)
-    epochs = np.arange(1, losses.size + 1)
+    # at most _MAX_POINTS drawn (every step-th epoch): memory and time stay
+    # bounded for any history length; the start and best points use them all
+    step = max(1, -(-losses.size // _MAX_POINTS))
+    epochs = np.arange(1, losses.size + 1, step)
+    shown = losses[::step]
     fig = new_figure(7.5, 4.2)
     ax = fig.add_subplot()
-    ax.semilogy(epochs, losses, lw=0.6, color="C0", alpha=0.35, label="loss (MSE)")
-    window = max(1, min(100, losses.size // 20))
+    ax.semilogy(epochs, shown, lw=0.6, color="C0", alpha=0.35, label="loss (MSE)")
+    window = max(1, min(100, shown.size // 20))
     if window > 1:
         ax.semilogy(
             epochs,
-            _rolling_median(losses, window),
+            _rolling_median(shown, window),
             lw=1.8,
             color="C0",
-            label=f"running median ({window} epochs)",
+            label=f"running median ({window * step} epochs)",
         )
     best = int(np.nanargmin(losses))
     ax.plot(1, losses[0], "o", color="C2", ms=7, label=f"start {losses[0]:.4g}")
