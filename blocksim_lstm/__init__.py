@@ -11,7 +11,7 @@
 The names load lazily (the first use of ``bl.train`` imports the training
 engine, not ``import blocksim_lstm``), so importing the package stays fast.
 The modules behind them stay importable for the rest of the toolbox
-(``blocksim_lstm.lti``, ``blocksim_lstm.training``, ...).
+(``blocksim_lstm.statespace.lti``, ``blocksim_lstm.training``, ...).
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ _PUBLIC: dict[str, str] = {
     "structure_report": "loops",
     "draw": "_draw",
     # LTI <-> LSTM
-    "seed_plant": "lti",
-    "construct": "construction",
-    "extract_state_space": "extraction",
-    "approximate": "approximation",
+    "seed_plant": "statespace.lti",
+    "construct": "statespace.construction",
+    "extract_state_space": "statespace.extraction",
+    "approximate": "statespace.approximation",
     # training
     "train": "training",
     "resume": "training",
@@ -69,23 +69,23 @@ if TYPE_CHECKING:  # what mypy and IDEs see; at run time __getattr__ loads them
     from ._crosscheck import crosscheck as crosscheck
     from ._crosscheck import crosscheck_diagram as crosscheck_diagram
     from ._draw import draw as draw
-    from .approximation import approximate as approximate
-    from .construction import construct as construct
     from .diagram import LSTMDiagram as LSTMDiagram
     from .diagram import build_lstm_diagram as build_lstm_diagram
     from .diagram import build_stacked_diagram as build_stacked_diagram
     from .experiment import seed_input as seed_input
     from .experiment import seed_problem as seed_problem
-    from .extraction import extract_state_space as extract_state_space
     from .graph import diagram_graph as diagram_graph
     from .loops import structure_report as structure_report
-    from .lti import seed_plant as seed_plant
     from .parameters import GATES as GATES
     from .parameters import NPZ_KEYS as NPZ_KEYS
     from .parameters import LSTMParams as LSTMParams
     from .reference import LSTMTrace as LSTMTrace
     from .reference import reference_cell as reference_cell
     from .reference import sigmoid as sigmoid
+    from .statespace.approximation import approximate as approximate
+    from .statespace.construction import construct as construct
+    from .statespace.extraction import extract_state_space as extract_state_space
+    from .statespace.lti import seed_plant as seed_plant
     from .training import TrainOptions as TrainOptions
     from .training import TrainResult as TrainResult
     from .training import resume as resume

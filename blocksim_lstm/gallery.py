@@ -70,10 +70,10 @@ def _stacked() -> Any:
 
 
 def _lti_construction() -> Any:
-    from .construction import lstm_from_state_space
     from .diagram import build_lstm_diagram
     from .experiment import SCL, seed_input
-    from .lti import seed_plant
+    from .statespace.construction import lstm_from_state_space
+    from .statespace.lti import seed_plant
 
     plant = seed_plant()
     params = lstm_from_state_space(plant, SCL)
@@ -86,7 +86,7 @@ def _lti_plant() -> Any:
     from .blocks import Sequence as SequenceSource
     from .diagram import new_sim
     from .experiment import seed_input
-    from .lti import seed_plant
+    from .statespace.lti import seed_plant
 
     plant = seed_plant()
     A, B, C, D = (

@@ -8,9 +8,9 @@ a pure FIR filter, which the first two refuse.
 import numpy as np
 
 import blocksim_lstm as bl
-from blocksim_lstm import lti
-from blocksim_lstm.accuracy import rel_rms_error
-from blocksim_lstm.realization import balanced_realization
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.accuracy import rel_rms_error
+from blocksim_lstm.statespace.realization import balanced_realization
 
 plant = balanced_realization(bl.seed_plant())
 u = np.random.default_rng(0).standard_normal((200, 1))

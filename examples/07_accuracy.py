@@ -11,15 +11,15 @@ import os
 import numpy as np
 
 import blocksim_lstm as bl
-from blocksim_lstm import lti
-from blocksim_lstm.accuracy import (
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.accuracy import (
     choose_scl,
     design_input,
     plot_scl_study,
     rel_rms_error,
     scl_study,
 )
-from blocksim_lstm.realization import balanced_realization
+from blocksim_lstm.statespace.realization import balanced_realization
 
 quick = os.environ.get("BLOCKSIM_LSTM_QUICK") == "1"
 plant = bl.seed_plant()

@@ -8,9 +8,12 @@ are then shown to be far from the linear regime the extraction assumes.
 import numpy as np
 
 import blocksim_lstm as bl
-from blocksim_lstm import lti
-from blocksim_lstm.extraction import linear_regime_report
-from blocksim_lstm.realization import balanced_realization, minimal_realization
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.extraction import linear_regime_report
+from blocksim_lstm.statespace.realization import (
+    balanced_realization,
+    minimal_realization,
+)
 
 plant = bl.seed_plant()
 for method in ("spec", "delayed"):

@@ -19,12 +19,12 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm import _linalg as la
-from blocksim_lstm import lti
-from blocksim_lstm._discretize import poly_from_roots, zoh_companion
-from blocksim_lstm.construction import lstm_from_state_space
 from blocksim_lstm.experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
-from blocksim_lstm.realization import balanced_realization, canonical_signs
+from blocksim_lstm.statespace import _linalg as la
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace._discretize import poly_from_roots, zoh_companion
+from blocksim_lstm.statespace.construction import lstm_from_state_space
+from blocksim_lstm.statespace.realization import balanced_realization, canonical_signs
 
 
 def _py_matmul(A, B):

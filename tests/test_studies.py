@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from blocksim_lstm import LSTMParams
-from blocksim_lstm.lti import seed_plant
+from blocksim_lstm.statespace.lti import seed_plant
+from blocksim_lstm.statespace.validation import validate, validation_input
 from blocksim_lstm.training import calculated_weights, loss, seed_data
 from blocksim_lstm.training.studies import (
     BLOCKS,
@@ -17,7 +18,6 @@ from blocksim_lstm.training.studies import (
     run_study,
     weight_differences,
 )
-from blocksim_lstm.validation import validate, validation_input
 
 
 def test_original_options():

@@ -7,11 +7,11 @@ import numpy as np
 from numba import njit
 
 from .._validate import check_positive_int
-from ..construction import lstm_from_state_space
 from ..experiment import SCL, TRAINING_STEPS
-from ..lti import seed_plant
 from ..parameters import LSTMParams
-from ..realization import realize
+from ..statespace.construction import lstm_from_state_space
+from ..statespace.lti import seed_plant
+from ..statespace.realization import realize
 
 __all__ = ["calculated_weights", "lti_data", "seed_data"]
 

@@ -23,12 +23,18 @@ import numpy as np
 
 from .._files import write_atomic
 from ..experiment import PLANT_TS, SCL, TRAINING_STEPS
-from ..extraction import extract_state_space, linear_regime_report
 from ..figures import save_figure
-from ..lti import dcgain, poles, seed_plant, zeros, zpk_summary
 from ..parameters import GATES, LSTMParams
-from ..realization import minimal_realization
-from ..validation import linearity_test, plot_validation, validate, validation_input
+from ..statespace.extraction import extract_state_space, linear_regime_report
+from ..statespace.lti import dcgain, poles, seed_plant, zeros
+from ..statespace.realization import minimal_realization
+from ..statespace.validation import (
+    linearity_test,
+    plot_validation,
+    validate,
+    validation_input,
+)
+from ..statespace.zpk import zpk_summary
 from .data import calculated_weights, seed_data
 from .loop import TrainResult, train
 from .optim import TrainOptions

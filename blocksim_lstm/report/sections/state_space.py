@@ -5,13 +5,13 @@ from __future__ import annotations
 import control as ct
 import numpy as np
 
-from ...accuracy import design_input, rel_rms_error
-from ...approximation import approximate
-from ...construction import construct
 from ...experiment import SCL, TRAINING_STEPS
-from ...lti import seed_plant, simulate, state_space
-from ...realization import realize
 from ...reference import reference_cell
+from ...statespace.accuracy import design_input, rel_rms_error
+from ...statespace.approximation import approximate
+from ...statespace.construction import construct
+from ...statespace.lti import seed_plant, simulate, state_space
+from ...statespace.realization import realize
 from ..context import ReportContext
 from ..document import Section
 

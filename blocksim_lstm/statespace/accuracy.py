@@ -26,13 +26,13 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._validate import as_array, check_dtype
+from .._validate import as_array, check_dtype
+from ..experiment import TRAINING_STEPS
+from ..figures import new_figure, save_figure
+from ..parameters import LSTMParams
+from ..reference import reference_cell
 from .construction import Construction, Method, check_scl, construct
-from .experiment import TRAINING_STEPS
-from .figures import new_figure, save_figure
 from .lti import check_discrete, check_system_input, simulate
-from .parameters import LSTMParams
-from .reference import reference_cell
 
 __all__ = [
     "ErrorModel",
@@ -132,7 +132,7 @@ def error_model(
     u : array_like, shape ``(T, nu)``
         Input sequence.
     method
-        Construction (see :func:`blocksim_lstm.construction.construct`).
+        Construction (see :func:`blocksim_lstm.statespace.construction.construct`).
     x0 : array_like, shape ``(nx,)``, optional
         Initial state.
     y_ref : array_like, shape ``(T, ny)``, optional

@@ -13,7 +13,10 @@ from typing import Any
 import control as ct
 import numpy as np
 
-from ._validate import check_memory, check_positive_int
+from .._validate import check_memory, check_positive_int
+from ..experiment import TRAINING_STEPS
+from ..parameters import LSTMParams
+from ..reference import reference_cell
 from .accuracy import (
     SclChoice,
     choose_scl,
@@ -24,7 +27,6 @@ from .accuracy import (
     scl_study,
 )
 from .construction import Method, check_scl, construct
-from .experiment import TRAINING_STEPS
 from .extraction import extract_state_space, linear_regime_report
 from .lti import (
     check_discrete,
@@ -33,12 +35,10 @@ from .lti import (
     poles,
     simulate,
     zeros,
-    zpk_summary,
 )
-from .parameters import LSTMParams
 from .realization import Realization, minimal_realization, realize
-from .reference import reference_cell
 from .validation import linearity_test, plot_linearity, plot_validation, validate
+from .zpk import zpk_summary
 
 __all__ = ["approximate", "approximate_bytes", "check_approximable"]
 
@@ -150,7 +150,7 @@ def approximate(
         Discrete-time state-space system (any order, inputs and outputs).
     construction
         ``"auto"``, ``"spec"``, ``"nx"`` or ``"delayed"`` (see
-        :func:`~blocksim_lstm.construction.construct`).
+        :func:`~blocksim_lstm.statespace.construction.construct`).
     realization
         State coordinates the construction starts from: ``"balanced"``
         or ``"given"`` (the system as it comes).

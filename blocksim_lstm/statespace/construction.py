@@ -27,11 +27,11 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._validate import ArgumentTypeError, as_array
+from ..experiment import SCL
+from ..parameters import LSTMParams
 from . import _linalg as la
-from ._validate import ArgumentTypeError, as_array
-from .experiment import SCL
 from .lti import check_discrete
-from .parameters import LSTMParams
 
 __all__ = [
     "COND_LIMIT",
