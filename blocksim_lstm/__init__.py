@@ -43,7 +43,7 @@ _PUBLIC: dict[str, str] = {
     "seed_plant": "statespace.lti",
     "construct": "statespace.construction",
     "extract_state_space": "statespace.extraction",
-    "approximate": "statespace.approximation",
+    "approximate": "studies.approximation",
     # training
     "train": "training",
     "resume": "training",
@@ -82,10 +82,10 @@ if TYPE_CHECKING:  # what mypy and IDEs see; at run time __getattr__ loads them
     from .reference import LSTMTrace as LSTMTrace
     from .reference import reference_cell as reference_cell
     from .reference import sigmoid as sigmoid
-    from .statespace.approximation import approximate as approximate
     from .statespace.construction import construct as construct
     from .statespace.extraction import extract_state_space as extract_state_space
     from .statespace.lti import seed_plant as seed_plant
+    from .studies.approximation import approximate as approximate
     from .training import TrainOptions as TrainOptions
     from .training import TrainResult as TrainResult
     from .training import resume as resume

@@ -141,3 +141,70 @@ def test_readme_and_examples_use_the_public_api() -> None:
             if mod.startswith("blocksim_lstm.") and set(names) & set(bl.__all__):
                 bad.append(f"{where}: use bl.<name> for {ast.unparse(node)}")
     assert bad == []
+
+
+def _closure(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for m in graph[todo.pop()] - seen:
+            seen.add(m)
+            todo.append(m)
+    return seen
+
+
+def test_no_import_circle() -> None:
+    # imports inside functions count: a late import that hides a circle is
+    # still a circle (the package root only imports for type checkers)
+    import networkx as nx
+
+    g = import_graph()
+    dg = nx.DiGraph([(a, b) for a, bs in g.items() for b in bs if a != "blocksim_lstm"])
+    assert list(nx.simple_cycles(dg)) == []
+
+
+ENGINE = "blocksim_lstm.training"
+BELOW_ENGINE_FORBIDDEN = (
+    "blocksim_lstm.statespace.validation",
+    "blocksim_lstm.statespace.extraction",
+)
+ORCHESTRATION = ("blocksim_lstm.studies", "blocksim_lstm.report", "blocksim_lstm.cli")
+
+
+def test_the_training_engine_does_not_import_the_studies() -> None:
+    g = import_graph()
+    engine = [m for m in g if m == ENGINE or m.startswith(ENGINE + ".")]
+    assert "blocksim_lstm.training.loop" in engine
+    bad = {}
+    for m in engine:
+        above = {
+            d
+            for d in _closure(g, m)
+            if d.startswith(ORCHESTRATION)
+            or d
+            in (
+                "blocksim_lstm.statespace.validation",
+                "blocksim_lstm.statespace.extraction",
+            )
+        }
+        if above:
+            bad[m] = sorted(above)
+    assert bad == {}
+
+
+def test_engines_do_not_import_the_layers_above() -> None:
+    # statespace, the diagram and its cross-check never reach studies, report, CLI
+    g = import_graph()
+    bad = {}
+    for m in g:
+        if m.startswith(ORCHESTRATION) or m in (
+            "blocksim_lstm",
+            "blocksim_lstm.__main__",
+        ):
+            continue
+        if m.startswith("blocksim_lstm.training") and m.endswith(".sweep"):
+            continue  # the sweep, an orchestration, moves with its own branch
+        above = sorted(d for d in _closure(g, m) if d.startswith(ORCHESTRATION))
+        if above:
+            bad[m] = above
+    assert bad == {}

@@ -52,8 +52,8 @@ from blocksim_lstm.statespace.construction import construct
 from blocksim_lstm.statespace.lti import seed_plant, state_space
 from blocksim_lstm.statespace.realization import realize
 from blocksim_lstm.statespace.validation import validation_input
+from blocksim_lstm.studies.training import ORIGINAL_OPTIONS
 from blocksim_lstm.training import TrainOptions, calculated_weights, seed_data, train
-from blocksim_lstm.training.studies import ORIGINAL_OPTIONS
 
 ROOT = Path(__file__).parent.parent
 VERDICTS = {

@@ -9,8 +9,9 @@
 - :mod:`.accuracy`: the construction's error against its scale, and the scale
   chosen for a requested accuracy.
 - :mod:`.validation`: a constructed LSTM against its system on fresh inputs.
-- :mod:`.approximation`: all of the above in one study (the ``approximate``
-  command).
+
+The study that runs them all (the ``approximate`` command) is
+:mod:`blocksim_lstm.studies.approximation`.
 
 Imports run one way, down this list (``_linalg`` and ``_discretize`` are the
 deterministic numerical routines underneath).

@@ -8,10 +8,10 @@ import numpy as np
 from ...experiment import SCL, TRAINING_STEPS
 from ...reference import reference_cell
 from ...statespace.accuracy import design_input, rel_rms_error
-from ...statespace.approximation import approximate
 from ...statespace.construction import construct
 from ...statespace.lti import seed_plant, simulate, state_space
 from ...statespace.realization import realize
+from ...studies.approximation import approximate
 from ..context import ReportContext
 from ..document import Section
 

@@ -17,9 +17,9 @@ import numpy as np
 
 from ...experiment import TRAINING_STEPS
 from ...figures import save_figure
+from ...studies.training import ORIGINAL_LOG, ORIGINAL_OPTIONS, StudyResult, run_study
 from ...training import TrainOptions
 from ...training.plots import plot_sweep
-from ...training.studies import ORIGINAL_LOG, ORIGINAL_OPTIONS, StudyResult, run_study
 from ...training.sweep import Row, by_seed, grid, run_sweep, spread_by
 from ..context import ReportContext
 from ..document import Section

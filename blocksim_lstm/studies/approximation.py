@@ -17,7 +17,7 @@ from .._validate import check_memory, check_positive_int
 from ..experiment import TRAINING_STEPS
 from ..parameters import LSTMParams
 from ..reference import reference_cell
-from .accuracy import (
+from ..statespace.accuracy import (
     SclChoice,
     choose_scl,
     design_input,
@@ -26,9 +26,9 @@ from .accuracy import (
     rel_rms_error,
     scl_study,
 )
-from .construction import Method, check_scl, construct
-from .extraction import extract_state_space, linear_regime_report
-from .lti import (
+from ..statespace.construction import Method, check_scl, construct
+from ..statespace.extraction import extract_state_space, linear_regime_report
+from ..statespace.lti import (
     check_discrete,
     dcgain,
     match_distance,
@@ -36,9 +36,14 @@ from .lti import (
     simulate,
     zeros,
 )
-from .realization import Realization, minimal_realization, realize
-from .validation import linearity_test, plot_linearity, plot_validation, validate
-from .zpk import zpk_summary
+from ..statespace.realization import Realization, minimal_realization, realize
+from ..statespace.validation import (
+    linearity_test,
+    plot_linearity,
+    plot_validation,
+    validate,
+)
+from ..statespace.zpk import zpk_summary
 
 __all__ = ["approximate", "approximate_bytes", "check_approximable"]
 

@@ -35,10 +35,10 @@ from ..statespace.validation import (
     validation_input,
 )
 from ..statespace.zpk import zpk_summary
-from .data import calculated_weights, seed_data
-from .loop import TrainResult, train
-from .optim import TrainOptions
-from .plots import plot_loss
+from ..training.data import calculated_weights, seed_data
+from ..training.loop import TrainResult, train
+from ..training.optim import TrainOptions
+from ..training.plots import plot_loss
 
 __all__ = [
     "ORIGINAL_LOG",
@@ -305,7 +305,7 @@ def run_study(
     uval = validation_input(1, seed=0)
     val_before, before = _validation(plant, start, uval)
     val_after, after = _validation(plant, res.params, uval)
-    from .bptt import loss as _loss
+    from ..training.bptt import loss as _loss
 
     study = StudyResult(
         name=name,
