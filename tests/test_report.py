@@ -326,8 +326,36 @@ def test_every_claim_has_a_known_verdict(quick):
         "a_validation",
         "b_worse",
         "drop_factor",
+        "dynamics",
     ]
     assert all(r["verdict"] in VERDICTS for r in rows)
+
+
+def test_dynamics_claim_against_an_independent_linearization(quick):
+    """The network's gain at its fixed point, by finite differences of the
+    reference cell run to steady state, against python-control's plant gain."""
+    import control as ct
+
+    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm.training import calculated_weights
+
+    _, result, _ = quick
+    row = {r["id"]: r for r in result.summary["sections"]["claims"]["claims"]}
+    gain = row["dynamics"]["basis"]["calculated_dcgain"]
+    p = calculated_weights()
+    steps, du = 4000, 1e-4
+    ys = [reference_cell(p, np.full((steps, 1), v)).y[-1, 0] for v in (-du, du)]
+    fd_gain = (ys[1] - ys[0]) / (2 * du)
+    plant = float(np.real(ct.dcgain(ct.c2d(lti_continuous(), 0.01, "zoh"))))
+    assert fd_gain == pytest.approx(plant, rel=1e-3)
+    assert gain == pytest.approx(fd_gain, rel=1e-3)
+    assert row["dynamics"]["verdict"] == "holds"
+
+
+def lti_continuous():
+    import control as ct
+
+    return ct.zpk([-4.0], [-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j], 5e5)
 
 
 def test_claim_experiment1(quick):

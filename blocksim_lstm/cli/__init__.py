@@ -62,6 +62,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "blocksim_lstm.cli.sweep",
         "train many seeds x hyperparameters in parallel; one table of results",
     ),
+    "analyze": (
+        "blocksim_lstm.cli.analyze",
+        "the LSTM as a dynamical system: equilibria, linearization, stability",
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """The report's sections, in SPEC order (one module per part of the study)."""
 
 from .claims import claims
+from .dynamics import dynamics
 from .experiment1 import experiment1
 from .state_space import beyond_invertible_a, experiment2
 from .structure import diagram_and_loops, parameter_count
@@ -15,5 +16,6 @@ SECTIONS = (
     study_calculated,
     study_random,
     sensitivity_sweep,
+    dynamics,
     claims,
 )

@@ -243,6 +243,16 @@ def claims(ctx: ReportContext) -> Section:
             f"{sw['runs']} runs of {sw['epochs']} epochs)",
             {"per_seed_max_over_min": ratios},
         )
+    dyn = _r(ctx, "dynamics").get("claim")
+    if dyn:
+        claim(
+            "dynamics",
+            "An LSTM layer can represent a linear dynamical system (the title's "
+            "claim, asked of the network itself): " + dyn["claim"],
+            dyn["verdict"],
+            dyn["measured"],
+            {"calculated_dcgain": _r(ctx, "dynamics").get("calculated_dcgain")},
+        )
     sec.p(
         "Each claim of the original (SPEC §3–5 and its conclusions) beside the "
         "number this run measured. *holds*: our measurement agrees; *differs*: "

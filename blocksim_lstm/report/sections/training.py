@@ -23,7 +23,19 @@ from ...training.plots import plot_sweep
 from ...training.sweep import Row, by_seed, grid, run_sweep, spread_by
 from ..context import ReportContext
 from ..document import Section
-from ..precision import Spread
+from ..precision import Bound, Spread
+
+_ZERO_BOUND = 1e-12
+"""A value below this (absolute) is zero up to rounding: shown as ``< 1e-12``."""
+
+
+def _beside_zero(value: Any, fmt: str) -> str:
+    """``value`` with ``fmt``, or ``< 1e-12`` when it is zero up to rounding."""
+    value = float(value)
+    if abs(value) < _ZERO_BOUND:
+        return Bound(abs(value), _ZERO_BOUND).text
+    return format(value, fmt)
+
 
 EPOCHS_FULL = 10000
 EPOCHS_QUICK = 200
@@ -203,7 +215,9 @@ def _study_section(
                 f"{eb['order']} ({eb['minimal_order']})",
                 f"{ea['order']} ({ea['minimal_order']})",
             ],
-            ["Dnn", f"{eb['Dnn']:.4g}", f"{ea['Dnn']:.2g}"],
+            # before training Dnn is the plant's D = 0 up to rounding, whose
+            # digits depend on the machine: said as a bound
+            ["Dnn", _beside_zero(eb["Dnn"], ".4g"), f"{ea['Dnn']:.2g}"],
             ["steady-state gain", f"{eb['dc_gain']:.5g}", f"{ea['dc_gain']:.3g}"],
             ["zpk", str(eb["zpk"]), str(ea["zpk"])],
         ],
@@ -222,6 +236,10 @@ def _study_section(
     )
     sec.numbers.update({"epochs": s["epochs"], **one, "spread": spread})
     ctx.results[f"study_{name}"] = sec.numbers
+    ctx.results[f"_study_{name}_weights"] = (
+        study.training.initial,
+        study.training.params,
+    )
     return sec
 
 
