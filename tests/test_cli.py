@@ -181,3 +181,34 @@ def test_wrong_npz_keys_as_a_real_process_has_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "missing ['R'], unexpected ['Rx']" in proc.stderr
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error():
+    """`blocksim-lstm ... | head -1`: no traceback, the SIGPIPE exit status."""
+    import subprocess
+    import sys
+
+    units = [str(k) for k in range(1, 3001)]  # about 600 kB of table
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "blocksim_lstm",
+            "params",
+            "--ni",
+            "1",
+            "--units",
+            *units,
+            "--no",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait() == 141, err
+    assert "Traceback" not in err and "Exception ignored" not in err

@@ -158,6 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = str(exc) if exc.errno is None else describe_os_error(exc)
         print(f"{prefix} {text}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # stdout closed early (`... | head`): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit
+        return 141
     except OSError as exc:  # disk full, permission, read-only place
         print(f"{prefix} {describe_os_error(exc)}", file=sys.stderr)
         return 2
