@@ -2,12 +2,17 @@
 
 Problem: the seed's (Nn = 5, Ni = 1, No = 1, 1001 steps, one sequence, full
 batch, float64): forward, backpropagation through time, per-array gradient
-clipping at 1 and an Adam update per epoch. PyTorch runs ``nn.LSTM`` +
+clipping at 1 and an Adam update per epoch. The engine is the deterministic one
+(same bytes on every x86-64: no BLAS, no fast-math, no libm); to time an older
+engine, put its checkout first on the path (``PYTHONPATH=/path/to/checkout``):
+the benchmark only uses ``_kernels.Workspace.train_chunk``. PyTorch runs ``nn.LSTM`` +
 ``nn.Linear`` + ``torch.optim.Adam`` with ``clip_grad_norm_`` per parameter on the
 same data, in float64, if it is installed. Also: how the time grows with Nn
 (5, 20, 100) and with the sequence length (100, 1001, 10000).
 
 Run:  PYTHONPATH=. python benchmarks/bench_training.py [--repeats 200] [--json]
+      [--cpu-time]  (process CPU time instead of wall time: steadier on a
+      machine shared with other jobs)
 """
 
 from __future__ import annotations
@@ -44,16 +49,19 @@ def problem(nn: int, nt: int, seed: int = 0):
     return p, u, y
 
 
+CLOCK = time.perf_counter  # --cpu-time: time.process_time
+
+
 def median_ms(fn, repeats: int, budget_s: float = 3.0) -> float:
-    """Median wall time of ``fn()`` in ms: ``repeats`` calls or ``budget_s`` seconds."""
+    """Median time of ``fn()`` in ms: ``repeats`` calls or ``budget_s`` seconds."""
     times: list[float] = []
     start = time.perf_counter()
     while len(times) < repeats and (
         len(times) < 5 or time.perf_counter() - start < budget_s
     ):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK() - t0)
     return 1e3 * float(np.median(times))
 
 
@@ -164,18 +172,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=200)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--cpu-time", action="store_true", help="process CPU time")
+    ap.add_argument(
+        "--ours-only", action="store_true", help="skip PyTorch (e.g. for A/B runs)"
+    )
     args = ap.parse_args()
+    global CLOCK
+    if args.cpu_time:
+        CLOCK = time.process_time
     rows = []
     cases = [(5, 1001), (20, 1001), (100, 1001), (5, 100), (5, 10000)]
     for nn, nt in cases:
         p, u, y = problem(nn, nt)
         row = {"Nn": nn, "steps": nt, "ours_ms": ours_ms(p, u, y, args.repeats)}
         for label, dtype, threads in PEERS:
-            row[label] = torch_ms(p, u, y, args.repeats, dtype=dtype, threads=threads)
+            row[label] = (
+                None
+                if args.ours_only
+                else torch_ms(p, u, y, args.repeats, dtype=dtype, threads=threads)
+            )
         rows.append(row)
     info = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
         "machine": machine(),
+        "clock": "process CPU time" if args.cpu_time else "wall time",
+        "engine": K.__file__,
         "rows": rows,
     }
     try:
@@ -188,6 +209,7 @@ def main() -> None:
         print(json.dumps(info, indent=2))
         return
     print(f"{info['date']}  {info['machine']}  torch {info['torch']}")
+    print(f"{info['clock']}; engine {info['engine']}")
     print(
         "| Nn | steps | ours f64 (ms/epoch) | torch f64 | torch f64 1 thread "
         "| torch f32 1 thread | best torch / ours |"

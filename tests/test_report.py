@@ -163,9 +163,9 @@ def test_files_sections_and_progress(quick):
         "Parameter count",
     ]
     assert titles[-1] == "The original's claims, measured"
-    assert len(titles) == len(result.summary["sections"]) == 9
+    assert len(titles) == len(result.summary["sections"]) == 10
     # progress: a start and a done line per section
-    assert sum("done in" in line for line in logs) == 9
+    assert sum("done in" in line for line in logs) == 10
     # no temporary of ours is left beside the report
     assert [p.name for p in out.parent.iterdir()] == [out.name]
 

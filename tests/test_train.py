@@ -10,8 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import control as ct
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blocksim_lstm import LSTMParams
 from blocksim_lstm._files import OutputRefusedError
@@ -22,7 +25,9 @@ from blocksim_lstm.training import (
     _memory,
     load_data,
     loss,
+    lti_data,
     resume,
+    seed_data,
     train,
 )
 from blocksim_lstm.training._memory import RunTooLargeError
@@ -472,6 +477,8 @@ if len(sys.argv) > 2:  # the machine code: no fused multiply-add, no libm call
     ir = f.inspect_llvm(f.signatures[0])
     out["fma"] = len(re.findall(r"\bvf(n?)m(add|sub)", asm))
     decl = re.findall(r"declare [^@]*@(?!llvm\.|NRT|Py|numba)(\w+)", ir)
+    # transcendental intrinsics become libm calls (log10 only formats errors)
+    decl += re.findall(r"declare [^@]*@(llvm\.(?:exp|pow|fma|sin|cos|log\.)\S*)\(", ir)
     out["calls"] = sorted(set(decl))
 print(json.dumps(out))
 """
@@ -525,3 +532,40 @@ def test_training_gives_the_same_bytes_on_other_cpus_and_blas(tmp_path):
     assert here["batch_global_l2"][2] < here["batch_global_l2"][1]
     for label, res in results.items():
         assert res == here, f"{label} differs from this machine's bytes"
+
+
+# ---------------------------------------------------------------- data
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    nx=st.integers(1, 5),
+    nu=st.integers(1, 3),
+    ny=st.integers(1, 3),
+    steps=st.integers(2, 60),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_lti_data_matches_python_control(nx, nu, ny, steps, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(nx, nx))
+    a *= 0.9 / max(1e-9, np.max(np.abs(np.linalg.eigvals(a))))  # stable
+    sys_ = ct.ss(
+        a,
+        rng.normal(size=(nx, nu)),
+        rng.normal(size=(ny, nx)),
+        rng.normal(size=(ny, nu)),
+        0.1,
+    )
+    u, y = lti_data(sys_, steps, seed=seed % 1000)
+    assert u.shape == (steps, nu) and y.shape == (steps, ny)
+    np.testing.assert_array_equal(
+        u, np.random.default_rng(seed % 1000).standard_normal((steps, nu))
+    )
+    ref = ct.forced_response(sys_, T=np.arange(steps) * 0.1, U=u.T, X0=0)
+    expected = np.asarray(ref.outputs).reshape(ny, steps).T
+    np.testing.assert_allclose(y, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_lti_data_refuses_a_negative_seed():
+    with pytest.raises(ValueError, match="seed: expected an integer >= 0, got -1"):
+        seed_data(10, seed=-1)
