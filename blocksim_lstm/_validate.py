@@ -20,6 +20,7 @@ __all__ = [
     "ArgumentTypeError",
     "as_array",
     "check_dtype",
+    "check_input",
     "check_memory",
     "check_positive_int",
     "check_seed",
@@ -234,4 +235,31 @@ def as_array(
             f"{name}: expected finite values, got {src_bad} at index "
             f"{tuple(int(i) for i in bad)}{note}"
         )
+    return arr
+
+
+def check_input(u: ArrayLike, ni: int, *, dtype: DTypeLike = np.float64) -> np.ndarray:
+    """Check an input sequence: shape ``(T, Ni)`` or ``(B, T, Ni)``, finite, T >= 1.
+
+    A 1-D input is accepted when ``Ni == 1`` and read as ``(T, 1)``.
+
+    Raises
+    ------
+    ValueError
+        Wrong width (names ``Ni``), no steps, or NaN/Inf entries.
+    """
+    arr = as_array("u", u, None, dtype=dtype)
+    if arr.ndim == 1 and ni == 1:
+        arr = arr[:, None]
+    if arr.ndim not in (2, 3):
+        raise ValueError(
+            f"u: expected shape (steps, Ni) or (batch, steps, Ni) with Ni={ni}, "
+            f"got shape {arr.shape}"
+        )
+    if arr.shape[-1] != ni:
+        raise ValueError(
+            f"u: expected {ni} columns (Ni={ni}, one per input), got shape {arr.shape}"
+        )
+    if arr.shape[-2] < 1:
+        raise ValueError(f"u: expected at least one step, got shape {arr.shape}")
     return arr

@@ -1,9 +1,11 @@
 """The LSTM layer (+ FC layer) as a bdsim block diagram, block for block as the
 original Simulink model ``lstm_sim.mdl`` (SPEC section 2).
 
-Each block's output is one wire ("signal"). :class:`LSTMDiagram` knows, for every
-signal, which reference trace it stands for, so a cross-check can compare the
-whole diagram wire by wire (:mod:`blocksim_lstm.crosscheck`).
+Each block's output is one wire ("signal"). :class:`LSTMDiagram` records, for
+every signal, the name of the reference trace it stands for (a
+:class:`SignalSpec`); it never computes that trace. The reference cell
+(:mod:`blocksim_lstm.reference`) is a sibling that shares no code with this
+module: only the cross-check (:mod:`blocksim_lstm._crosscheck`) uses both.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,20 @@ import bdsim
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import as_array, check_memory
+from ._validate import as_array, check_input, check_memory
 from .blocks import Affine, EProd, Logger, Sigmoid, Tanh, UnitDelay
 from .blocks import Sequence as SequenceSource
+from .experiment import EXPERIMENT1_TS
+from .names import (
+    ACTIVATION_BLOCKS,
+    CELL_DELAY,
+    FC_BLOCK,
+    HIDDEN_DELAY,
+    INPUT_BLOCK,
+    OUTPUT_BLOCK,
+    SUM_BLOCKS,
+)
 from .parameters import GATES, LSTMParams
-from .reference import LSTMTrace, check_input, reference_cell
 
 __all__ = [
     "MAX_END_TIME",
@@ -32,6 +43,7 @@ __all__ = [
     "DiagramRun",
     "LSTMDiagram",
     "SignalSpec",
+    "Signals",
     "add_lstm_layer",
     "build_lstm_diagram",
     "build_stacked_diagram",
@@ -39,10 +51,9 @@ __all__ = [
     "name_wires",
     "new_sim",
     "run_bytes",
+    "signal_labels",
 ]
 
-SEED_TS: float = 0.1
-"""Sample time of the seed's experiment 1, in seconds."""
 MIN_TS: float = 1e-9
 """Smallest sample time: bdsim compares event times with an absolute tolerance of
 1e-12 s, so ticks closer than that merge (measured: 1e-12 s records 4 of 52
@@ -96,10 +107,6 @@ def run_bytes(steps: int, nn: int, ni: int, no: int) -> float:
     return float(steps) * (32.0 * widths + 5000.0)
 
 
-_SUM_NAMES = {"i": "sumIG", "f": "sumFG", "g": "sumCG", "o": "sumOG"}
-_ACT_NAMES = {"i": "logsig_i", "f": "logsig_f", "g": "tansig_g", "o": "logsig_o"}
-
-
 @dataclass(frozen=True)
 class SignalSpec:
     """One wire of the diagram and the reference signal it stands for.
@@ -123,18 +130,86 @@ class SignalSpec:
     gate: str | None = None
 
 
+class Signals(Mapping[str, np.ndarray]):
+    """Every wire's trace of a run, by block name or by SPEC label.
+
+    A read-only mapping whose keys (iteration, ``len``) are the block names
+    (``"logsig_f"``, ``"Cell State"``, ``"FC layer"``, ...); a trace can also be
+    looked up by its signal's SPEC label (``"u(t)"``, ``"h(t-1)"``,
+    ``"c(t-1)"``, ``"i"``, ``"f"``, ``"g"``, ``"o"``, ``"c(t)"``, ``"h(t)"``,
+    ``"y(t)"``, ``"zf"``, ``"Wi u(t)"``, ...). In a stacked diagram a layer's
+    labels carry its prefix (``"L2 h(t)"``); ``"u(t)"`` and ``"y(t)"`` need none.
+
+    Parameters
+    ----------
+    traces
+        Block name -> trace, shape ``(T, width)``; row k is step k.
+    labels
+        Label -> block name, for the label look-ups.
+    """
+
+    def __init__(self, traces: Mapping[str, np.ndarray], labels: Mapping[str, str]):
+        self._traces = dict(traces)
+        self._labels = {k: v for k, v in labels.items() if k not in self._traces}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key in self._traces:
+            return self._traces[key]
+        if key in self._labels:
+            return self._traces[self._labels[key]]
+        raise KeyError(
+            f"signals: no signal {key!r}; block names: {list(self._traces)}; "
+            f"labels: {list(self._labels)}"
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._traces)
+
+    def __len__(self) -> int:
+        return len(self._traces)
+
+    def labels(self) -> dict[str, str]:
+        """The SPEC labels (and layer-prefixed labels) and the block each names."""
+        return dict(self._labels)
+
+    def __repr__(self) -> str:
+        return f"Signals({list(self._traces)})"
+
+
+def signal_labels(signals: Sequence[SignalSpec], layers: int) -> dict[str, str]:
+    """Label -> block name for a diagram's signals (see :class:`Signals`).
+
+    Parameters
+    ----------
+    signals
+        The diagram's :class:`SignalSpec` list.
+    layers
+        Number of LSTM layers; with more than one, a layer's labels are
+        prefixed ``"L1 "``, ``"L2 "``, ... (``u(t)`` and ``y(t)`` are not).
+    """
+    out: dict[str, str] = {}
+    for s in signals:
+        label = s.label
+        if layers > 1 and s.ref not in ("u", "y"):
+            label = f"L{s.layer + 1} {label}"
+        out.setdefault(label, s.block)
+    return out
+
+
 @dataclass(frozen=True)
 class DiagramRun:
     """Result of running a diagram: every wire's trace, aligned to steps.
 
     Attributes
     ----------
-    signals : dict name -> ndarray, shape ``(T, width)``; row k is step k.
+    signals : :class:`Signals`, a mapping name -> ndarray, shape ``(T, width)``;
+        row k is step k. Keys are block names; SPEC labels (``"c(t-1)"``,
+        ``"i"``, ...) are accepted as well.
     y : ndarray, shape ``(T, No)``: the FC layer's output.
     t : ndarray, shape ``(T,)``: the time of step k, ``k * Ts``.
     """
 
-    signals: dict[str, np.ndarray]
+    signals: Signals
     y: np.ndarray
     t: np.ndarray
 
@@ -231,10 +306,10 @@ def add_lstm_layer(
         return block
 
     hidden = add(
-        UnitDelay(clock, params.h0, bd=bd, name=n("Hidden State")), "h(t-1)", "h_prev"
+        UnitDelay(clock, params.h0, bd=bd, name=n(HIDDEN_DELAY)), "h(t-1)", "h_prev"
     )
     cell = add(
-        UnitDelay(clock, params.c0, bd=bd, name=n("Cell State")), "c(t-1)", "c_prev"
+        UnitDelay(clock, params.c0, bd=bd, name=n(CELL_DELAY)), "c(t-1)", "c_prev"
     )
     acts: dict[str, Any] = {}
     for gate in GATES:
@@ -256,9 +331,9 @@ def add_lstm_layer(
             "b",
             gate,
         )
-        sx = add(bd.SUM("+++", name=n(_SUM_NAMES[gate])), f"z{gate}", "z", gate)
+        sx = add(bd.SUM("+++", name=n(SUM_BLOCKS[gate])), f"z{gate}", "z", gate)
         kind = Tanh if gate == "g" else Sigmoid
-        ax = add(kind(bd=bd, name=n(_ACT_NAMES[gate])), gate, gate)
+        ax = add(kind(bd=bd, name=n(ACTIVATION_BLOCKS[gate])), gate, gate)
         bd.connect(source, Wx)
         bd.connect(hidden, Rx)
         bd.connect(Wx, sx[0])
@@ -341,7 +416,7 @@ class LSTMDiagram:
 
     def _build(self) -> None:
         bd = self.bd
-        src = SequenceSource(self.clock, self.u, bd=bd, name="From Workspace")
+        src = SequenceSource(self.clock, self.u, bd=bd, name=INPUT_BLOCK)
         self.blocks[src.name] = src
         self.signals.append(SignalSpec(src.name, 0, "u(t)", 0, "u"))
         plug = src
@@ -354,8 +429,8 @@ class LSTMDiagram:
             self.blocks.update(blocks)
             self.signals.extend(signals)
         last = self.layers[-1]
-        fc = Affine(last.F, last.bF, bd=bd, name="FC layer")
-        sink = Logger(bd=bd, name="To Workspace")
+        fc = Affine(last.F, last.bF, bd=bd, name=FC_BLOCK)
+        sink = Logger(bd=bd, name=OUTPUT_BLOCK)
         bd.connect(plug, fc)
         bd.connect(fc, sink)
         self.blocks[fc.name] = fc
@@ -409,50 +484,18 @@ class LSTMDiagram:
                 f"bdsim recorded {np.asarray(traces[0]).shape[0]} samples, "
                 f"expected {n + 1} (t = 0 and {n} ticks)"
             )
-        signals = {}
+        recorded = {}
         for s, tr in zip(self.signals, traces, strict=True):
             arr = np.asarray(tr, dtype=float)
-            signals[s.block] = arr.reshape(n + 1, -1)[1:].copy()
+            recorded[s.block] = arr.reshape(n + 1, -1)[1:].copy()
+        signals = Signals(recorded, signal_labels(self.signals, len(self.layers)))
         return DiagramRun(
-            signals=signals, y=signals["FC layer"], t=np.arange(n) * self.ts
+            signals=signals, y=signals[FC_BLOCK], t=np.arange(n) * self.ts
         )
-
-    def reference(self, *, dtype: Any = np.float64) -> dict[str, np.ndarray]:
-        """Each signal's expected trace from the vectorized reference cell.
-
-        Parameters
-        ----------
-        dtype
-            The reference computation's dtype (float64 or float32).
-
-        Returns
-        -------
-        dict name -> ndarray, shape ``(T, width)``
-        """
-        traces: list[LSTMTrace] = []
-        x: np.ndarray = self.u
-        for p in self.layers:
-            traces.append(reference_cell(p, x, dtype=dtype))
-            x = traces[-1].h
-        last = self.layers[-1]
-        y = traces[-1].h @ last.F.T.astype(dtype) + last.bF.astype(dtype)
-        out: dict[str, np.ndarray] = {}
-        for s in self.signals:
-            tr = traces[s.layer]
-            if s.ref == "b":
-                row = self.layers[s.layer].gate("b", s.gate or "i").astype(dtype)
-                out[s.block] = np.broadcast_to(row, (self.steps, row.size)).copy()
-            elif s.ref == "y":
-                out[s.block] = y
-            elif s.gate is not None and s.ref in ("Wu", "Rh", "z"):
-                out[s.block] = tr.gate_block(s.ref, s.gate)
-            else:
-                out[s.block] = getattr(tr, s.ref)
-        return out
 
 
 def build_lstm_diagram(
-    params: LSTMParams, u: ArrayLike, *, ts: float = SEED_TS
+    params: LSTMParams, u: ArrayLike, *, ts: float = EXPERIMENT1_TS
 ) -> LSTMDiagram:
     """Build the seed's model: one LSTM layer and an FC layer, 30 blocks.
 
@@ -478,11 +521,25 @@ def build_lstm_diagram(
 
 
 def build_stacked_diagram(
-    layers: Sequence[LSTMParams], u: ArrayLike, *, ts: float = SEED_TS
+    layers: Sequence[LSTMParams], u: ArrayLike, *, ts: float = EXPERIMENT1_TS
 ) -> LSTMDiagram:
     """Build stacked LSTM layers (``h`` of one feeds the next) and an FC layer.
 
     Block names get a prefix ``"L1 "``, ``"L2 "``, ... Only the last layer's F and
     bF are used (the FC layer); earlier layers' F and bF are ignored.
+
+    Parameters
+    ----------
+    layers
+        The layers' parameters, first to last; layer k's ``Ni`` is layer
+        k-1's ``Nn``.
+    u : array_like, shape ``(T, Ni)``
+        Input sequence of the first layer.
+    ts
+        Sample time in seconds.
+
+    Returns
+    -------
+    LSTMDiagram
     """
     return LSTMDiagram(list(layers), u, ts=ts)

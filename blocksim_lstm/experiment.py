@@ -1,4 +1,10 @@
-"""The seed's experiment 1 (SPEC section 3): sizes, sample time, seeded data."""
+"""The seed's constants and problems, in one place (SPEC sections 3-5).
+
+Experiment 1 (a random LSTM layer run as a diagram): sizes, steps, sample time
+and its seeded data. The LTI plant of the later experiments: zero, poles, gain
+and its sample time (another one than experiment 1's). The original
+construction's scale and the length of the training and design inputs.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,39 @@ import numpy as np
 from ._validate import check_memory, check_positive_int, check_seed
 from .parameters import LSTMParams
 
-__all__ = ["SEED", "SEED_SIZES", "SEED_STEPS", "SEED_TS", "seed_input", "seed_problem"]
+__all__ = [
+    "EXPERIMENT1_TS",
+    "PLANT_GAIN",
+    "PLANT_POLES",
+    "PLANT_TS",
+    "PLANT_ZEROS",
+    "SCL",
+    "SEED",
+    "SEED_SIZES",
+    "SEED_STEPS",
+    "TRAINING_STEPS",
+    "seed_input",
+    "seed_problem",
+]
 
 SEED_SIZES: dict[str, int] = {"nn": 3, "ni": 4, "no": 2}
 """Units, input width and output width of experiment 1."""
 SEED_STEPS: int = 51
 """t = 0, Ts, ..., 50 Ts."""
-SEED_TS: float = 0.1
-"""Sample time of experiment 1, seconds."""
+EXPERIMENT1_TS: float = 0.1
+"""Sample time of experiment 1 (the random LSTM diagram), seconds."""
+PLANT_TS: float = 0.01
+"""Sample time of the seed's discretised LTI plant, seconds."""
+PLANT_ZEROS: tuple[complex, ...] = (-4.0,)
+"""Zeros of the seed's continuous plant."""
+PLANT_POLES: tuple[complex, ...] = (-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j)
+"""Poles of the seed's continuous plant."""
+PLANT_GAIN: float = 5e5
+"""Gain of the seed's continuous plant (zero-pole-gain form)."""
+SCL: float = 1e-3
+"""The original construction's scale ``scl`` (SPEC section 4)."""
+TRAINING_STEPS: int = 1001
+"""Samples of the training input and of the construction's design input."""
 SEED: int = 0
 """Default seed of the package's experiments."""
 
@@ -24,6 +55,15 @@ def seed_input(steps: int, ni: int, *, seed: int = SEED) -> np.ndarray:
 
     The stream is ``default_rng([seed, 1])``, independent of the weights' stream
     ``default_rng(seed)``, so changing ``steps`` never changes the weights.
+
+    Parameters
+    ----------
+    steps
+        Number of steps T.
+    ni
+        Input width.
+    seed
+        Seed of the stream.
     """
     steps = check_positive_int("steps", steps)
     ni = check_positive_int("ni", ni)
@@ -42,6 +82,16 @@ def seed_problem(
     seed: int = SEED,
 ) -> tuple[LSTMParams, np.ndarray]:
     """Weights (uniform [0, 1), with h0, c0) and input of experiment 1.
+
+    Parameters
+    ----------
+    nn, ni, no
+        Units, input width, output width (the seed's 3, 4, 2 by default).
+    steps
+        Steps of the input (51: t = 0, Ts, ..., 50 Ts).
+    seed
+        Seed of the weights (``LSTMParams.random``) and of the input
+        (:func:`seed_input`).
 
     Returns
     -------

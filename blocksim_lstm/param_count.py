@@ -224,15 +224,15 @@ def plot_param_growth(
     Path
         ``path``.
     """
-    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     from .figures import save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     nns = [check_positive_int("units", n) for n in units]
-    fig, ax = plt.subplots(figsize=(7.0, 5.0), dpi=110)
+    fig = Figure(figsize=(7.0, 5.0), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
     markers = "osD^v<>"
     for k, ni in enumerate(input_widths):
         ni = check_positive_int("input_widths", ni)
@@ -253,5 +253,4 @@ def plot_param_growth(
     ax.legend(title="input width", loc="upper left")
     fig.tight_layout()
     out = save_figure(fig, path, dpi=None)
-    plt.close(fig)
     return out

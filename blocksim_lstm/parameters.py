@@ -7,7 +7,7 @@ Gate order is i, f, g, o (input, forget, cell candidate, output), as in MATLAB's
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +50,10 @@ class LSTMParams:
     h0, c0 : ndarray, shape ``(Nn,)``
         Initial hidden and cell states, ``h(-1)`` and ``c(-1)``.
 
-    Use :meth:`from_arrays` (checks everything) rather than the constructor.
+    Every construction checks shapes and finiteness, whether through the
+    constructor (arrays in the order above; dtype float32 when ``W`` is a
+    float32 array, else float64), :meth:`from_arrays`, :meth:`replace` or
+    ``dataclasses.replace``; the arrays are read-only copies.
     """
 
     W: np.ndarray
@@ -60,14 +63,21 @@ class LSTMParams:
     bF: np.ndarray
     h0: np.ndarray
     c0: np.ndarray
-    _checked: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not self._checked:
-            raise TypeError(
-                "LSTMParams: build with LSTMParams.from_arrays(...), "
-                "LSTMParams.random(...) or LSTMParams.load(...)"
-            )
+        # every construction is checked (the constructor, from_arrays, and
+        # dataclasses.replace): an LSTMParams always holds valid arrays
+        W = self.W
+        dt = np.dtype(
+            np.float32
+            if isinstance(W, np.ndarray) and W.dtype == np.float32
+            else np.float64
+        )
+        arrays = _checked_arrays(
+            self.W, self.R, self.b, self.F, self.bF, self.h0, self.c0, dt
+        )
+        for key, arr in zip(NPZ_KEYS, arrays, strict=True):
+            object.__setattr__(self, key, arr)
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -132,8 +142,24 @@ class LSTMParams:
     ) -> LSTMParams:
         """Check shapes and finiteness and build the container.
 
-        Sizes are read from ``R`` (Nn), ``W`` (Ni) and ``F`` (No). ``bF``, ``h0``
-        and ``c0`` default to zeros.
+        Sizes are read from ``R`` (Nn), ``W`` (Ni) and ``F`` (No).
+
+        Parameters
+        ----------
+        W : array_like, shape ``(4Nn, Ni)``
+            Input weights.
+        R : array_like, shape ``(4Nn, Nn)``
+            Recurrent weights.
+        b : array_like, shape ``(4Nn,)``
+            Biases.
+        F : array_like, shape ``(No, Nn)``
+            Fully connected output layer.
+        bF : array_like, shape ``(No,)``, optional
+            Fully connected bias (default zeros).
+        h0, c0 : array_like, shape ``(Nn,)``, optional
+            Initial hidden and cell states (default zeros).
+        dtype
+            ``float64`` (default) or ``float32``.
 
         Raises
         ------
@@ -141,27 +167,7 @@ class LSTMParams:
             An array of the wrong shape (the message names the array, the
             expected and the received shape) or with NaN/Inf entries.
         """
-        dt = check_dtype(dtype)
-        R_ = as_array("R", R, (None, None), dtype=dt)
-        nn = R_.shape[1]
-        if nn < 1 or R_.shape[0] != 4 * nn:
-            raise ValueError(
-                f"R: expected shape (4Nn, Nn) with Nn >= 1, got shape {R_.shape}"
-            )
-        W_ = as_array("W", W, (4 * nn, None), dtype=dt, what=f"(4Nn, Ni), Nn={nn}")
-        if W_.shape[1] < 1:
-            raise ValueError(f"W: expected at least one input column, got {W_.shape}")
-        b_ = as_array("b", b, (4 * nn,), dtype=dt, what=f"(4Nn,), Nn={nn}")
-        F_ = as_array("F", F, (None, nn), dtype=dt, what=f"(No, Nn), Nn={nn}")
-        if F_.shape[0] < 1:
-            raise ValueError(f"F: expected at least one output row, got {F_.shape}")
-        no = F_.shape[0]
-        bF_ = as_array("bF", np.zeros(no) if bF is None else bF, (no,), dtype=dt)
-        h0_ = as_array("h0", np.zeros(nn) if h0 is None else h0, (nn,), dtype=dt)
-        c0_ = as_array("c0", np.zeros(nn) if c0 is None else c0, (nn,), dtype=dt)
-        for a in (W_, R_, b_, F_, bF_, h0_, c0_):
-            a.setflags(write=False)
-        return cls(W_, R_, b_, F_, bF_, h0_, c0_, _checked=True)
+        return cls(*_checked_arrays(W, R, b, F, bF, h0, c0, check_dtype(dtype)))
 
     @classmethod
     def random(
@@ -209,7 +215,18 @@ class LSTMParams:
         return cls.from_arrays(W, R, b, F, np.zeros(no), h0, c0, dtype=dtype)
 
     def replace(self, **arrays: ArrayLike) -> LSTMParams:
-        """Return a copy with some arrays replaced (checked again)."""
+        """Return a copy with some arrays replaced (checked again).
+
+        Parameters
+        ----------
+        **arrays
+            New arrays by their ``.npz`` key (``W=..., h0=...``).
+
+        Raises
+        ------
+        ValueError
+            An unknown key, or an array that fails the checks.
+        """
         unknown = set(arrays) - set(NPZ_KEYS)
         if unknown:
             raise ValueError(
@@ -219,7 +236,13 @@ class LSTMParams:
         return LSTMParams.from_arrays(**merged, dtype=self.dtype)
 
     def astype(self, dtype: DTypeLike) -> LSTMParams:
-        """Return a copy with every array cast to ``dtype`` (float64 or float32)."""
+        """Return a copy with every array cast to ``dtype``.
+
+        Parameters
+        ----------
+        dtype
+            ``float64`` or ``float32``.
+        """
         return LSTMParams.from_arrays(**self.arrays(), dtype=dtype)
 
     # ------------------------------------------------------------------- I/O
@@ -228,6 +251,16 @@ class LSTMParams:
 
         The file is written to a temporary name and renamed, so an interrupted
         save never leaves a half-written file.
+
+        Parameters
+        ----------
+        path
+            File name ending in ``.npz``.
+
+        Returns
+        -------
+        Path
+            ``path``.
         """
         path = Path(path)
         if path.suffix != ".npz":
@@ -269,3 +302,61 @@ class LSTMParams:
             return cls.from_arrays(**found, dtype=dtype)
         except ValueError as exc:
             raise ValueError(f"{what}: {path}: {exc}") from exc
+
+
+def _owned(
+    name: str,
+    value: ArrayLike,
+    shape: tuple[int | None, ...],
+    dt: np.dtype,
+    what: str = "",
+) -> np.ndarray:
+    """``value`` as a read-only finite array of ``dt`` and ``shape``.
+
+    An array this module made already (read-only, of ``dt``) is kept after a
+    finiteness and shape check; anything else is copied by ``as_array``.
+    """
+    if (
+        isinstance(value, np.ndarray)
+        and value.dtype == dt
+        and not value.flags.writeable
+        and value.base is None
+        and value.ndim == len(shape)
+        and all(s in (None, n) for s, n in zip(shape, value.shape, strict=True))
+        and np.all(np.isfinite(value))
+    ):
+        return value
+    arr = as_array(name, value, shape, dtype=dt, what=what)
+    arr.setflags(write=False)
+    return arr
+
+
+def _checked_arrays(
+    W: ArrayLike,
+    R: ArrayLike,
+    b: ArrayLike,
+    F: ArrayLike,
+    bF: ArrayLike | None,
+    h0: ArrayLike | None,
+    c0: ArrayLike | None,
+    dt: np.dtype,
+) -> tuple[np.ndarray, ...]:
+    """The seven arrays checked (shapes, finiteness) as read-only ``dt`` arrays."""
+    R_ = _owned("R", R, (None, None), dt)
+    nn = R_.shape[1]
+    if nn < 1 or R_.shape[0] != 4 * nn:
+        raise ValueError(
+            f"R: expected shape (4Nn, Nn) with Nn >= 1, got shape {R_.shape}"
+        )
+    W_ = _owned("W", W, (4 * nn, None), dt, what=f"(4Nn, Ni), Nn={nn}")
+    if W_.shape[1] < 1:
+        raise ValueError(f"W: expected at least one input column, got {W_.shape}")
+    b_ = _owned("b", b, (4 * nn,), dt, what=f"(4Nn,), Nn={nn}")
+    F_ = _owned("F", F, (None, nn), dt, what=f"(No, Nn), Nn={nn}")
+    if F_.shape[0] < 1:
+        raise ValueError(f"F: expected at least one output row, got {F_.shape}")
+    no = F_.shape[0]
+    bF_ = _owned("bF", np.zeros(no) if bF is None else bF, (no,), dt)
+    h0_ = _owned("h0", np.zeros(nn) if h0 is None else h0, (nn,), dt)
+    c0_ = _owned("c0", np.zeros(nn) if c0 is None else c0, (nn,), dt)
+    return W_, R_, b_, F_, bF_, h0_, c0_

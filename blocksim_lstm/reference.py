@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._validate import as_array, check_dtype
+from ._validate import check_input as check_input
 from .parameters import GATES, LSTMParams
 
 __all__ = ["LSTMTrace", "check_input", "reference_cell", "sigmoid"]
@@ -78,33 +79,6 @@ class LSTMTrace:
         nn = self.h.shape[-1]
         k = GATES.index(gate)
         return arr[..., k * nn : (k + 1) * nn]
-
-
-def check_input(u: ArrayLike, ni: int, *, dtype: DTypeLike = np.float64) -> np.ndarray:
-    """Check an input sequence: shape ``(T, Ni)`` or ``(B, T, Ni)``, finite, T >= 1.
-
-    A 1-D input is accepted when ``Ni == 1`` and read as ``(T, 1)``.
-
-    Raises
-    ------
-    ValueError
-        Wrong width (names ``Ni``), no steps, or NaN/Inf entries.
-    """
-    arr = as_array("u", u, None, dtype=dtype)
-    if arr.ndim == 1 and ni == 1:
-        arr = arr[:, None]
-    if arr.ndim not in (2, 3):
-        raise ValueError(
-            f"u: expected shape (steps, Ni) or (batch, steps, Ni) with Ni={ni}, "
-            f"got shape {arr.shape}"
-        )
-    if arr.shape[-1] != ni:
-        raise ValueError(
-            f"u: expected {ni} columns (Ni={ni}, one per input), got shape {arr.shape}"
-        )
-    if arr.shape[-2] < 1:
-        raise ValueError(f"u: expected at least one step, got shape {arr.shape}")
-    return arr
 
 
 def reference_cell(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .layout import Layout, Route
+from .names import CELL_DELAY, HIDDEN_DELAY
 
 __all__ = [
     "CrossCheckPaint",
@@ -30,8 +31,8 @@ SCALE = 0.52
 _FORWARD = "#3a3a3a"
 _PALETTE = ("#d95f02", "#1f78b4", "#33a02c", "#6a3d9a", "#b15928", "#e7298a")
 _LSTM_LOOPS = {
-    "Cell State": ("#d95f02", "inner loop: c(t) → Cell State → c(t−1) → f·c(t−1)"),
-    "Hidden State": (
+    CELL_DELAY: ("#d95f02", "inner loop: c(t) → Cell State → c(t−1) → f·c(t−1)"),
+    HIDDEN_DELAY: (
         "#1f78b4",
         "outer loop: h(t) → Hidden State → h(t−1) → R gains → gates",
     ),
@@ -61,7 +62,7 @@ class CrossCheckPaint:
 
     @classmethod
     def from_report(cls, report: Any) -> CrossCheckPaint:
-        """Read a :class:`blocksim_lstm.crosscheck.CrossCheckReport`."""
+        """Read a :class:`blocksim_lstm._crosscheck.CrossCheckReport`."""
         errors = {s.name: float(s.max_abs) for s in report.signals}
         fd = report.first_divergence
         text = ""
@@ -157,10 +158,8 @@ def draw_layout(
         Artists carry ``gid`` tags (``box:``, ``name:``, ``symbol:``,
         ``label:``, ``wire:``, ``legend``) that :func:`overlaps` reads.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
@@ -172,7 +171,10 @@ def draw_layout(
     x0, x1 = x0 - extra, x1 + extra
     width = (x1 - x0) + 2 * pad
     height = (y1 - y0) + 2 * pad + legend_h + (0.9 if layout.title else 0)
-    fig = plt.figure(figsize=(width * SCALE, height * SCALE), dpi=dpi)
+    # a figure on its own Agg canvas: the user's backend and pyplot's list of
+    # open figures are left alone
+    fig = Figure(figsize=(width * SCALE, height * SCALE), dpi=dpi)
+    FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ylim = (y0 - pad - legend_h, y1 + pad + (0.9 if layout.title else 0))
     ax.set_xlim(x0 - pad, x1 + pad)

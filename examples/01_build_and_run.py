@@ -6,20 +6,20 @@ The diagram is an ordinary bdsim diagram: 30 blocks, two unit-delay feedback loo
 
 import numpy as np
 
-from blocksim_lstm.diagram import build_lstm_diagram
-from blocksim_lstm.experiment import seed_problem
+import blocksim_lstm as bl
 
-params, u = seed_problem()  # Nn=3, Ni=4, No=2, 51 steps of N(0,1), seed 0
-diagram = build_lstm_diagram(params, u, ts=0.1)
+params, u = bl.seed_problem()  # Nn=3, Ni=4, No=2, 51 steps of N(0,1), seed 0
+diagram = bl.build_lstm_diagram(params, u, ts=0.1)
 print(f"{len(diagram.bd.blocklist)} blocks, {len(diagram.bd.wirelist)} wires")
 print("evaluation order:", ", ".join(diagram.evaluation_order()))
 
 run = diagram.run()
 print("y(t) for the first three steps:\n", np.round(run.y[:3], 6))
-print("forget gate f at t = 0:", np.round(run.signals["logsig_f"][0], 6))
+# a wire by its SPEC label ("f", "c(t-1)", ...) or by its block's name
+print("forget gate f at t = 0:", np.round(run.signals["f"][0], 6))
 print(
     "cell state c(t-1) seen by the Cell State delay at t = 1:",
-    np.round(run.signals["Cell State"][1], 6),
+    np.round(run.signals["c(t-1)"][1], 6),
 )
 
 # The same diagram through bdsim's own API: run it, read the To Workspace sink.

@@ -7,23 +7,17 @@ algebraic loop that appears when a delay is removed. Then draw the diagram.
 
 from pathlib import Path
 
-from blocksim_lstm.diagram import build_lstm_diagram
-from blocksim_lstm.experiment import seed_problem
-from blocksim_lstm.figures import save_figure
-from blocksim_lstm.graph import bypass_block, diagram_graph
+import blocksim_lstm as bl
+from blocksim_lstm.graph import bypass_block
 from blocksim_lstm.layout import lstm_layout
-from blocksim_lstm.loops import (
-    AlgebraicLoopError,
-    check_no_algebraic_loops,
-    structure_report,
-)
+from blocksim_lstm.loops import AlgebraicLoopError, check_no_algebraic_loops
 from blocksim_lstm.render import draw_layout, overlaps
 
-params, u = seed_problem()  # Nn=3, Ni=4, No=2
-diagram = build_lstm_diagram(params, u)
+params, u = bl.seed_problem()  # Nn=3, Ni=4, No=2
+diagram = bl.build_lstm_diagram(params, u)
 diagram.compile()  # compiled: the graph also knows each wire's width
-graph = diagram_graph(diagram)
-report = structure_report(graph)
+graph = bl.diagram_graph(diagram)
+report = bl.structure_report(graph)
 print(f"{len(report.blocks)} blocks, {graph.number_of_edges()} wires")
 print("cycles per delay:", report.groups)  # {'Hidden State': 4, 'Cell State': 1}
 for cycle in report.cycles:
@@ -36,7 +30,8 @@ try:
 except AlgebraicLoopError as err:
     print("without the Cell State delay:", err)
 
-layout = lstm_layout(graph, title="LSTM layer (Nn=3, Ni=4, No=2)")
-fig = draw_layout(layout)
+# one call: the LSTM layout for one layer (layered for others), PNG or SVG
+print("wrote", bl.draw(graph, Path("lstm_layer.png"), title="LSTM layer (Nn=3)"))
+# the steps behind it, when a script wants the figure itself
+fig = draw_layout(lstm_layout(graph, title="LSTM layer (Nn=3)"))
 print("overlapping boxes or labels:", overlaps(fig) or "none")
-print("wrote", save_figure(fig, Path("lstm_layer.png")))

@@ -7,12 +7,13 @@ MIMO system with a pole at the origin (singular A).
 
 import numpy as np
 
-from blocksim_lstm import lti
-from blocksim_lstm.validation import validation_input
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.validation import validation_input
+from blocksim_lstm.statespace.zpk import zpk_summary
 
 plant = lti.seed_plant()
 print("seed plant, Ts =", plant.dt, "s, states:", plant.nstates)
-print("zpk:", lti.zpk_summary(plant))  # 0.078673 (z + 3.517)... as in SPEC
+print("zpk:", zpk_summary(plant))  # 0.078673 (z + 3.517)... as in SPEC
 print("steady-state gain C (I - A)^-1 B + D =", np.round(lti.dcgain(plant), 4))
 print("poles:", np.round(lti.poles(plant), 6))
 print("zeros:", np.round(lti.zeros(plant), 6))
@@ -25,4 +26,4 @@ print("y(0..4) from x0 = e1:", np.round(y0[:5, 0], 4))
 
 mimo = lti.random_stable(4, 2, 2, seed=1, origin_poles=1)
 print(f"\nrandom stable system, cond(A) = {np.linalg.cond(mimo.A):.2g}:")
-print(lti.zpk_summary(mimo))
+print(zpk_summary(mimo))

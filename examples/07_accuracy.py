@@ -10,24 +10,23 @@ import os
 
 import numpy as np
 
-from blocksim_lstm import lti
-from blocksim_lstm.accuracy import (
+import blocksim_lstm as bl
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.accuracy import (
     choose_scl,
     design_input,
     plot_scl_study,
     rel_rms_error,
     scl_study,
 )
-from blocksim_lstm.construction import construct
-from blocksim_lstm.realization import balanced_realization
-from blocksim_lstm.reference import reference_cell
+from blocksim_lstm.statespace.realization import balanced_realization
 
 quick = os.environ.get("BLOCKSIM_LSTM_QUICK") == "1"
-plant = lti.seed_plant()
+plant = bl.seed_plant()
 u = design_input(1, steps=1001, seed=0)  # 1001 samples of N(0, 1)
 y = lti.simulate(plant, u)
 for name, sys in (("companion", plant), ("balanced", balanced_realization(plant))):
-    yl = reference_cell(construct(sys, 1e-3).params, u).y
+    yl = bl.reference_cell(bl.construct(sys, 1e-3).params, u).y
     print(
         f"scl = 1e-3, {name:9s}: MSE {np.mean((yl - y) ** 2):.3g}, "
         f"relative RMS {rel_rms_error(yl, y):.3g}"

@@ -7,15 +7,18 @@ are then shown to be far from the linear regime the extraction assumes.
 
 import numpy as np
 
-from blocksim_lstm import LSTMParams, lti
-from blocksim_lstm.construction import construct
-from blocksim_lstm.extraction import extract_state_space, linear_regime_report
-from blocksim_lstm.realization import balanced_realization, minimal_realization
+import blocksim_lstm as bl
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.extraction import linear_regime_report
+from blocksim_lstm.statespace.realization import (
+    balanced_realization,
+    minimal_realization,
+)
 
-plant = lti.seed_plant()
+plant = bl.seed_plant()
 for method in ("spec", "delayed"):
-    c = construct(balanced_realization(plant), 1e-3, method=method)
-    snn = extract_state_space(c.params, scl=c.scl, ts=plant.dt)  # Nn states
+    c = bl.construct(balanced_realization(plant), 1e-3, method=method)
+    snn = bl.extract_state_space(c.params, scl=c.scl, ts=plant.dt)  # Nn states
     m = minimal_realization(snn)  # the extra states are unobservable
     print(
         f"{method:8s} Nn={snn.nstates} -> minimal {m.nstates}: gain "
@@ -26,4 +29,6 @@ for method in ("spec", "delayed"):
 
 u = np.random.default_rng(0).standard_normal((51, 1))
 print("\nconstructed weights:", linear_regime_report(c.params, u).table())
-print("\nrandom weights:", linear_regime_report(LSTMParams.random(3, 1, 1), u).table())
+print(
+    "\nrandom weights:", linear_regime_report(bl.LSTMParams.random(3, 1, 1), u).table()
+)

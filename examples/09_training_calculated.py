@@ -9,7 +9,7 @@ study.json, weights.npz, loss.csv).
 
 import os
 
-from blocksim_lstm.training.studies import run_study
+from blocksim_lstm.studies.training import run_study
 
 quick = os.environ.get("BLOCKSIM_LSTM_QUICK") == "1"
 study = run_study("calculated", epochs=300 if quick else None, out="study_calculated")

@@ -8,7 +8,7 @@ linear. Writes study_random/.
 
 import os
 
-from blocksim_lstm.training.studies import run_study
+from blocksim_lstm.studies.training import run_study
 
 quick = os.environ.get("BLOCKSIM_LSTM_QUICK") == "1"
 study = run_study("random", seed=0, epochs=300 if quick else None, out="study_random")

@@ -10,14 +10,14 @@ factor and, per seed, how much the final loss changes with the drop factor alone
 import os
 from pathlib import Path
 
-from blocksim_lstm.training import TrainOptions
+import blocksim_lstm as bl
 from blocksim_lstm.training.sweep import by_seed, grid, run_sweep, spread_by
 
 
 def main() -> None:
     quick = os.environ.get("BLOCKSIM_LSTM_QUICK") == "1"
     seeds = range(2) if quick else range(6)
-    base = TrainOptions(epochs=200 if quick else 10000, lr=0.04, drop_period=100)
+    base = bl.TrainOptions(epochs=200 if quick else 10000, lr=0.04, drop_period=100)
     runs = grid(seeds=seeds, base=base, drop_factor=[0.979, 0.98, 0.981])
     out = Path("sweep")
     rows = run_sweep(runs, out=out)  # resumes if sweep/ holds this sweep

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from blocksim_lstm import lti
+import blocksim_lstm as bl
 from blocksim_lstm.dynamics import (
     analyze,
     bistable_cell,
@@ -29,7 +29,7 @@ from blocksim_lstm.dynamics import (
     write_figures,
 )
 from blocksim_lstm.figures import save_figure
-from blocksim_lstm.parameters import LSTMParams
+from blocksim_lstm.statespace import lti
 from blocksim_lstm.training import calculated_weights
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else "dynamics_out")
@@ -76,17 +76,17 @@ files = write_figures(bis, out / "bistable")
 # 4. before and after training (studies a and b)
 runs = Path(__file__).resolve().parent.parent / "docs" / "report" / "runs"
 if (runs / "study_random" / "weights.npz").is_file():
-    a_after = LSTMParams.load(runs / "study_calculated" / "weights.npz")
-    b_before = LSTMParams.load(runs / "study_random" / "initial.npz")
-    b_after = LSTMParams.load(runs / "study_random" / "weights.npz")
+    a_after = bl.LSTMParams.load(runs / "study_calculated" / "weights.npz")
+    b_before = bl.LSTMParams.load(runs / "study_random" / "initial.npz")
+    b_after = bl.LSTMParams.load(runs / "study_random" / "weights.npz")
     source = "the committed 10000-epoch runs in docs/report/runs"
 else:
-    from blocksim_lstm.training.studies import run_study
+    from blocksim_lstm.studies.training import run_study
 
     epochs = 300 if quick else None
     a_after = run_study("calculated", epochs=epochs).training.params
     sb = run_study("random", epochs=epochs)
-    b_before, b_after = LSTMParams.random(5, 1, 1, states=False), sb.training.params
+    b_before, b_after = bl.LSTMParams.random(5, 1, 1, states=False), sb.training.params
     source = f"fresh runs ({epochs or 10000} epochs)"
 study = pole_study(
     calc,

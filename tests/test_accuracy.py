@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm import lti
-from blocksim_lstm.accuracy import (
+from blocksim_lstm.reference import reference_cell
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.accuracy import (
     DEFAULT_SCLS,
     choose_scl,
     design_input,
@@ -17,9 +18,8 @@ from blocksim_lstm.accuracy import (
     rel_rms_error,
     scl_study,
 )
-from blocksim_lstm.construction import construct
-from blocksim_lstm.realization import balanced_realization
-from blocksim_lstm.reference import reference_cell
+from blocksim_lstm.statespace.construction import construct
+from blocksim_lstm.statespace.realization import balanced_realization
 
 
 def test_rel_rms_error() -> None:

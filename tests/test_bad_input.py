@@ -31,7 +31,12 @@ from blocksim_lstm._validate import (
 )
 from blocksim_lstm.cli import main
 from blocksim_lstm.cli._problem import load_input
-from blocksim_lstm.lti import load_system, save_system, seed_plant, state_space
+from blocksim_lstm.statespace.lti import (
+    load_system,
+    save_system,
+    seed_plant,
+    state_space,
+)
 from blocksim_lstm.training import check_data, load_data
 
 # ---------------------------------------------------------------- fixtures

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blocksim_lstm import LSTMParams, reference_cell
-from blocksim_lstm.construction import lstm_from_state_space
-from blocksim_lstm.lti import seed_plant
+from blocksim_lstm.statespace.construction import lstm_from_state_space
+from blocksim_lstm.statespace.lti import seed_plant
 from blocksim_lstm.training import (
     LEARNABLES,
     check_data,

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from blocksim_lstm import _files, lti
+from blocksim_lstm import _files
 from blocksim_lstm.cli import main
 from blocksim_lstm.dynamics import bistable_cell, jacobians
 from blocksim_lstm.parameters import LSTMParams
+from blocksim_lstm.statespace import lti
 from blocksim_lstm.training import calculated_weights
 
 PLANT_GAIN = 7.5351

@@ -9,9 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from blocksim_lstm import lti
 from blocksim_lstm.cli import main
 from blocksim_lstm.parameters import LSTMParams
+from blocksim_lstm.statespace import lti
 
 
 @pytest.fixture(scope="module")

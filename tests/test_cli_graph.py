@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from blocksim_lstm.cli import main
-from blocksim_lstm.layout import LSTM_BLOCKS
+from blocksim_lstm.names import LSTM_BLOCKS
 from blocksim_lstm.param_count import lstm_count
 
 

@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm import lti
-from blocksim_lstm.construction import (
+from blocksim_lstm.parameters import LSTMParams
+from blocksim_lstm.reference import reference_cell, sigmoid
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.construction import (
     CONSTRUCTIONS,
     construct,
     lstm_from_state_space,
@@ -17,8 +19,6 @@ from blocksim_lstm.construction import (
     lstm_from_state_space_nx,
     nx_feedthrough,
 )
-from blocksim_lstm.parameters import LSTMParams
-from blocksim_lstm.reference import reference_cell, sigmoid
 
 
 def _linear_network(p: LSTMParams, u: np.ndarray) -> np.ndarray:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from blocksim_lstm import LSTMParams
+from blocksim_lstm._crosscheck import compare_traces, crosscheck, crosscheck_diagram
 from blocksim_lstm.blocks import Tanh
-from blocksim_lstm.crosscheck import compare_traces, crosscheck, crosscheck_diagram
 from blocksim_lstm.diagram import build_lstm_diagram, build_stacked_diagram
 from blocksim_lstm.experiment import seed_problem
 from blocksim_lstm.reference import reference_cell

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from lstm_loops import lstm_loops
 
 from blocksim_lstm import LSTMParams, reference_cell
+from blocksim_lstm._crosscheck import reference_traces
 from blocksim_lstm.diagram import build_lstm_diagram, build_stacked_diagram
 from blocksim_lstm.experiment import seed_problem
 
@@ -73,7 +74,7 @@ def test_property_every_wire_matches_reference(nn, ni, no, steps, seed):
     u = rng.standard_normal((steps, ni))
     d = build_lstm_diagram(p, u)
     run = d.run()
-    ref = d.reference()
+    ref = reference_traces(d)
     for name, trace in run.signals.items():
         np.testing.assert_allclose(
             trace, ref[name], rtol=RTOL64, atol=ATOL64, err_msg=name
@@ -126,3 +127,49 @@ def test_float32_params_run_in_float64():
     p, u = seed_problem()
     run = build_lstm_diagram(p.astype("float32"), u).run()
     assert run.y.dtype == np.float64
+
+
+SPEC_LABELS = {
+    "u(t)": "From Workspace",
+    "h(t-1)": "Hidden State",
+    "c(t-1)": "Cell State",
+    "i": "logsig_i",
+    "f": "logsig_f",
+    "g": "tansig_g",
+    "o": "logsig_o",
+    "zf": "sumFG",
+    "Wi u(t)": "Wi",
+    "Rf h(t-1)": "Rf",
+    "f*c(t-1)": "prod_fc",
+    "i*g": "prod_ig",
+    "c(t)": "Sum",
+    "tanh(c(t))": "tansig_c",
+    "h(t)": "prod_oc",
+    "y(t)": "FC layer",
+}
+
+
+def test_signals_by_spec_label_and_by_block_name(rng):
+    p = LSTMParams.random(3, 2, 2, seed=4)
+    run = build_lstm_diagram(p, rng.standard_normal((6, 2))).run()
+    ref = reference_cell(p, run.signals["u(t)"])
+    # keys are block names (30 blocks less the sink); labels are looked up too
+    assert len(run.signals) == 29 and "Cell State" in list(run.signals)
+    for label, block in SPEC_LABELS.items():
+        assert run.signals[label] is run.signals[block], label
+    np.testing.assert_allclose(run.signals["c(t-1)"], ref.c_prev, rtol=RTOL64)
+    np.testing.assert_allclose(run.signals["f"], ref.f, rtol=RTOL64)
+    np.testing.assert_allclose(run.signals["y(t)"], ref.y, rtol=RTOL64, atol=ATOL64)
+    with pytest.raises(KeyError, match=r"no signal 'c\(t\+1\)'; block names: .*Sum"):
+        run.signals["c(t+1)"]
+
+
+def test_stacked_signals_carry_the_layer_in_their_labels(rng):
+    l1 = LSTMParams.random(2, 2, 1, seed=1)
+    l2 = LSTMParams.random(3, 2, 2, seed=2)
+    run = build_stacked_diagram([l1, l2], rng.standard_normal((5, 2))).run()
+    assert run.signals["L2 h(t)"] is run.signals["L2 prod_oc"]
+    assert run.signals["L1 c(t-1)"] is run.signals["L1 Cell State"]
+    assert run.signals["y(t)"] is run.signals["FC layer"]
+    with pytest.raises(KeyError, match="L1 h"):
+        run.signals["h(t)"]  # ambiguous between layers: not a key

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from blocksim_lstm.export import to_graphml
-from blocksim_lstm.gallery import package_diagrams, stale_files, text_files
+from blocksim_lstm.studies.gallery import package_diagrams, stale_files, text_files
 
 DIAGRAMS = Path(__file__).parent.parent / "diagrams"
 HINT = "diagrams/ is stale: run `blocksim-lstm render` and commit diagrams/"

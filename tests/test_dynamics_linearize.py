@@ -10,7 +10,6 @@ import control as ct
 import numpy as np
 import pytest
 
-from blocksim_lstm import lti
 from blocksim_lstm.cli import main
 from blocksim_lstm.dynamics import (
     fixed_points,
@@ -21,7 +20,8 @@ from blocksim_lstm.dynamics import (
     pole_study,
 )
 from blocksim_lstm.parameters import LSTMParams
-from blocksim_lstm.realization import balanced_realization
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.realization import balanced_realization
 from blocksim_lstm.training import calculated_weights
 
 

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm import lti
 from blocksim_lstm.dynamics import (
     contraction,
     iss_condition,
@@ -17,8 +16,9 @@ from blocksim_lstm.dynamics import (
     trajectory,
 )
 from blocksim_lstm.parameters import LSTMParams
-from blocksim_lstm.realization import balanced_realization
 from blocksim_lstm.reference import reference_cell
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.realization import balanced_realization
 from blocksim_lstm.training import calculated_weights
 
 

@@ -8,11 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm import lti
-from blocksim_lstm.construction import construct
-from blocksim_lstm.extraction import extract_state_space, linear_regime_report
 from blocksim_lstm.parameters import LSTMParams
-from blocksim_lstm.realization import balanced_realization, minimal_realization
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.construction import construct
+from blocksim_lstm.statespace.extraction import (
+    extract_state_space,
+    linear_regime_report,
+)
+from blocksim_lstm.statespace.realization import (
+    balanced_realization,
+    minimal_realization,
+)
 
 
 def _assert_same_system(a: ct.StateSpace, b: ct.StateSpace, tol: float = 1e-9) -> None:

@@ -19,11 +19,12 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm import _linalg as la
-from blocksim_lstm import lti
-from blocksim_lstm._discretize import poly_from_roots, zoh_companion
-from blocksim_lstm.construction import lstm_from_state_space
-from blocksim_lstm.realization import balanced_realization, canonical_signs
+from blocksim_lstm.experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
+from blocksim_lstm.statespace import _linalg as la
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace._discretize import poly_from_roots, zoh_companion
+from blocksim_lstm.statespace.construction import lstm_from_state_space
+from blocksim_lstm.statespace.realization import balanced_realization, canonical_signs
 
 
 def _py_matmul(A, B):
@@ -108,16 +109,16 @@ def test_charpoly_and_poly_from_roots():
 def test_seed_plant_equals_python_controls_discretization():
     import control as ct
 
-    ref = ct.ss(ct.c2d(lti.seed_plant_continuous(), lti.SEED_TS, "zoh"))
+    ref = ct.ss(ct.c2d(lti.seed_plant_continuous(), PLANT_TS, "zoh"))
     ours = lti.seed_plant()
     for a, b in zip(
         (ours.A, ours.B, ours.C, ours.D), (ref.A, ref.B, ref.C, ref.D), strict=True
     ):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-    A, *_ = zoh_companion(lti.SEED_ZEROS, lti.SEED_POLES, lti.SEED_GAIN, 0.05)
+    A, *_ = zoh_companion(PLANT_ZEROS, PLANT_POLES, PLANT_GAIN, 0.05)
     np.testing.assert_allclose(
         np.sort_complex(np.linalg.eigvals(A)),
-        np.sort_complex(np.exp(np.array(lti.SEED_POLES) * 0.05)),
+        np.sort_complex(np.exp(np.array(PLANT_POLES) * 0.05)),
         rtol=1e-10,  # a companion matrix's eigenvalues are ill-conditioned
     )
 

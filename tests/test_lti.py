@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm import lti
+from blocksim_lstm.experiment import PLANT_TS
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.zpk import zpk_summary
 
 SPEC_ZPK = (
     "0.078673 (z + 3.517)(z - 0.9608)(z + 0.2599) / "
@@ -28,13 +30,13 @@ def test_seed_plant_reference_values() -> None:
     assert (sys.nstates, sys.ninputs, sys.noutputs, sys.dt) == (4, 1, 1, 0.01)
     assert np.asarray(sys.D) == 0
     assert lti.dcgain(sys)[0, 0] == pytest.approx(7.5351, abs=5e-5)
-    assert lti.zpk_summary(sys) == SPEC_ZPK
+    assert zpk_summary(sys) == SPEC_ZPK
 
 
 def test_seed_plant_poles_are_zoh_images_of_continuous_poles() -> None:
     # a zero-order hold maps each continuous pole p to exp(p Ts), exactly
     pc = np.array([-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j])
-    expected = np.exp(pc * lti.SEED_TS)
+    expected = np.exp(pc * PLANT_TS)
     assert lti.match_distance(lti.poles(lti.seed_plant()), expected) < 1e-12
 
 
@@ -212,7 +214,7 @@ def test_zeros_are_where_the_transfer_function_vanishes() -> None:
 
 
 def test_zpk_summary_of_a_mimo_system_has_one_line_per_channel() -> None:
-    text = lti.zpk_summary(lti.random_stable(3, 2, 3, seed=1))
+    text = zpk_summary(lti.random_stable(3, 2, 3, seed=1))
     lines = text.splitlines()
     assert len(lines) == 6
     assert lines[0].startswith("u[0] -> y[0]: ")
@@ -223,7 +225,7 @@ def test_zpk_summary_writes_a_pure_delay() -> None:
     # y(t) = 2 u(t-2): 2 / z^2
     A = np.array([[0.0, 0.0], [1.0, 0.0]])
     sys = lti.state_space(A, [[1.0], [0.0]], [[0.0, 2.0]], ts=0.1)
-    assert lti.zpk_summary(sys) == "2 / z^2"
+    assert zpk_summary(sys) == "2 / z^2"
 
 
 def test_markov_gain_is_the_first_nonzero_markov_parameter() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -67,10 +69,30 @@ def test_non_numeric_refused():
         LSTMParams.from_arrays(**a)
 
 
-def test_constructor_is_guarded_and_arrays_read_only():
-    with pytest.raises(TypeError, match="from_arrays"):
-        LSTMParams(*_arrays().values())
+def test_every_construction_is_checked_and_arrays_read_only():
+    a = _arrays()
+    direct = LSTMParams(*a.values())
+    checked = LSTMParams.from_arrays(**a)
+    for k in NPZ_KEYS:
+        assert direct.arrays()[k].tobytes() == checked.arrays()[k].tobytes()
+    bad = dict(a, R=np.ones((5, 3)))
+    with pytest.raises(ValueError, match=r"R: expected shape \(4Nn, Nn\)"):
+        LSTMParams(*bad.values())
     p = LSTMParams.random()
+    # dataclasses.replace goes through the constructor: checked too
+    nan_w = np.full_like(p.W, np.nan)
+    with pytest.raises(ValueError, match="W: expected finite values, got nan"):
+        dataclasses.replace(p, W=nan_w)
+    with pytest.raises(ValueError, match=r"h0: expected shape \(3,\)"):
+        dataclasses.replace(p, h0=np.zeros(4))
+    # a replaced array is copied: the caller's array stays writable and apart
+    w = np.array(p.W)
+    q = dataclasses.replace(p, W=w)
+    w[0, 0] = 5.0
+    assert q.W[0, 0] == p.W[0, 0]
+    assert dataclasses.replace(p32 := LSTMParams.random(dtype="float32")).dtype == (
+        p32.dtype
+    )
     with pytest.raises(ValueError):
         p.W[0, 0] = 1.0
 

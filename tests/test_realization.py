@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.linalg import solve_discrete_lyapunov
 
-from blocksim_lstm import lti
-from blocksim_lstm.realization import (
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.realization import (
     balanced_realization,
     hankel_singular_values,
     minimal_realization,

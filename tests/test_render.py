@@ -16,7 +16,6 @@ from blocksim_lstm.export import to_dot, to_graphml
 from blocksim_lstm.figures import save_figure
 from blocksim_lstm.graph import diagram_graph
 from blocksim_lstm.layout import (
-    LSTM_BLOCKS,
     Box,
     Layout,
     layered_layout,
@@ -24,6 +23,7 @@ from blocksim_lstm.layout import (
     route_problems,
 )
 from blocksim_lstm.loops import feedback_cycles
+from blocksim_lstm.names import LSTM_BLOCKS
 from blocksim_lstm.render import CrossCheckPaint, draw_layout, overlaps
 
 matplotlib.use("Agg")
@@ -257,3 +257,14 @@ def test_painted_picture_does_not_show_rounding_level_sizes(tmp_path, seed_layou
         plt.close(fig)
     assert svgs[0].read_bytes() == svgs[1].read_bytes()
     assert svgs[0].read_bytes() != svgs[2].read_bytes()
+
+
+def test_drawing_leaves_pyplot_and_the_backend_alone(seed_layout) -> None:
+    # library code never switches the user's backend nor registers its figures
+    # in pyplot (where they would pile up until closed)
+    backend = matplotlib.get_backend()
+    before = plt.get_fignums()
+    fig = draw_layout(seed_layout)
+    assert plt.get_fignums() == before
+    assert matplotlib.get_backend() == backend
+    assert fig.canvas.get_default_filetype() == "png"

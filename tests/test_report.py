@@ -27,13 +27,9 @@ from scipy.signal import dlsim
 
 from blocksim_lstm import LSTMParams
 from blocksim_lstm._files import MARKER, OutputRefusedError, folder_kind
-from blocksim_lstm.accuracy import design_input
 from blocksim_lstm.cli import main
-from blocksim_lstm.construction import construct
 from blocksim_lstm.diagram import build_lstm_diagram
 from blocksim_lstm.experiment import seed_problem
-from blocksim_lstm.lti import seed_plant, state_space
-from blocksim_lstm.realization import realize
 from blocksim_lstm.report import runner, write_report
 from blocksim_lstm.report.document import Section
 from blocksim_lstm.report.precision import stated
@@ -51,9 +47,13 @@ from blocksim_lstm.report.sections.claims import (
 )
 from blocksim_lstm.report.sections.experiment1 import NORM32, WIRE64
 from blocksim_lstm.report.sections.training import EPOCHS_FULL
+from blocksim_lstm.statespace.accuracy import design_input
+from blocksim_lstm.statespace.construction import construct
+from blocksim_lstm.statespace.lti import seed_plant, state_space
+from blocksim_lstm.statespace.realization import realize
+from blocksim_lstm.statespace.validation import validation_input
+from blocksim_lstm.studies.training import ORIGINAL_OPTIONS
 from blocksim_lstm.training import TrainOptions, calculated_weights, seed_data, train
-from blocksim_lstm.training.studies import ORIGINAL_OPTIONS
-from blocksim_lstm.validation import validation_input
 
 ROOT = Path(__file__).parent.parent
 VERDICTS = {

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 from blocksim_lstm import LSTMParams
-from blocksim_lstm.lti import seed_plant
-from blocksim_lstm.training import calculated_weights, loss, seed_data
-from blocksim_lstm.training.studies import (
+from blocksim_lstm.statespace.lti import seed_plant
+from blocksim_lstm.statespace.validation import validate, validation_input
+from blocksim_lstm.studies.training import (
     BLOCKS,
     ORIGINAL_OPTIONS,
     extracted_summary,
     run_study,
     weight_differences,
 )
-from blocksim_lstm.validation import validate, validation_input
+from blocksim_lstm.training import calculated_weights, loss, seed_data
 
 
 def test_original_options():

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from blocksim_lstm import lti
-from blocksim_lstm.construction import construct
-from blocksim_lstm.realization import balanced_realization
 from blocksim_lstm.reference import reference_cell
-from blocksim_lstm.validation import (
+from blocksim_lstm.statespace import lti
+from blocksim_lstm.statespace.construction import construct
+from blocksim_lstm.statespace.realization import balanced_realization
+from blocksim_lstm.statespace.validation import (
     linearity_test,
     plot_linearity,
     plot_validation,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validate import as_array, check_memory, check_positive_int, check_seed
-from ..experiment import SEED, SEED_SIZES, SEED_STEPS, SEED_TS, seed_input
+from ..experiment import EXPERIMENT1_TS, SEED, SEED_SIZES, SEED_STEPS, seed_input
 from ..parameters import LSTMParams
 
 __all__ = ["add_problem_arguments", "load_input", "load_problem"]
@@ -43,8 +43,8 @@ def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--ts",
         type=float,
-        default=SEED_TS,
-        help=f"sample time in seconds (default {SEED_TS})",
+        default=EXPERIMENT1_TS,
+        help=f"sample time in seconds (default {EXPERIMENT1_TS})",
     )
 
 

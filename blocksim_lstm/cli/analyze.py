@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from .._validate import check_memory, check_positive_int
-from ..lti import SEED_TS, save_system
+from ..experiment import PLANT_TS
 from ..parameters import LSTMParams
+from ..statespace.lti import save_system
 from ._output import check_output_folder, check_output_path, writing
 
 __all__ = ["add_arguments", "run"]
@@ -57,8 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument(
         "--ts",
         type=float,
-        default=SEED_TS,
-        help=f"sample time of the linearization in seconds ({SEED_TS})",
+        default=PLANT_TS,
+        help=f"sample time of the linearization in seconds ({PLANT_TS})",
     )
     s.add_argument("--slow-points", action="store_true", help="also report slow points")
     o = parser.add_argument_group("output")

@@ -19,10 +19,14 @@ import control as ct
 import numpy as np
 
 from .._validate import check_memory, check_positive_int, check_seed
-from ..approximation import approximate, approximate_bytes, check_approximable
-from ..construction import CONSTRUCTIONS, Method, check_scl
-from ..lti import load_system, random_stable, seed_plant, system_bytes
-from ..realization import REALIZATIONS, Realization
+from ..statespace.construction import CONSTRUCTIONS, Method, check_scl
+from ..statespace.lti import load_system, random_stable, seed_plant, system_bytes
+from ..statespace.realization import REALIZATIONS, Realization
+from ..studies.approximation import (
+    approximate,
+    approximate_bytes,
+    check_approximable,
+)
 from ._output import check_output_folder, check_output_path, writing
 
 __all__ = ["add_arguments", "run"]

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..crosscheck import crosscheck
+    from .._crosscheck import crosscheck
 
     abs_tol = _check_tol("--abs-tol", args.abs_tol)
     rel_tol = _check_tol("--rel-tol", args.rel_tol)

@@ -7,10 +7,8 @@ import json
 import sys
 from typing import Any
 
+from ..names import LOOP_GROUPS as EXPECTED_GROUPS
 from ._problem import add_problem_arguments, load_problem
-
-EXPECTED_GROUPS = {"Cell State": 1, "Hidden State": 4}
-"""Feedback cycles of one LSTM layer: one through the cell state, one per gate."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,8 +47,8 @@ def _blocks(graph: Any, helpers: set[str]) -> list[dict[str, Any]]:
 def run(args: argparse.Namespace) -> int:
     from ..diagram import build_lstm_diagram
     from ..graph import bypass_block, diagram_graph
-    from ..layout import LSTM_BLOCKS
     from ..loops import structure_report
+    from ..names import LSTM_BLOCKS
 
     params, u = load_problem(args, runs=False)
     diagram = build_lstm_diagram(params, u, ts=args.ts)

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..gallery import render_all
+    from ..studies.gallery import render_all
 
     check_output_folder(args.out, "--out")
     with writing("--out", args.out):

@@ -8,6 +8,8 @@ import math
 import sys
 from pathlib import Path
 
+from ..experiment import SCL, TRAINING_STEPS
+
 # the original's options for its two runs (SPEC section 5)
 ORIGINAL = {
     "calculated": {"lr": 1e-4, "drop_factor": 0.99},
@@ -26,7 +28,7 @@ NEW_RUN_DEFAULTS: dict[str, object] = {
     "freeze": "",
     "seed": 0,
     "units": 5,
-    "scl": 1e-3,
+    "scl": SCL,
     "data": None,
     "out": None,
     "force": False,
@@ -307,7 +309,7 @@ def run(args: argparse.Namespace) -> int:
             out = args.resume
         else:
             u, y = (
-                seed_data(1001, seed=args.seed)
+                seed_data(TRAINING_STEPS, seed=args.seed)
                 if args.data is None
                 else load_data(args.data)
             )

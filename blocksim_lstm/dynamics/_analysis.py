@@ -9,8 +9,8 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import lti
 from .._validate import as_array, check_memory, check_positive_int
+from ..experiment import PLANT_TS
 from ..parameters import LSTMParams
 from ._equilibria import Equilibria, fixed_points
 from ._iss import ISSCondition, iss_condition
@@ -210,7 +210,7 @@ def analyze(
     *,
     starts: int = 32,
     seed: int = 0,
-    ts: float = lti.SEED_TS,
+    ts: float = PLANT_TS,
     steps: int = 500,
     burn_in: int = 100,
     contraction_points: int | None = 32,

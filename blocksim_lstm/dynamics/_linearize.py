@@ -9,8 +9,9 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import lti
+from ..experiment import PLANT_TS
 from ..parameters import LSTMParams
+from ..statespace import lti
 from ._jacobian import jacobians
 from ._stability import sorted_eigenvalues
 from ._statespace import check_params, check_state, check_u0
@@ -23,7 +24,7 @@ def linearize(
     x: ArrayLike,
     u: ArrayLike | None = None,
     *,
-    ts: float = lti.SEED_TS,
+    ts: float = PLANT_TS,
 ) -> ct.StateSpace:
     """The linearization ``dx+ = A dx + B du``, ``dy = C dx + D du`` at ``(x, u)``.
 
@@ -43,7 +44,7 @@ def linearize(
     control.StateSpace
         ``A (2Nn, 2Nn)``, ``B (2Nn, Ni)``, ``C (No, 2Nn)``, ``D (No, Ni)``,
         ``dt = ts``; states ``h[..], c[..]``, nothing removed. Save it with
-        :func:`blocksim_lstm.lti.save_system` for ``approximate --system``.
+        :func:`blocksim_lstm.statespace.lti.save_system` for ``approximate --system``.
     """
     p = check_params(params)
     xx = check_state(p, x)
@@ -78,7 +79,7 @@ class LinearSummary:
     poles : ndarray, complex, shape ``(2Nn,)``
         By decreasing modulus.
     zeros : ndarray, complex
-        Finite invariant zeros (:func:`blocksim_lstm.lti.zeros`, NaN dropped).
+        Finite invariant zeros (:func:`blocksim_lstm.statespace.lti.zeros`; no NaN).
     """
 
     dcgain: np.ndarray

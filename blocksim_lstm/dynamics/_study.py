@@ -12,9 +12,9 @@ import control as ct
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import lti
 from ..parameters import LSTMParams
 from ..reference import sigmoid
+from ..statespace import lti
 from ._equilibria import fixed_points
 from ._iss import ISSCondition, iss_condition
 from ._linearize import linear_summary, linearize
@@ -60,7 +60,7 @@ class NetworkPoles:
         Largest distance between ``dominant`` and the plant's poles, optimally
         paired.
     nearest : ndarray, shape ``(nx,)``
-        For each plant pole (in :func:`blocksim_lstm.lti.poles` order), the
+        For each plant pole (in :func:`blocksim_lstm.statespace.lti.poles` order), the
         distance to the nearest of all ``2Nn`` poles.
     gain_error : float
         ``|dcgain - plant gain| / |plant gain|``.

@@ -13,7 +13,6 @@ Two layouts, both computed from a diagram graph (:mod:`blocksim_lstm.graph`):
 Coordinates are abstract units, y upwards. All wires are orthogonal polylines.
 """
 
-from ._geometry import LSTM_NAMED_SIGNALS as LSTM_NAMED_SIGNALS
 from ._geometry import Box as Box
 from ._geometry import Layout as Layout
 from ._geometry import Route as Route
@@ -21,12 +20,9 @@ from ._geometry import block_symbol as block_symbol
 from ._geometry import junctions as junctions
 from ._geometry import route_problems as route_problems
 from ._layered import layered_layout as layered_layout
-from ._lstm import LSTM_BLOCKS as LSTM_BLOCKS
 from ._lstm import lstm_layout as lstm_layout
 
 __all__ = [
-    "LSTM_BLOCKS",
-    "LSTM_NAMED_SIGNALS",
     "Box",
     "Layout",
     "Route",

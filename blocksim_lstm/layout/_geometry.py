@@ -12,7 +12,6 @@ from typing import Any
 import networkx as nx  # type: ignore[import-untyped]
 
 __all__ = [
-    "LSTM_NAMED_SIGNALS",
     "Box",
     "Layout",
     "Point",
@@ -44,16 +43,6 @@ _SYMBOLS: dict[str, str] = {
     "function": "f(·)",
     "step": "step",
 }
-
-LSTM_NAMED_SIGNALS: tuple[str, ...] = (
-    "u(t)",
-    "h(t-1)",
-    "c(t-1)",
-    "c(t)",
-    "h(t)",
-    "y(t)",
-)
-"""Wire names of the original model (plus the output y(t))."""
 
 
 def block_symbol(node: Mapping[str, Any]) -> str:

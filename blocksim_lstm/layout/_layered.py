@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import networkx as nx  # type: ignore[import-untyped]
 
+from ..names import LSTM_NAMED_SIGNALS
 from ._geometry import (
-    LSTM_NAMED_SIGNALS,
     Box,
     Layout,
     Point,

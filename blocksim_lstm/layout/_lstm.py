@@ -6,8 +6,8 @@ from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
+from ..names import ACTIVATION_BLOCKS, LSTM_BLOCKS, LSTM_NAMED_SIGNALS, SUM_BLOCKS
 from ._geometry import (
-    LSTM_NAMED_SIGNALS,
     Box,
     Layout,
     Point,
@@ -23,27 +23,8 @@ from ._geometry import (
 __all__ = ["LSTM_BLOCKS", "lstm_layout"]
 
 _LANES = {"i": 15.0, "f": 11.0, "g": 7.0, "o": 3.0}
-_SUM = {"i": "sumIG", "f": "sumFG", "g": "sumCG", "o": "sumOG"}
-_ACT = {"i": "logsig_i", "f": "logsig_f", "g": "tansig_g", "o": "logsig_o"}
-LSTM_BLOCKS: tuple[str, ...] = (
-    "From Workspace",
-    *(f"{a}{k}" for a in "WRb" for k in "ifgo"),
-    *_SUM.values(),
-    "logsig_i",
-    "logsig_f",
-    "logsig_o",
-    "tansig_g",
-    "tansig_c",
-    "prod_fc",
-    "prod_ig",
-    "prod_oc",
-    "Sum",
-    "Hidden State",
-    "Cell State",
-    "FC layer",
-    "To Workspace",
-)
-"""The original model's 30 block names (SPEC section 2)."""
+_SUM = SUM_BLOCKS
+_ACT = ACTIVATION_BLOCKS
 
 
 def lstm_layout(graph: nx.MultiDiGraph, *, title: str = "") -> Layout:

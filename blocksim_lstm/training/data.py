@@ -7,10 +7,11 @@ import numpy as np
 from numba import njit
 
 from .._validate import check_positive_int
-from ..construction import lstm_from_state_space
-from ..lti import seed_plant
+from ..experiment import SCL, TRAINING_STEPS
 from ..parameters import LSTMParams
-from ..realization import realize
+from ..statespace.construction import lstm_from_state_space
+from ..statespace.lti import seed_plant
+from ..statespace.realization import realize
 
 __all__ = ["calculated_weights", "lti_data", "seed_data"]
 
@@ -78,8 +79,17 @@ def _simulate(A, B, C, D, u, y):  # noqa: N803
         x[:] = xn
 
 
-def seed_data(steps: int = 1001, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def seed_data(
+    steps: int = TRAINING_STEPS, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """The seed's training set: its plant on ``steps`` N(0, 1) samples (SPEC §5).
+
+    Parameters
+    ----------
+    steps
+        Number of samples.
+    seed
+        Seed of the input.
 
     Returns
     -------
@@ -89,7 +99,7 @@ def seed_data(steps: int = 1001, *, seed: int = 0) -> tuple[np.ndarray, np.ndarr
 
 
 def calculated_weights(
-    scl: float = 1e-3, *, realization: str = "balanced"
+    scl: float = SCL, *, realization: str = "balanced"
 ) -> LSTMParams:
     """The seed plant's calculated LSTM weights (SPEC section 4), Nn = 5.
 

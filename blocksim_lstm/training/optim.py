@@ -126,7 +126,13 @@ class TrainOptions:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, object]) -> TrainOptions:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d
+            A dict from :meth:`to_dict` (``grad_threshold`` None means inf).
+        """
         kw = dict(d)
         if kw.get("grad_threshold") is None:
             kw["grad_threshold"] = math.inf

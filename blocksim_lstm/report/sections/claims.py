@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...names import LOOP_GROUPS
 from ..context import ReportContext
 from ..document import Section
 from ..precision import Bound, Spread
@@ -88,8 +89,7 @@ def claims(ctx: ReportContext) -> Section:
             "Each unit has two states; two feedback loops, an inner one through the "
             "cell state and an outer one through the hidden state.",
             "holds"
-            if groups == {"Hidden State": 4, "Cell State": 1}
-            and st["algebraic_loops"] == 0
+            if groups == LOOP_GROUPS and st["algebraic_loops"] == 0
             else "differs",
             f"{st['cycles']} simple cycles: {groups}; "
             f"{st['algebraic_loops']} algebraic loops",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...crosscheck import crosscheck_diagram
+from ..._crosscheck import crosscheck_diagram
 from ...diagram import build_lstm_diagram
 from ...experiment import SEED_STEPS, seed_problem
 from ..context import ReportContext

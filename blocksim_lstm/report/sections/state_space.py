@@ -5,16 +5,16 @@ from __future__ import annotations
 import control as ct
 import numpy as np
 
-from ...accuracy import design_input, rel_rms_error
-from ...approximation import approximate
-from ...construction import construct
-from ...lti import seed_plant, simulate, state_space
-from ...realization import realize
+from ...experiment import SCL, TRAINING_STEPS
 from ...reference import reference_cell
+from ...statespace.accuracy import design_input, rel_rms_error
+from ...statespace.construction import construct
+from ...statespace.lti import seed_plant, simulate, state_space
+from ...statespace.realization import realize
+from ...studies.approximation import approximate
 from ..context import ReportContext
 from ..document import Section
 
-SCL_ORIGINAL = 1e-3
 """The original's scale."""
 
 # bounds fixed in advance for the rounding-level numbers (see precision.py);
@@ -39,7 +39,7 @@ def _roots(rs: list[list[float]]) -> str:
 
 def _mse_at(sys: ct.StateSpace, realization: str, u: np.ndarray) -> float:
     sys_r = realize(sys, realization)  # type: ignore[arg-type]
-    params = construct(sys_r, SCL_ORIGINAL, method="spec").params
+    params = construct(sys_r, SCL, method="spec").params
     y = simulate(sys_r, u)
     return float(np.mean((reference_cell(params, u).y - y) ** 2))
 
@@ -67,22 +67,22 @@ def experiment2(ctx: ReportContext) -> Section:
         "F = [C A⁻¹, D − C A⁻¹ B] / scl. Then h(t) ≈ scl [x(t+1); u(t)] and "
         "y = F h = C x + D u, to any accuracy as scl → 0."
     )
-    shown = construct(realize(plant, "balanced"), SCL_ORIGINAL, method="spec").params
+    shown = construct(realize(plant, "balanced"), SCL, method="spec").params
     with np.printoptions(linewidth=100, formatter={"float_kind": "{:10.4g}".format}):
         sec.pre(
-            f"The weights at scl = {SCL_ORIGINAL:g}, balanced realization "
+            f"The weights at scl = {SCL:g}, balanced realization "
             "(all other blocks of W and R are zero):\n"
             + "\n".join(f"b{g} = {shown.gate('b', g)}" for g in ("i", "f", "g", "o"))
             + f"\nWg =\n{shown.gate('W', 'g')}\nRg =\n{shown.gate('R', 'g')}"
             + f"\nF = {shown.F}\nbF = {shown.bF}"
         )
     # realizations at the original's scale
-    u_train = design_input(1, steps=1001, amplitude=1.0, seed=ctx.seed)
+    u_train = design_input(1, steps=TRAINING_STEPS, amplitude=1.0, seed=ctx.seed)
     mse = {r: _mse_at(plant, r, u_train) for r in ("given", "balanced")}
     sec.p(
-        f"**State coordinates matter.** At the original's scl = {SCL_ORIGINAL:g}, on "
-        "a 1001-sample N(0, 1) input, the transfer function is the same but the "
-        "error is not:"
+        f"**State coordinates matter.** At the original's scl = {SCL:g}, on "
+        f"a {TRAINING_STEPS}-sample N(0, 1) input, the transfer function is the "
+        "same but the error is not:"
     )
     sec.table(
         ["realization", "MSE, measured here", "SPEC"],
@@ -112,9 +112,9 @@ def experiment2(ctx: ReportContext) -> Section:
     )
     sec.p(
         f"**scl chosen for a requested accuracy.** For a relative RMS error of "
-        f"{res['tol']:g} on the 1001-sample input, the error model (two linear "
-        f"recursions, no fitting) chooses scl = {res['scl']:.3g}; predicted "
-        f"{res['predicted_rel_rms_error']:.3g}, achieved "
+        f"{res['tol']:g} on the {TRAINING_STEPS}-sample input, the error model "
+        f"(two linear recursions, no fitting) chooses scl = {res['scl']:.3g}; "
+        f"predicted {res['predicted_rel_rms_error']:.3g}, achieved "
         f"{res['achieved_rel_rms_error']:.3g}."
     )
     val = res["validation"]
@@ -196,7 +196,7 @@ def beyond_invertible_a(ctx: ReportContext) -> Section:
     res, _ = approximate(
         fir, construction="delayed", realization="given", diagram=True, out=None
     )
-    u = design_input(1, steps=1001, amplitude=1.0, seed=ctx.seed)
+    u = design_input(1, steps=TRAINING_STEPS, amplitude=1.0, seed=ctx.seed)
     y_lin = simulate(fir, u)
     y_nn = reference_cell(construct(fir, res["scl"], method="delayed").params, u).y
     achieved = rel_rms_error(y_nn, y_lin)
@@ -213,7 +213,7 @@ def beyond_invertible_a(ctx: ReportContext) -> Section:
         "x(t); u(t)], so y = [0, C, D] h / scl with no A⁻¹ anywhere. On the FIR "
         f"system it uses Nn = {res['nn']} units and scl = {res['scl']:.3g}, chosen "
         f"for {res['tol']:g}; achieved relative RMS error {achieved:.3g} on a "
-        f"1001-sample N(0, 1) input; validation through the block diagram: "
+        f"{TRAINING_STEPS}-sample N(0, 1) input; validation through the block diagram: "
         f"norm = {res['validation']['norm_diagram']:.3g}, cross-check "
         f"{'passes' if res['validation']['crosscheck_passed'] else 'FAILS'}."
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ...crosscheck import crosscheck_diagram
+from ..._crosscheck import crosscheck_diagram
 from ...diagram import build_lstm_diagram
 from ...experiment import seed_problem
 from ...graph import bypass_block, diagram_graph
-from ...layout import LSTM_BLOCKS, lstm_layout
+from ...layout import lstm_layout
 from ...loops import structure_report
+from ...names import CELL_DELAY, LSTM_BLOCKS
 from ...param_count import count_lstm, count_network, plot_param_growth
 from ...render import CrossCheckPaint, draw_layout
 from ..context import ReportContext
@@ -44,7 +45,7 @@ def diagram_and_loops(ctx: ReportContext) -> Section:
         for k, c in enumerate(report.cycles)
     ]
     sec.table(["broken by delay", "cycle", "blocks around the loop"], rows)
-    broken = structure_report(bypass_block(graph, "Cell State"), original=LSTM_BLOCKS)
+    broken = structure_report(bypass_block(graph, CELL_DELAY), original=LSTM_BLOCKS)
     sec.p(
         "Remove the `Cell State` delay and the inner loop has no delay left: an "
         f"**algebraic loop**, reported as {len(broken.algebraic_loops)} loop(s): "

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from ...experiment import TRAINING_STEPS
 from ...figures import save_figure
+from ...studies.training import ORIGINAL_LOG, ORIGINAL_OPTIONS, StudyResult, run_study
 from ...training import TrainOptions
 from ...training.plots import plot_sweep
-from ...training.studies import ORIGINAL_LOG, ORIGINAL_OPTIONS, StudyResult, run_study
 from ...training.sweep import Row, by_seed, grid, run_sweep, spread_by
 from ..context import ReportContext
 from ..document import Section
@@ -129,9 +130,9 @@ def _study_section(
     one = _outcome(study)
     seed_label = "data seed 0" if name == "calculated" else "random start 0"
     sec.p(
-        f"Training data: 1001 samples, u ~ N(0, 1), y from the plant; one sequence, "
-        f"full batch, MSE loss (plain mean). Adam (0.9, 0.999, 1e-8), learning "
-        f"rate {opts.lr:g} multiplied by {opts.drop_factor:g} every "
+        f"Training data: {TRAINING_STEPS} samples, u ~ N(0, 1), y from the plant; "
+        f"one sequence, full batch, MSE loss (plain mean). Adam (0.9, 0.999, "
+        f"1e-8), learning rate {opts.lr:g} multiplied by {opts.drop_factor:g} every "
         f"{opts.drop_period} epochs, gradient threshold {opts.grad_threshold:g} "
         f"per array (MATLAB's default), {s['epochs']} epochs"
         + (" (quick mode; the original ran 10000)" if ctx.quick else "")

@@ -13,8 +13,11 @@ from typing import Any
 import control as ct
 import numpy as np
 
-from ._validate import check_memory, check_positive_int
-from .accuracy import (
+from .._validate import check_memory, check_positive_int
+from ..experiment import TRAINING_STEPS
+from ..parameters import LSTMParams
+from ..reference import reference_cell
+from ..statespace.accuracy import (
     SclChoice,
     choose_scl,
     design_input,
@@ -23,21 +26,24 @@ from .accuracy import (
     rel_rms_error,
     scl_study,
 )
-from .construction import Method, check_scl, construct
-from .extraction import extract_state_space, linear_regime_report
-from .lti import (
+from ..statespace.construction import Method, check_scl, construct
+from ..statespace.extraction import extract_state_space, linear_regime_report
+from ..statespace.lti import (
     check_discrete,
     dcgain,
     match_distance,
     poles,
     simulate,
     zeros,
-    zpk_summary,
 )
-from .parameters import LSTMParams
-from .realization import Realization, minimal_realization, realize
-from .reference import reference_cell
-from .validation import linearity_test, plot_linearity, plot_validation, validate
+from ..statespace.realization import Realization, minimal_realization, realize
+from ..statespace.validation import (
+    linearity_test,
+    plot_linearity,
+    plot_validation,
+    validate,
+)
+from ..statespace.zpk import zpk_summary
 
 __all__ = ["approximate", "approximate_bytes", "check_approximable"]
 
@@ -137,11 +143,41 @@ def approximate(
     scl: float | None = None,
     tol: float = 1e-6,
     amplitude: float = 1.0,
-    steps: int = 1001,
+    steps: int = TRAINING_STEPS,
     diagram: bool = True,
     out: Path | None = None,
 ) -> tuple[dict[str, Any], LSTMParams]:
     """Do everything the command does; return the JSON-ready results and params.
+
+    Parameters
+    ----------
+    sys
+        Discrete-time state-space system (any order, inputs and outputs).
+    construction
+        ``"auto"``, ``"spec"``, ``"nx"`` or ``"delayed"`` (see
+        :func:`~blocksim_lstm.statespace.construction.construct`).
+    realization
+        State coordinates the construction starts from: ``"balanced"``
+        or ``"given"`` (the system as it comes).
+    scl
+        The construction's scale; None chooses it for ``tol``.
+    tol
+        Requested relative RMS output error, when ``scl`` is chosen.
+    amplitude
+        Amplitude of the design and validation inputs.
+    steps
+        Samples of the validation run.
+    diagram
+        Also cross-check the bdsim diagram of the constructed LSTM.
+    out
+        Folder for the weights, results and plots; None writes nothing.
+
+    Returns
+    -------
+    results : dict
+        JSON-ready numbers (the command's ``results.json``).
+    params : LSTMParams
+        The constructed LSTM.
 
     Raises
     ------

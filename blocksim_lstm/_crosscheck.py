@@ -18,8 +18,10 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._validate import check_dtype
-from .diagram import SEED_TS, DiagramRun, LSTMDiagram, build_lstm_diagram
+from .diagram import DiagramRun, LSTMDiagram, build_lstm_diagram
+from .experiment import EXPERIMENT1_TS
 from .parameters import LSTMParams
+from .reference import LSTMTrace, reference_cell
 
 __all__ = [
     "DEFAULT_TOLERANCES",
@@ -29,6 +31,7 @@ __all__ = [
     "compare_traces",
     "crosscheck",
     "crosscheck_diagram",
+    "reference_traces",
 ]
 
 DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {
@@ -127,7 +130,18 @@ class CrossCheckReport:
         return all(s.passed for s in self.signals)
 
     def signal(self, name: str) -> SignalReport:
-        """The report of the signal driven by block ``name``."""
+        """The report of the signal driven by block ``name``.
+
+        Parameters
+        ----------
+        name
+            A block name, as in :attr:`SignalReport.name`.
+
+        Raises
+        ------
+        KeyError
+            No signal of that name; the message lists the names.
+        """
         for s in self.signals:
             if s.name == name:
                 return s
@@ -151,7 +165,13 @@ class CrossCheckReport:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        """The report as JSON text."""
+        """The report as JSON text.
+
+        Parameters
+        ----------
+        indent
+            Spaces per level, or None for one line.
+        """
         return json.dumps(self.to_dict(), indent=indent)
 
     def table(self) -> str:
@@ -298,6 +318,51 @@ def compare_traces(
     )
 
 
+def reference_traces(
+    diagram: LSTMDiagram, *, dtype: DTypeLike = np.float64
+) -> dict[str, np.ndarray]:
+    """Each wire's expected trace, from the reference cell and the diagram's params.
+
+    The diagram says which reference signal each wire stands for (its
+    :class:`~blocksim_lstm.diagram.SignalSpec`); the values come from
+    :func:`~blocksim_lstm.reference.reference_cell`, run layer after layer on
+    the diagram's input with the diagram's parameters.
+
+    Parameters
+    ----------
+    diagram
+        Any diagram built by this package (one layer or stacked).
+    dtype
+        The reference computation's dtype (float64 or float32).
+
+    Returns
+    -------
+    dict
+        Block name -> ndarray, shape ``(T, width)``.
+    """
+    dt = check_dtype(dtype)
+    traces: list[LSTMTrace] = []
+    x: np.ndarray = diagram.u
+    for p in diagram.layers:
+        traces.append(reference_cell(p, x, dtype=dt))
+        x = traces[-1].h
+    last = diagram.layers[-1]
+    y = traces[-1].h @ last.F.T.astype(dt) + last.bF.astype(dt)
+    out: dict[str, np.ndarray] = {}
+    for s in diagram.signals:
+        tr = traces[s.layer]
+        if s.ref == "b":
+            row = diagram.layers[s.layer].gate("b", s.gate or "i").astype(dt)
+            out[s.block] = np.broadcast_to(row, (diagram.steps, row.size)).copy()
+        elif s.ref == "y":
+            out[s.block] = y
+        elif s.gate is not None and s.ref in ("Wu", "Rh", "z"):
+            out[s.block] = tr.gate_block(s.ref, s.gate)
+        else:
+            out[s.block] = getattr(tr, s.ref)
+    return out
+
+
 def crosscheck_diagram(
     diagram: LSTMDiagram,
     *,
@@ -324,7 +389,7 @@ def crosscheck_diagram(
     dt = check_dtype(dtype)
     a0, r0 = DEFAULT_TOLERANCES[dt.name]
     run = diagram.run() if run is None else run
-    ref = diagram.reference(dtype=dt)
+    ref = reference_traces(diagram, dtype=dt)
     eval_order = diagram.evaluation_order()
     order = [n for n in eval_order if n in run.signals]
     order += [n for n in run.signals if n not in order]
@@ -345,7 +410,7 @@ def crosscheck(
     params: LSTMParams,
     u: ArrayLike,
     *,
-    ts: float = SEED_TS,
+    ts: float = EXPERIMENT1_TS,
     dtype: DTypeLike = np.float64,
     abs_tol: float | None = None,
     rel_tol: float | None = None,

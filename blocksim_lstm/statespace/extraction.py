@@ -6,7 +6,7 @@ it is the linear system with state ``xi(t) = h(t-1) / scl``:
 
     Ann = Rg,  Bnn = Wg / scl,  Cnn = scl F Ann,  Dnn = scl F Bnn.
 
-The same formula serves every construction in :mod:`blocksim_lstm.construction`
+The same formula serves every construction in :mod:`.construction`
 (the extra states of ``"spec"`` and ``"delayed"`` are unobservable and drop out of
 a minimal realization), and any trained weights. The transfer function does not
 depend on ``scl``: it only scales the state.
@@ -20,9 +20,9 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..parameters import LSTMParams
+from ..reference import reference_cell, sigmoid
 from .construction import check_scl
-from .parameters import LSTMParams
-from .reference import reference_cell, sigmoid
 
 __all__ = ["LinearRegimeReport", "extract_state_space", "linear_regime_report"]
 

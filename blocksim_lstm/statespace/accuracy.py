@@ -26,12 +26,13 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._validate import as_array, check_dtype
+from .._validate import as_array, check_dtype
+from ..experiment import TRAINING_STEPS
+from ..figures import new_figure, save_figure
+from ..parameters import LSTMParams
+from ..reference import reference_cell
 from .construction import Construction, Method, check_scl, construct
-from .figures import new_figure, save_figure
 from .lti import check_discrete, check_system_input, simulate
-from .parameters import LSTMParams
-from .reference import reference_cell
 
 __all__ = [
     "ErrorModel",
@@ -68,7 +69,7 @@ def rel_rms_error(y: ArrayLike, y_ref: ArrayLike) -> float:
 
 
 def design_input(
-    nu: int, *, steps: int = 1001, amplitude: float = 1.0, seed: int = 0
+    nu: int, *, steps: int = TRAINING_STEPS, amplitude: float = 1.0, seed: int = 0
 ) -> np.ndarray:
     """Seeded ``amplitude * N(0, 1)`` input, shape ``(steps, nu)``."""
     return amplitude * np.random.default_rng(seed).standard_normal((steps, nu))
@@ -131,7 +132,7 @@ def error_model(
     u : array_like, shape ``(T, nu)``
         Input sequence.
     method
-        Construction (see :func:`blocksim_lstm.construction.construct`).
+        Construction (see :func:`blocksim_lstm.statespace.construction.construct`).
     x0 : array_like, shape ``(nx,)``, optional
         Initial state.
     y_ref : array_like, shape ``(T, ny)``, optional
@@ -193,7 +194,7 @@ def choose_scl(
     u: ArrayLike | None = None,
     method: Method = "auto",
     amplitude: float = 1.0,
-    steps: int = 1001,
+    steps: int = TRAINING_STEPS,
     seed: int = 0,
     x0: ArrayLike | None = None,
     safety: float = 0.5,

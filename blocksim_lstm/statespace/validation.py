@@ -21,14 +21,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
+from ..figures import new_figure, save_figure
+from ..parameters import LSTMParams
+from ..reference import reference_cell
 from .accuracy import rel_rms_error
-from .figures import new_figure, save_figure
 from .lti import check_discrete, check_system_input, simulate
-from .parameters import LSTMParams
-from .reference import reference_cell
 
 if TYPE_CHECKING:
-    from .crosscheck import CrossCheckReport
+    from .._crosscheck import CrossCheckReport
 
 __all__ = [
     "LinearityResult",
@@ -50,7 +50,7 @@ def validation_input(
     """Seeded ``N(0, 1)`` validation input, shape ``(steps, nu)``.
 
     Drawn from ``default_rng([seed, 2])``: a stream of its own, so it never
-    coincides with the design input of :func:`blocksim_lstm.accuracy.design_input`.
+    coincides with the design input of :func:`.accuracy.design_input`.
     """
     return np.random.default_rng([seed, 2]).standard_normal((steps, nu))
 
@@ -71,7 +71,7 @@ class ValidationResult:
     y_diagram : ndarray, shape ``(T, ny)``, or None
         LSTM through the bdsim block diagram (None if not run).
     crosscheck : CrossCheckReport or None
-        :class:`blocksim_lstm.crosscheck.CrossCheckReport` of the diagram against
+        :class:`blocksim_lstm._crosscheck.CrossCheckReport` of the diagram against
         the reference cell (None if not run).
     """
 
@@ -135,7 +135,7 @@ def validate(
         Discrete-time system (``nu`` inputs, ``ny`` outputs).
     params
         LSTM weights for it (``Ni = nu``, ``No = ny``), e.g. from
-        :func:`blocksim_lstm.construction.construct` (pass the same ``x0`` there).
+        :func:`.construction.construct` (pass the same ``x0`` there).
     u : array_like, shape ``(T, nu)``, optional
         Input; default :func:`validation_input` (51 samples) with ``seed``.
     seed
@@ -167,8 +167,8 @@ def validate(
     y_cell = reference_cell(params, uu).y
     y_diag = report = None
     if diagram:
-        from .crosscheck import crosscheck  # bdsim: imported only when used
-        from .diagram import build_lstm_diagram
+        from .._crosscheck import crosscheck  # bdsim: imported only when used
+        from ..diagram import build_lstm_diagram
 
         y_diag = build_lstm_diagram(params, uu, ts=ts).run().y
         report = crosscheck(params, uu, ts=ts)

@@ -16,12 +16,12 @@ from numpy.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import ortho_group
 
+from .._files import read_npz, savez_atomic
+from .._validate import as_array, check_memory, check_positive_int, check_seed
+from ..experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
 from ._discretize import zoh_companion
-from ._files import read_npz, savez_atomic
-from ._validate import as_array, check_memory, check_positive_int, check_seed
 
 __all__ = [
-    "SEED_TS",
     "check_discrete",
     "check_system_input",
     "dcgain",
@@ -37,26 +37,21 @@ __all__ = [
     "state_space",
     "system_bytes",
     "zeros",
-    "zpk_summary",
 ]
-
-SEED_TS: float = 0.01
-"""Sample time of the seed's discretised plant, in seconds."""
-
-
-SEED_ZEROS: tuple[complex, ...] = (-4.0,)
-SEED_POLES: tuple[complex, ...] = (-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j)
-SEED_GAIN = 5e5
-"""The seed's continuous plant (SPEC): zero, poles and gain."""
 
 
 def seed_plant_continuous() -> ct.TransferFunction:
     """The seed's continuous plant: zero -4, poles -9 +- 5i, -2 +- 50i, gain 5e5."""
-    return ct.zpk(list(SEED_ZEROS), list(SEED_POLES), SEED_GAIN)
+    return ct.zpk(list(PLANT_ZEROS), list(PLANT_POLES), PLANT_GAIN)
 
 
-def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
+def seed_plant(ts: float = PLANT_TS) -> ct.StateSpace:
     """The seed's plant, zero-order-hold discretised at ``ts`` and in state space.
+
+    Parameters
+    ----------
+    ts
+        Sample time in seconds.
 
     Returns
     -------
@@ -66,7 +61,7 @@ def seed_plant(ts: float = SEED_TS) -> ct.StateSpace:
         deterministic routines of :mod:`._discretize` so that it has the same
         bits on every machine (``ct.ss(ct.c2d(...))`` agrees to rounding).
     """
-    A, B, C, D = zoh_companion(SEED_ZEROS, SEED_POLES, SEED_GAIN, float(ts))
+    A, B, C, D = zoh_companion(PLANT_ZEROS, PLANT_POLES, PLANT_GAIN, float(ts))
     return ct.ss(A, B, C, D, ts)
 
 
@@ -366,65 +361,6 @@ def markov_gain(sys: ct.StateSpace, *, rtol: float = 1e-10) -> float:
         v = A @ v
         scale = max(scale, np.linalg.norm(C) * np.linalg.norm(v))
     return 0.0
-
-
-def _factor(r: complex, var: str) -> str:
-    # round-off dust (e.g. a pole at the origin computed as 1e-17) is shown as 0
-    r = complex(
-        0.0 if abs(r.real) < 1e-10 else r.real, 0.0 if abs(r.imag) < 1e-10 else r.imag
-    )
-    if abs(r.imag) > 0:
-        s, p = -2 * r.real, abs(r) ** 2
-        sign = "+" if s >= 0 else "-"
-        return f"({var}^2 {sign} {abs(s):.4g} {var} + {p:.4g})"
-    if r.real == 0:
-        return var
-    sign = "-" if r.real > 0 else "+"
-    return f"({var} {sign} {abs(r.real):.4g})"
-
-
-def _factors(roots: np.ndarray, var: str) -> list[str]:
-    single = [_factor(complex(r), var) for r in roots if r.imag >= -1e-10]
-    out: list[str] = []  # the conjugate of a complex root is written with its partner
-    for f in dict.fromkeys(single):  # repeated factors as powers, first-seen order
-        k = single.count(f)
-        out.append(f if k == 1 else f"{f}^{k}")
-    return out
-
-
-def zpk_summary(sys: ct.StateSpace, *, var: str = "z") -> str:
-    """Readable zero-pole-gain form of each input-output channel.
-
-    Real roots are written ``(z - r)``, complex pairs ``(z^2 + a z + b)``, as in
-    MATLAB's ``zpk`` display, four significant digits, gain five. Each channel is
-    first reduced to a minimal realization, so cancelling pole-zero pairs vanish.
-
-    Returns
-    -------
-    str
-        One line per channel (``"u[j] -> y[i]: ..."`` for several channels),
-        e.g. ``0.078673 (z + 3.517)(z - 0.9608)(z + 0.2599) / ((z^2 - ...)...)``.
-    """
-    from .realization import minimal_realization  # late: realization imports lti
-
-    sys = check_discrete(sys)
-    lines = []
-    for i in range(sys.noutputs):
-        for j in range(sys.ninputs):
-            sub = ct.ss(sys.A, sys.B[:, [j]], sys.C[[i], :], sys.D[[i], [j]], sys.dt)
-            sub = minimal_realization(sub)
-            k = markov_gain(sub)
-            if k == 0.0 or sub.nstates == 0:
-                text = f"{k:.5g}"
-            else:
-                num = "".join(_factors(zeros(sub), var))
-                den = _factors(poles(sub), var)
-                den_s = den[0] if len(den) == 1 else "(" + "".join(den) + ")"
-                text = f"{k:.5g} {num} / {den_s}" if num else f"{k:.5g} / {den_s}"
-            if sys.noutputs * sys.ninputs > 1:
-                text = f"u[{j}] -> y[{i}]: {text}"
-            lines.append(text)
-    return "\n".join(lines)
 
 
 def match_distance(a: ArrayLike, b: ArrayLike) -> float:

@@ -22,29 +22,32 @@ import control as ct
 import numpy as np
 
 from .._files import write_atomic
-from ..extraction import extract_state_space, linear_regime_report
+from ..experiment import PLANT_TS, SCL, TRAINING_STEPS
 from ..figures import save_figure
-from ..lti import SEED_TS, dcgain, poles, seed_plant, zeros, zpk_summary
 from ..parameters import GATES, LSTMParams
-from ..realization import minimal_realization
-from ..validation import linearity_test, plot_validation, validate, validation_input
-from .data import calculated_weights, seed_data
-from .loop import TrainResult, train
-from .optim import TrainOptions
-from .plots import plot_loss
+from ..statespace.extraction import extract_state_space, linear_regime_report
+from ..statespace.lti import dcgain, poles, seed_plant, zeros
+from ..statespace.realization import minimal_realization
+from ..statespace.validation import (
+    linearity_test,
+    plot_validation,
+    validate,
+    validation_input,
+)
+from ..statespace.zpk import zpk_summary
+from ..training.data import calculated_weights, seed_data
+from ..training.loop import TrainResult, train
+from ..training.optim import TrainOptions
+from ..training.plots import plot_loss
 
 __all__ = [
     "ORIGINAL_LOG",
     "ORIGINAL_OPTIONS",
-    "SCL",
     "StudyResult",
     "extracted_summary",
     "run_study",
     "weight_differences",
 ]
-
-SCL: float = 1e-3
-"""Scale of the calculated weights, as in the original."""
 
 ORIGINAL_OPTIONS: dict[str, TrainOptions] = {
     "calculated": TrainOptions(
@@ -126,7 +129,7 @@ def extracted_summary(params: LSTMParams, *, scl: float = SCL) -> dict[str, obje
         ``zeros`` (as [re, im] pairs, of the full-order system), ``zpk`` (of the
         minimal realization, as text), ``linear_regime`` (gate saturations etc.).
     """
-    snn = extract_state_space(params, scl=scl, ts=SEED_TS)
+    snn = extract_state_space(params, scl=scl, ts=PLANT_TS)
     try:
         order_min = int(minimal_realization(snn).nstates)
         zpk = zpk_summary(snn)
@@ -290,7 +293,7 @@ def run_study(
         if name == "calculated"
         else LSTMParams.random(calc.nn, 1, 1, seed=seed, states=False)
     )
-    u, y = seed_data(1001, seed=data_seed)
+    u, y = seed_data(TRAINING_STEPS, seed=data_seed)
     outp = None if out is None else Path(out)
     base = outp if root is None else Path(root)
     if outp is not None and base is not None:
@@ -302,7 +305,7 @@ def run_study(
     uval = validation_input(1, seed=0)
     val_before, before = _validation(plant, start, uval)
     val_after, after = _validation(plant, res.params, uval)
-    from .bptt import loss as _loss
+    from ..training.bptt import loss as _loss
 
     study = StudyResult(
         name=name,

@@ -27,10 +27,11 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._validate import ArgumentTypeError, as_array
+from ..experiment import SCL
+from ..parameters import LSTMParams
 from . import _linalg as la
-from ._validate import ArgumentTypeError, as_array
 from .lti import check_discrete
-from .parameters import LSTMParams
 
 __all__ = [
     "COND_LIMIT",
@@ -130,7 +131,7 @@ def _x0(x0: ArrayLike | None, nx: int) -> np.ndarray:
 
 def lstm_from_state_space(
     sys: ct.StateSpace,
-    scl: float = 1e-3,
+    scl: float = SCL,
     *,
     x0: ArrayLike | None = None,
     max_cond: float = COND_LIMIT,
@@ -186,7 +187,7 @@ def nx_feedthrough(sys: ct.StateSpace, *, max_cond: float = COND_LIMIT) -> np.nd
 
 def lstm_from_state_space_nx(
     sys: ct.StateSpace,
-    scl: float = 1e-3,
+    scl: float = SCL,
     *,
     x0: ArrayLike | None = None,
     max_cond: float = COND_LIMIT,
@@ -211,7 +212,7 @@ def lstm_from_state_space_nx(
 
 
 def lstm_from_state_space_delayed(
-    sys: ct.StateSpace, scl: float = 1e-3, *, x0: ArrayLike | None = None
+    sys: ct.StateSpace, scl: float = SCL, *, x0: ArrayLike | None = None
 ) -> LSTMParams:
     """``Nn = 2 nx + nu`` construction with no ``A^-1``: any ``A``, singular included.
 
@@ -290,7 +291,7 @@ class Construction:
 
 def construct(
     sys: ct.StateSpace,
-    scl: float = 1e-3,
+    scl: float = SCL,
     *,
     method: Method = "auto",
     x0: ArrayLike | None = None,

@@ -1,0 +1,95 @@
+"""One call from a diagram to a picture file: :func:`draw`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._crosscheck import CrossCheckReport
+    from .render import CrossCheckPaint
+
+__all__ = ["draw"]
+
+
+def draw(
+    diagram: Any,
+    path: str | os.PathLike[str],
+    *,
+    paint: CrossCheckReport | CrossCheckPaint | None = None,
+    title: str = "",
+    layout: str = "auto",
+) -> Path:
+    """Draw a diagram and save the picture, PNG or SVG by the suffix of ``path``.
+
+    The LSTM layout (signal flow left to right, gates stacked, delays on
+    feedback paths underneath) is used for a one-layer LSTM diagram, the
+    automatic layered layout for anything else (stacked layers, the LTI
+    construction, a user's bdsim diagram).
+
+    Parameters
+    ----------
+    diagram
+        An :class:`~blocksim_lstm.diagram.LSTMDiagram`, a bdsim
+        ``BlockDiagram``, or a graph from
+        :func:`~blocksim_lstm.graph.diagram_graph`.
+    path
+        Picture file ending in ``.png`` or ``.svg``; written atomically
+        (temporary name, then rename); its folder is created.
+    paint
+        A cross-check report (or a ready
+        :class:`~blocksim_lstm.render.CrossCheckPaint`) painted on the wires:
+        each wire coloured by whether it agrees with the reference, the first
+        divergence boxed in red. Without it, wires are coloured by feedback loop.
+    title
+        Title above the picture.
+    layout
+        ``"auto"`` (default), ``"lstm"`` or ``"layered"``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        ``path`` ends in neither ``.png`` nor ``.svg``, ``layout`` is unknown,
+        or ``layout="lstm"`` for a diagram that is not one LSTM layer.
+    """
+    import networkx as nx  # type: ignore[import-untyped]
+
+    from .figures import save_one
+    from .graph import diagram_graph
+    from .layout import layered_layout, lstm_layout
+    from .names import LSTM_BLOCKS
+    from .render import CrossCheckPaint, draw_layout
+
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise ValueError(
+            f"path: expected a file name ending in .png or .svg, got {str(path)!r}"
+        )
+    if layout not in ("auto", "lstm", "layered"):
+        raise ValueError(
+            f"layout: expected one of 'auto', 'lstm', 'layered', got {layout!r}"
+        )
+    if isinstance(diagram, nx.MultiDiGraph):
+        graph = diagram
+    else:
+        compile_ = getattr(diagram, "compile", None)
+        if compile_ is not None and hasattr(diagram, "bd"):
+            compile_()  # an LSTMDiagram: wire widths are known once compiled
+        graph = diagram_graph(diagram)
+    if layout == "auto":
+        layout = "lstm" if set(graph.nodes) == set(LSTM_BLOCKS) else "layered"
+    laid = (
+        lstm_layout(graph, title=title)
+        if layout == "lstm"
+        else layered_layout(graph, title=title)
+    )
+    if paint is not None and not isinstance(paint, CrossCheckPaint):
+        paint = CrossCheckPaint.from_report(paint)
+    fig = draw_layout(laid, paint=paint)
+    return save_one(fig, path)
