@@ -658,6 +658,9 @@ def test_ctrl_c_while_workers_start(cli_data, tmp_path, sweeps):
     sw = sweeps(LONG_GRID, cli_data, tmp_path / "o")
     _wait(lambda: len(sw.workers()) == 2, "two worker processes")
     workers = sw.workers()
+    for pid in workers:  # SIGINT blocked from the first instant (fork)
+        blocked = Path(f"/proc/{pid}/status").read_text().split("SigBlk:")[1]
+        assert int(blocked.split()[0], 16) & (1 << (signal.SIGINT - 1))
     os.killpg(sw.pid, signal.SIGINT)
     assert sw.wait() == 130
     assert not [w for w in workers if _alive(w)]
