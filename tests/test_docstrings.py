@@ -125,6 +125,7 @@ KNOWN_GAPS: frozenset[str] = frozenset(
         "blocksim_lstm.training.loop.resumable",
         "blocksim_lstm.training.sweep.SweepRun.initial",
         "blocksim_lstm.training.sweep.by_seed",
+        "blocksim_lstm.training.sweep.read_table",
         "blocksim_lstm.training.sweep.spread_by",
     }
 )

@@ -34,7 +34,7 @@ def _plant_response(u: np.ndarray) -> np.ndarray:
     """The seed plant's response by scipy's own simulator (not lti.simulate)."""
     from scipy.signal import dlsim
 
-    from blocksim_lstm.lti import seed_plant
+    from blocksim_lstm.statespace.lti import seed_plant
 
     p = seed_plant()
     return dlsim((p.A, p.B, p.C, p.D, p.dt), u)[1]
@@ -43,8 +43,8 @@ def _plant_response(u: np.ndarray) -> np.ndarray:
 def _achieved(choice: Any, printed: str) -> None:
     """The printed achieved error is the relative RMS error of the network
     (numpy reference cell) against scipy's simulation of the plant."""
-    from blocksim_lstm.accuracy import design_input
     from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm.statespace.accuracy import design_input
 
     u = design_input(1, steps=1001, seed=0)
     y = _plant_response(u)
@@ -68,13 +68,14 @@ def _crosscheck(out: str, ns: dict[str, Any], folder: Path) -> None:
 
 
 def _lti(out: str, ns: dict[str, Any], folder: Path) -> None:
-    from blocksim_lstm import lti
+    from blocksim_lstm.statespace import lti
+    from blocksim_lstm.statespace.zpk import zpk_summary
 
     scl, _predicted, achieved = out.splitlines()[0].split()
     assert float(scl) == ns["choice"].scl
     _achieved(ns["choice"], achieved)
     # "the plant again": the same zero-pole-gain text as the plant itself
-    assert out.splitlines()[1] == lti.zpk_summary(lti.seed_plant())
+    assert out.splitlines()[1] == zpk_summary(lti.seed_plant())
 
 
 def _graph(out: str, ns: dict[str, Any], folder: Path) -> None:
@@ -97,10 +98,34 @@ def _training(out: str, ns: dict[str, Any], folder: Path) -> None:
     assert epochs == [1, *range(500, 10001, 500)]
 
 
+def _draw(out: str, ns: dict[str, Any], folder: Path) -> None:
+    # the one-import script: the picture is written, the wire read by its label
+    assert (folder / "lstm.svg").read_text().startswith("<?xml")
+    assert out.splitlines()[-1] == "(51, 3) True"
+    assert ns["run"].signals["c(t-1)"] is ns["run"].signals["Cell State"]
+
+
+def _approximate(out: str, ns: dict[str, Any], folder: Path) -> None:
+    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm.statespace.accuracy import design_input
+
+    scl, achieved, nn = out.splitlines()[0].split()
+    assert float(scl) == ns["results"]["scl"] and int(nn) == 5
+    u = design_input(1, steps=1001, seed=0)
+    y = _plant_response(u)
+    e = reference_cell(ns["params"], u).y - y
+    want = np.sqrt(np.mean(e**2)) / np.sqrt(np.mean(y**2))
+    assert float(achieved) == pytest.approx(want, rel=1e-4)
+    assert float(achieved) <= 1e-6  # what was requested
+    assert float(out.splitlines()[1]) == ns["result"].summary()["final_loss"]
+
+
 # (calls the block makes, its check); a block gets every check whose calls it has
 CHECKS: list[tuple[tuple[str, ...], Callable[[str, dict[str, Any], Path], None]]] = [
     (("crosscheck_diagram(", "choose_scl(", "train("), _tour),
     (("crosscheck_diagram(", "report.table()"), _crosscheck),
+    (("bl.draw(", "crosscheck_diagram("), _draw),
+    (("bl.approximate(", "bl.train("), _approximate),
     (("choose_scl(", "extract_state_space("), _lti),
     (("check_no_algebraic_loops(", "save_figure("), _graph),
     (("run_study(", "train("), _training),
