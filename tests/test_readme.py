@@ -120,6 +120,24 @@ def _approximate(out: str, ns: dict[str, Any], folder: Path) -> None:
     assert float(out.splitlines()[1]) == ns["result"].summary()["final_loss"]
 
 
+def _dynamics(out: str, ns: dict[str, Any], folder: Path) -> None:
+    """The fixed point's gain against python-control's plant gain (SPEC's zpk),
+    the bistable cell's equilibria against their closed form h = -1/2, 0, 1/2."""
+    import control as ct
+
+    lines = out.splitlines()
+    kind, residual = lines[0].split()[:2]
+    assert kind == "stable" and float(residual) <= 1e-12
+    plant = ct.zpk([-4.0], [-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j], 5e5)
+    gain = float(np.real(ct.dcgain(ct.c2d(plant, 0.01, "zoh"))))
+    assert float(np.ravel(ns["res"].linear.dcgain)[0]) == pytest.approx(gain, rel=1e-6)
+    hs = sorted(float(f.x[0]) for f in ns["eq"].fixed_points)
+    np.testing.assert_allclose(hs, [-0.5, 0.0, 0.5], atol=1e-9)
+    kinds = {round(float(f.x[0]), 6): f.kind for f in ns["eq"].fixed_points}
+    assert kinds[0.5] == kinds[-0.5] == "stable" and kinds[0.0] != "stable"
+    assert lines[-1] == "holds"
+
+
 # (calls the block makes, its check); a block gets every check whose calls it has
 CHECKS: list[tuple[tuple[str, ...], Callable[[str, dict[str, Any], Path], None]]] = [
     (("crosscheck_diagram(", "choose_scl(", "train("), _tour),
@@ -129,6 +147,7 @@ CHECKS: list[tuple[tuple[str, ...], Callable[[str, dict[str, Any], Path], None]]
     (("choose_scl(", "extract_state_space("), _lti),
     (("check_no_algebraic_loops(", "save_figure("), _graph),
     (("run_study(", "train("), _training),
+    (("fixed_points(", "bistable_cell("), _dynamics),
 ]
 
 
