@@ -191,7 +191,24 @@ def _12_report(out: str, folder: Path) -> None:
     assert Path(line_with("report:", out).split("report: ")[1]).is_file()
 
 
+def _13_dynamics(out: str, folder: Path) -> None:
+    """The linearization's gain against python-control's gain of SPEC's plant;
+    the bistable cell's three equilibria by kind."""
+    import control as ct
+
+    plant = ct.zpk([-4.0], [-9 + 5j, -9 - 5j, -2 + 50j, -2 - 50j], 5e5)
+    want = float(np.real(ct.dcgain(ct.c2d(plant, 0.01, "zoh"))))
+    m = re.search(r"linearization: gain ([0-9.]+)", out)
+    assert m is not None, out
+    assert float(m.group(1)) == pytest.approx(want, abs=1e-6)
+    residual = float(re.search(r"residual ([0-9.e+-]+)", out).group(1))  # type: ignore[union-attr]
+    assert residual <= 1e-12
+    bistable = line_with("bistable cell:", out)
+    assert bistable.count("stable") >= 2 and "saddle" in bistable
+
+
 CHECKS = {
+    "13_dynamics.py": _13_dynamics,
     "01_build_and_run.py": _01_build_and_run,
     "02_crosscheck.py": _02_crosscheck,
     "03_graph_and_loops.py": _03_graph_and_loops,
