@@ -800,8 +800,6 @@ def run_sweep(
             done(_one(r, u, y))
     elif todo:
         _run_parallel(todo, u, y, nproc, done)
-    elif path is not None and out_csv is not None:
-        _write_table(path, [])
     return [rows[k] for k in sorted(rows)]
 
 
