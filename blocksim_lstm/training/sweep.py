@@ -717,7 +717,8 @@ def run_sweep(
         Instead of ``out``: only the table, at this path, replaced (no resume).
     processes
         Worker processes; default the cores this process may use. 1 runs in
-        this process.
+        this process (so does any number where ``os.name != "posix"``: the
+        workers need ``pass_fds``).
     on_start
         Called as ``on_start(kept, total)`` once the folder is open, before any
         run: ``kept`` finished runs were found in ``out`` and are skipped.
@@ -795,13 +796,11 @@ def run_sweep(
         if on_result is not None:
             on_result(row, len(rows), len(runs))
 
-    if todo and (nproc == 1 or len(todo) == 1):
+    if todo and (nproc == 1 or len(todo) == 1 or os.name != "posix"):
         for r in todo:
             done(_one(r, u, y))
     elif todo:
         _run_parallel(todo, u, y, nproc, done)
-    elif path is not None and out_csv is not None:
-        _write_table(path, [])
     return [rows[k] for k in sorted(rows)]
 
 
