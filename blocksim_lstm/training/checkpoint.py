@@ -162,6 +162,11 @@ def load_checkpoint(out: Path) -> Checkpoint:
         damaged (the message names the file and the array).
     """
     path = Path(out) / CHECKPOINT
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ValueError(
+            f"resume: expected a folder written by 'blocksim-lstm train --out', "
+            f"got the file {out}"
+        )
     if not path.is_file():
         raise FileNotFoundError(
             f"resume: no checkpoint {path}; expected a folder written by "
