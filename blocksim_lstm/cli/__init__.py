@@ -116,6 +116,23 @@ def _is_bug(exc: ValueError) -> bool:
     return np is not None and isinstance(exc, np.linalg.LinAlgError)
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a Ctrl-C caused ``exc``.
+
+    A ``KeyboardInterrupt`` that lands while a module is being imported can
+    come out wrapped (numba's class set-up turns it into a ``RuntimeError``):
+    it is still the user's Ctrl-C, not a bug.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Return the top-level parser.
 
@@ -170,6 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prefix} out of memory{detail}; choose smaller sizes", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print(f"blocksim-lstm {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except RuntimeError as exc:
+        if not _interrupted(exc):
+            raise
         print(f"blocksim-lstm {args.command}: interrupted", file=sys.stderr)
         return 130
 
