@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
+from blocksim_lstm._parameters import LSTMParams
 from blocksim_lstm.cli import main
-from blocksim_lstm.parameters import LSTMParams
 from blocksim_lstm.statespace import lti
 
 

@@ -43,7 +43,7 @@ def _plant_response(u: np.ndarray) -> np.ndarray:
 def _achieved(choice: Any, printed: str) -> None:
     """The printed achieved error is the relative RMS error of the network
     (numpy reference cell) against scipy's simulation of the plant."""
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._reference import reference_cell
     from blocksim_lstm.statespace.accuracy import design_input
 
     u = design_input(1, steps=1001, seed=0)
@@ -106,7 +106,7 @@ def _draw(out: str, ns: dict[str, Any], folder: Path) -> None:
 
 
 def _approximate(out: str, ns: dict[str, Any], folder: Path) -> None:
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._reference import reference_cell
     from blocksim_lstm.statespace.accuracy import design_input
 
     scl, achieved, nn = out.splitlines()[0].split()

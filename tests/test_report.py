@@ -26,10 +26,10 @@ from lstm_loops import lstm_loops
 from scipy.signal import dlsim
 
 from blocksim_lstm import LSTMParams
+from blocksim_lstm._diagram import build_lstm_diagram
+from blocksim_lstm._experiment import seed_problem
 from blocksim_lstm._files import MARKER, OutputRefusedError, folder_kind
 from blocksim_lstm.cli import main
-from blocksim_lstm.diagram import build_lstm_diagram
-from blocksim_lstm.experiment import seed_problem
 from blocksim_lstm.report import runner, write_report
 from blocksim_lstm.report.document import Section
 from blocksim_lstm.report.precision import stated
@@ -336,7 +336,7 @@ def test_dynamics_claim_against_an_independent_linearization(quick):
     reference cell run to steady state, against python-control's plant gain."""
     import control as ct
 
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._reference import reference_cell
     from blocksim_lstm.training import calculated_weights
 
     _, result, _ = quick

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._experiment import PLANT_TS
+from .._parameters import LSTMParams
 from .._validate import check_memory, check_positive_int
-from ..experiment import PLANT_TS
-from ..parameters import LSTMParams
 from ..statespace.lti import save_system
 from ._output import check_output_folder, check_output_path, writing
 

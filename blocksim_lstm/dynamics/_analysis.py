@@ -9,9 +9,9 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._experiment import PLANT_TS
+from .._parameters import LSTMParams
 from .._validate import as_array, check_memory, check_positive_int
-from ..experiment import PLANT_TS
-from ..parameters import LSTMParams
 from ._equilibria import Equilibria, fixed_points
 from ._iss import ISSCondition, iss_condition
 from ._linearize import LinearSummary, linear_summary, linearize

@@ -9,8 +9,8 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..experiment import PLANT_TS
-from ..parameters import LSTMParams
+from .._experiment import PLANT_TS
+from .._parameters import LSTMParams
 from ..statespace import lti
 from ._jacobian import jacobians
 from ._stability import sorted_eigenvalues

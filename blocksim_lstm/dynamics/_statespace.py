@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit as sigmoid  # overflow-free, fast
 
+from .._parameters import LSTMParams
 from .._validate import as_array
-from ..parameters import LSTMParams
 
 __all__ = [
     "StepParts",

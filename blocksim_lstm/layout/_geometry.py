@@ -202,7 +202,7 @@ def _loop_groups(g: nx.MultiDiGraph) -> dict[tuple[str, str], str]:
     An edge on loops of several delays takes the delay with the fewest loops
     (the inner loop), so the inner loop stays visible as one colour.
     """
-    from ..loops import feedback_cycles
+    from .._loops import feedback_cycles
 
     cycles = [(c.delay, c) for c in feedback_cycles(g) if c.delay is not None]
     count: dict[str, int] = {}

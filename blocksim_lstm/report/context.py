@@ -8,7 +8,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from ..figures import save_figure
+from .._figures import save_figure
 from .precision import Bound
 
 __all__ = ["ReportContext"]

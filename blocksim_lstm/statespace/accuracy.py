@@ -26,11 +26,11 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .._experiment import TRAINING_STEPS
+from .._figures import new_figure, save_figure
+from .._parameters import LSTMParams
+from .._reference import reference_cell
 from .._validate import as_array, check_dtype
-from ..experiment import TRAINING_STEPS
-from ..figures import new_figure, save_figure
-from ..parameters import LSTMParams
-from ..reference import reference_cell
 from .construction import Construction, Method, check_scl, construct
 from .lti import check_discrete, check_system_input, simulate
 

@@ -27,9 +27,9 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._experiment import SCL
+from .._parameters import LSTMParams
 from .._validate import ArgumentTypeError, as_array
-from ..experiment import SCL
-from ..parameters import LSTMParams
 from . import _linalg as la
 from .lti import check_discrete
 

@@ -16,9 +16,9 @@ from numpy.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import ortho_group
 
+from .._experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
 from .._files import read_npz, savez_atomic
 from .._validate import as_array, check_memory, check_positive_int, check_seed
-from ..experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
 from ._discretize import zoh_companion
 
 __all__ = [

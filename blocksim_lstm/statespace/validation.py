@@ -21,9 +21,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from ..figures import new_figure, save_figure
-from ..parameters import LSTMParams
-from ..reference import reference_cell
+from .._figures import new_figure, save_figure
+from .._parameters import LSTMParams
+from .._reference import reference_cell
 from .accuracy import rel_rms_error
 from .lti import check_discrete, check_system_input, simulate
 
@@ -168,7 +168,7 @@ def validate(
     y_diag = report = None
     if diagram:
         from .._crosscheck import crosscheck  # bdsim: imported only when used
-        from ..diagram import build_lstm_diagram
+        from .._diagram import build_lstm_diagram
 
         y_diag = build_lstm_diagram(params, uu, ts=ts).run().y
         report = crosscheck(params, uu, ts=ts)

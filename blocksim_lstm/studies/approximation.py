@@ -13,10 +13,10 @@ from typing import Any
 import control as ct
 import numpy as np
 
+from .._experiment import TRAINING_STEPS
+from .._parameters import LSTMParams
+from .._reference import reference_cell
 from .._validate import check_memory, check_positive_int
-from ..experiment import TRAINING_STEPS
-from ..parameters import LSTMParams
-from ..reference import reference_cell
 from ..statespace.accuracy import (
     SclChoice,
     choose_scl,

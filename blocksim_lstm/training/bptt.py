@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._parameters import LSTMParams
+from .._reference import check_input
 from .._validate import as_array
-from ..parameters import LSTMParams
-from ..reference import check_input
 from . import _kernels
 
 __all__ = [

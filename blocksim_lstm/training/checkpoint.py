@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .._files import read_npz, savez_atomic
-from ..parameters import NPZ_KEYS, LSTMParams
+from .._parameters import NPZ_KEYS, LSTMParams
 from .optim import TrainOptions
 
 __all__ = [

@@ -6,9 +6,9 @@ import control as ct
 import numpy as np
 from numba import njit
 
+from .._experiment import SCL, TRAINING_STEPS
+from .._parameters import LSTMParams
 from .._validate import check_positive_int
-from ..experiment import SCL, TRAINING_STEPS
-from ..parameters import LSTMParams
 from ..statespace.construction import lstm_from_state_space
 from ..statespace.lti import seed_plant
 from ..statespace.realization import realize

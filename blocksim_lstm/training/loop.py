@@ -24,8 +24,8 @@ from .._files import (
     remove_stale_temporaries,
     write_atomic,
 )
+from .._parameters import NPZ_KEYS, LSTMParams
 from .._validate import check_positive_int
-from ..parameters import NPZ_KEYS, LSTMParams
 from . import _kernels
 from ._memory import check_fits
 from .bptt import check_data, loss, pack, segments, unpack

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...names import LOOP_GROUPS
+from ..._names import LOOP_GROUPS
 from ..context import ReportContext
 from ..document import Section
 from ..precision import Bound, Spread

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..._parameters import LSTMParams
 from ...dynamics import pole_study
-from ...parameters import LSTMParams
 from ...training import calculated_weights
 from ..context import ReportContext
 from ..document import Section

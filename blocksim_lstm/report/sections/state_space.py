@@ -5,8 +5,8 @@ from __future__ import annotations
 import control as ct
 import numpy as np
 
-from ...experiment import SCL, TRAINING_STEPS
-from ...reference import reference_cell
+from ..._experiment import SCL, TRAINING_STEPS
+from ..._reference import reference_cell
 from ...statespace.accuracy import design_input, rel_rms_error
 from ...statespace.construction import construct
 from ...statespace.lti import seed_plant, simulate, state_space

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from ..._crosscheck import crosscheck_diagram
-from ...diagram import build_lstm_diagram
-from ...experiment import seed_problem
-from ...graph import bypass_block, diagram_graph
-from ...layout import lstm_layout
-from ...loops import structure_report
-from ...names import CELL_DELAY, LSTM_BLOCKS
-from ...param_count import count_lstm, count_network, plot_param_growth
-from ...render import CrossCheckPaint, draw_layout
+from ..._diagram import build_lstm_diagram
+from ..._experiment import seed_problem
+from ..._graph import bypass_block, diagram_graph
+from ..._loops import structure_report
+from ..._names import CELL_DELAY, LSTM_BLOCKS
+from ..._param_count import count_lstm, count_network, plot_param_growth
+from ...layout import CrossCheckPaint, draw_layout, lstm_layout
 from ..context import ReportContext
 from ..document import Section
 

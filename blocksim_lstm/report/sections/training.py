@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ...experiment import TRAINING_STEPS
-from ...figures import save_figure
+from ..._experiment import TRAINING_STEPS
+from ..._figures import save_figure
 from ...studies.training import ORIGINAL_LOG, ORIGINAL_OPTIONS, StudyResult, run_study
 from ...training import TrainOptions
 from ...training.plots import plot_sweep

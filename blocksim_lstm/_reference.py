@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from ._parameters import GATES, LSTMParams
 from ._validate import as_array, check_dtype
 from ._validate import check_input as check_input
-from .parameters import GATES, LSTMParams
 
 __all__ = ["LSTMTrace", "check_input", "reference_cell", "sigmoid"]
 

@@ -4,7 +4,7 @@ original Simulink model ``lstm_sim.mdl`` (SPEC section 2).
 Each block's output is one wire ("signal"). :class:`LSTMDiagram` records, for
 every signal, the name of the reference trace it stands for (a
 :class:`SignalSpec`); it never computes that trace. The reference cell
-(:mod:`blocksim_lstm.reference`) is a sibling that shares no code with this
+(:mod:`blocksim_lstm._reference`) is a sibling that shares no code with this
 module: only the cross-check (:mod:`blocksim_lstm._crosscheck`) uses both.
 """
 
@@ -22,11 +22,8 @@ import bdsim
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import as_array, check_input, check_memory
-from .blocks import Affine, EProd, Logger, Sigmoid, Tanh, UnitDelay
-from .blocks import Sequence as SequenceSource
-from .experiment import EXPERIMENT1_TS
-from .names import (
+from ._experiment import EXPERIMENT1_TS
+from ._names import (
     ACTIVATION_BLOCKS,
     CELL_DELAY,
     FC_BLOCK,
@@ -35,7 +32,10 @@ from .names import (
     OUTPUT_BLOCK,
     SUM_BLOCKS,
 )
-from .parameters import GATES, LSTMParams
+from ._parameters import GATES, LSTMParams
+from ._validate import as_array, check_input, check_memory
+from .blocks import Affine, EProd, Logger, Sigmoid, Tanh, UnitDelay
+from .blocks import Sequence as SequenceSource
 
 __all__ = [
     "MAX_END_TIME",
@@ -117,7 +117,7 @@ class SignalSpec:
     port : output port number.
     label : the signal's name in SPEC terms (``u(t)``, ``h(t-1)``, ``i``, ...).
     layer : 0-based LSTM layer index the signal belongs to.
-    ref : :class:`~blocksim_lstm.reference.LSTMTrace` attribute it equals, or
+    ref : :class:`~blocksim_lstm._reference.LSTMTrace` attribute it equals, or
         ``"b"`` for a bias constant.
     gate : gate whose row block of ``ref`` is meant, or None for all of it.
     """

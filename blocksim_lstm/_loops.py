@@ -2,7 +2,7 @@
 
 A *feedback cycle* is a simple cycle of the diagram graph. It is broken by a
 delay block (a block without direct feedthrough, see
-:func:`blocksim_lstm.graph.is_delay_block`). A cycle with no delay is an
+:func:`blocksim_lstm._graph.is_delay_block`). A cycle with no delay is an
 *algebraic loop*: its blocks would need their own present output to compute
 it, and the diagram cannot be evaluated.
 """
@@ -28,7 +28,14 @@ __all__ = [
 
 
 class AlgebraicLoopError(ValueError):
-    """The diagram holds a cycle without a delay block (an algebraic loop)."""
+    """The diagram holds a cycle without a delay block (an algebraic loop).
+
+    Parameters
+    ----------
+    loops
+        Each algebraic loop as the block names along it, in wire order (the
+        first block is not repeated at the end).
+    """
 
     def __init__(self, loops: list[list[str]]) -> None:
         self.loops = loops
@@ -101,7 +108,7 @@ def feedback_cycles(graph: nx.MultiDiGraph) -> list[Cycle]:
     Parameters
     ----------
     graph
-        A graph from :func:`blocksim_lstm.graph.diagram_graph`.
+        A graph from :func:`blocksim_lstm._graph.diagram_graph`.
 
     Returns
     -------
@@ -125,6 +132,11 @@ def algebraic_loops(graph: nx.MultiDiGraph) -> list[Cycle]:
 
 def check_no_algebraic_loops(graph: nx.MultiDiGraph) -> None:
     """Raise :class:`AlgebraicLoopError` naming the blocks of every algebraic loop.
+
+    Parameters
+    ----------
+    graph
+        A graph from :func:`blocksim_lstm.diagram_graph`.
 
     Raises
     ------
@@ -255,7 +267,7 @@ def structure_report(
     Parameters
     ----------
     graph
-        A graph from :func:`blocksim_lstm.graph.diagram_graph`.
+        A graph from :func:`blocksim_lstm._graph.diagram_graph`.
     original
         Names of the modelled system's blocks; any other block is listed as a
         helper block.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._parameters import LSTMParams
 from ._validate import check_memory, check_positive_int, check_seed
-from .parameters import LSTMParams
 
 __all__ = [
     "EXPERIMENT1_TS",

@@ -7,7 +7,7 @@ import json
 
 import networkx as nx  # type: ignore[import-untyped]
 
-from .layout import Layout
+from ._geometry import Layout
 
 __all__ = ["to_dot", "to_graphml"]
 
@@ -24,8 +24,8 @@ def to_dot(graph: nx.MultiDiGraph, layout: Layout | None = None) -> str:
     and, with a layout, their loop colour and fixed positions (``pos``, for
     ``neato -n``). The text is deterministic (sorted by block-list order).
     """
-    from .layout import block_symbol
-    from .render import _group_colours
+    from ._geometry import block_symbol
+    from ._render import _group_colours
 
     lines = [
         f"digraph {_dot_quote(graph.graph.get('name') or 'diagram')} {{",

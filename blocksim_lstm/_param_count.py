@@ -27,7 +27,20 @@ __all__ = [
 
 
 def lstm_count(ni: int, nn: int) -> int:
-    """Parameters of one LSTM layer: ``4 Nn (Ni + Nn + 1)``."""
+    """Parameters of one LSTM layer: ``4 Nn (Ni + Nn + 1)``.
+
+    Parameters
+    ----------
+    ni
+        Inputs of the layer (>= 1).
+    nn
+        Units of the layer (>= 1).
+
+    Returns
+    -------
+    int
+        The number of entries of ``W`` (4Nn x Ni), ``R`` (4Nn x Nn) and ``b`` (4Nn).
+    """
     ni = check_positive_int("ni", ni)
     nn = check_positive_int("nn", nn)
     return 4 * nn * (ni + nn + 1)
@@ -189,12 +202,12 @@ def count_lstm(ni: int, nn: int, no: int | None = None) -> ParamCount:
 
 
 def count_params(params: object) -> ParamCount:
-    """Count the arrays of an :class:`~blocksim_lstm.parameters.LSTMParams`.
+    """Count the arrays of an :class:`~blocksim_lstm._parameters.LSTMParams`.
 
     The sizes are read from the parameter object (``W, R, b, F, bF``); initial
     states are not learnable and are not counted.
     """
-    from .parameters import LSTMParams
+    from ._parameters import LSTMParams
 
     if not isinstance(params, LSTMParams):
         raise TypeError(f"params: expected LSTMParams, got {type(params).__name__}")
@@ -227,7 +240,7 @@ def plot_param_growth(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .figures import save_figure
+    from ._figures import save_figure
 
     nns = [check_positive_int("units", n) for n in units]
     fig = Figure(figsize=(7.0, 5.0), dpi=110)

@@ -140,6 +140,18 @@ def bypass_block(graph: nx.MultiDiGraph, name: str) -> nx.MultiDiGraph:
     ports on both sides are kept). Bypassing a delay turns its feedback loops
     into algebraic loops: the structural check then names their blocks.
 
+    Parameters
+    ----------
+    graph
+        A graph from :func:`diagram_graph`; it is not changed.
+    name
+        The block to remove (a node of ``graph``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The new graph, without ``name``.
+
     Raises
     ------
     ValueError
@@ -192,7 +204,7 @@ def diagram_graph(
     ----------
     diagram
         A bdsim ``BlockDiagram``, or any object whose ``.bd`` is one (such as
-        :class:`blocksim_lstm.diagram.LSTMDiagram`). It need not be compiled.
+        :class:`blocksim_lstm._diagram.LSTMDiagram`). It need not be compiled.
     wire_names
         Optional signal names by ``(source block name, source port)``; they
         complete the names bdsim stores on its wires (``wire.name``). If
