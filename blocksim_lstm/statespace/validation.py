@@ -99,9 +99,13 @@ class ValidationResult:
         """Relative RMS error of the reference cell's output."""
         return rel_rms_error(self.y_cell, self.y)
 
+    @property
+    def crosscheck_passed(self) -> bool | None:
+        """The diagram's cross-check verdict, or None if it was not run."""
+        return None if self.crosscheck is None else bool(self.crosscheck.passed)
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready summary (norms, errors, cross-check verdict)."""
-        cc = self.crosscheck
         return {
             "steps": int(self.t.size),
             "norm_cell": self.norm_cell,
@@ -110,7 +114,7 @@ class ValidationResult:
             "rel_rms_diagram": None
             if self.y_diagram is None
             else rel_rms_error(self.y_diagram, self.y),
-            "crosscheck_passed": None if cc is None else bool(cc.passed),
+            "crosscheck_passed": self.crosscheck_passed,
         }
 
 
