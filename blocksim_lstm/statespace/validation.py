@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
+from .._experiment import INPUT_STREAMS, normal_input
 from .._figures import new_figure, save_figure
 from .._parameters import LSTMParams
 from .._reference import reference_cell
@@ -49,10 +50,24 @@ def validation_input(
 ) -> np.ndarray:
     """Seeded ``N(0, 1)`` validation input, shape ``(steps, nu)``.
 
-    Drawn from ``default_rng([seed, 2])``: a stream of its own, so it never
-    coincides with the design input of :func:`.accuracy.design_input`.
+    The validation stream of :func:`blocksim_lstm._experiment.normal_input`
+    (``default_rng([seed, 2])``): a stream of its own, so it never coincides
+    with the design input of :func:`.accuracy.design_input`.
+
+    Parameters
+    ----------
+    nu
+        Inputs of the system.
+    steps
+        Samples T (the original's 51 by default).
+    seed
+        Seed of the stream.
+
+    Returns
+    -------
+    ndarray, shape ``(steps, nu)``
     """
-    return np.random.default_rng([seed, 2]).standard_normal((steps, nu))
+    return normal_input(steps, nu, seed=seed, stream=INPUT_STREAMS["validation"])
 
 
 @dataclass(frozen=True)
