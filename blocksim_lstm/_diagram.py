@@ -102,6 +102,13 @@ def run_bytes(steps: int, nn: int, ni: int, no: int) -> float:
     bdsim keeps one small array per wire and step: measured about
     ``24 (Ni + 27 Nn + No) + 4000`` bytes a step (Nn = 3, 30; Ni = 4, 40); this
     takes ``32 (...) + 5000``, plus the cross-check's reference traces.
+
+    Parameters
+    ----------
+    steps
+        Steps of the run T.
+    nn, ni, no
+        Units, input width and output width of the layer.
     """
     widths = ni + 27 * nn + no
     return float(steps) * (32.0 * widths + 5000.0)
@@ -254,6 +261,15 @@ def name_wires(bd: Any, block: Any, name: str) -> None:
 
     bdsim 1.4's ``connect(..., name=)`` loses the name (``add_wire`` resets it to
     None), so names are set on the wires afterwards.
+
+    Parameters
+    ----------
+    bd
+        The bdsim ``BlockDiagram`` that holds ``block``.
+    block
+        The block whose output port 0 feeds the wires.
+    name
+        The wire name (a SPEC label such as ``"c(t-1)"``).
     """
     for w in bd.wirelist:
         if w.start.block is block and w.start.port == 0:

@@ -126,7 +126,13 @@ def feedback_cycles(graph: nx.MultiDiGraph) -> list[Cycle]:
 
 
 def algebraic_loops(graph: nx.MultiDiGraph) -> list[Cycle]:
-    """The cycles that no delay breaks (empty for a well-formed diagram)."""
+    """The cycles that no delay breaks (empty for a well-formed diagram).
+
+    Parameters
+    ----------
+    graph
+        A graph from :func:`blocksim_lstm.diagram_graph`.
+    """
     return [c for c in feedback_cycles(graph) if c.delay is None]
 
 
@@ -153,6 +159,11 @@ def evaluation_order(graph: nx.MultiDiGraph) -> list[str]:
 
     Wires into delay blocks are cut (a delay's output depends only on its
     state); the rest is sorted topologically, ties broken by block-list order.
+
+    Parameters
+    ----------
+    graph
+        A graph from :func:`blocksim_lstm.diagram_graph`.
 
     Raises
     ------
@@ -190,6 +201,8 @@ class StructureReport:
         ``"src[port] -> dst[port]"`` -> elements on that wire (None if unknown).
     order : tuple of str
         Evaluation order (empty when there is an algebraic loop).
+    wire_names
+        Block name -> the name of the wire leaving its output port 0 (named wires only).
     """
 
     blocks: tuple[str, ...]

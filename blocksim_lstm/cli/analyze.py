@@ -31,6 +31,13 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``blocksim-lstm analyze``.
+
+    Parameters
+    ----------
+    parser
+        The ``analyze`` sub-command's parser; its options are added.
+    """
     g = parser.add_argument_group("network (default: the seed's calculated weights)")
     g.add_argument(
         "--weights",
@@ -114,6 +121,13 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``blocksim-lstm analyze``; return the exit status.
+
+    Parameters
+    ----------
+    args
+        The parsed options of ``blocksim-lstm analyze``.
+    """
     from ..dynamics import analyze, analyze_bytes, write_figures
 
     _check_outputs(args)

@@ -33,6 +33,13 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``blocksim-lstm approximate``.
+
+    Parameters
+    ----------
+    parser
+        The ``approximate`` sub-command's parser; its options are added.
+    """
     g = parser.add_argument_group("system (default: the seed's plant, SPEC §4)")
     src = g.add_mutually_exclusive_group()
     src.add_argument(
@@ -144,6 +151,13 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``blocksim-lstm approximate``; return the exit status (1: tolerance not met).
+
+    Parameters
+    ----------
+    args
+        The parsed options of ``blocksim-lstm approximate``.
+    """
     _check_outputs(args)
     scl = None if args.scl is None else check_scl(args.scl, name="--scl")
     tol = check_scl(args.tol, name="--tol")

@@ -104,7 +104,13 @@ class LinearSummary:
 
 
 def linear_summary(sys: ct.StateSpace) -> LinearSummary:
-    """Steady-state gain, poles (by decreasing modulus) and zeros of ``sys``."""
+    """Steady-state gain, poles (by decreasing modulus) and zeros of ``sys``.
+
+    Parameters
+    ----------
+    sys
+        A discrete-time ``control.StateSpace`` (e.g. from :func:`linearize`).
+    """
     sys = lti.check_discrete(sys)
     A = np.asarray(sys.A, dtype=float)
     n = A.shape[0]

@@ -62,7 +62,13 @@ class CrossCheckPaint:
 
     @classmethod
     def from_report(cls, report: Any) -> CrossCheckPaint:
-        """Read a :class:`blocksim_lstm._crosscheck.CrossCheckReport`."""
+        """Read a :class:`blocksim_lstm._crosscheck.CrossCheckReport`.
+
+        Parameters
+        ----------
+        report
+            A cross-check report (``bl.crosscheck_diagram``).
+        """
         errors = {s.name: float(s.max_abs) for s in report.signals}
         fd = report.first_divergence
         text = ""

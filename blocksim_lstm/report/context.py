@@ -68,6 +68,13 @@ class ReportContext:
 
         The SVG is deterministic (fixed hash salt, no date), the PNG carries no
         time stamp, so the same seed gives the same files.
+
+        Parameters
+        ----------
+        fig
+            A matplotlib ``Figure`` (not registered in pyplot).
+        name
+            File name without suffix.
         """
         save_figure(fig, self.folder / "figures" / f"{name}.png")
         return f"figures/{name}.png"

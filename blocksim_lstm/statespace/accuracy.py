@@ -132,7 +132,13 @@ class ErrorModel:
     structural: float
 
     def predict(self, scl: float | np.ndarray) -> float | np.ndarray:
-        """Predicted relative RMS error at ``scl``."""
+        """Predicted relative RMS error at ``scl``.
+
+        Parameters
+        ----------
+        scl : float or ndarray
+            Scale(s) of the construction.
+        """
         return self.structural + self.K * np.asarray(scl) ** 2
 
 

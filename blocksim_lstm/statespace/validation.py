@@ -269,6 +269,15 @@ def plot_validation(
     """Stairs plot of ``y`` and the LSTM output; the difference norm in the title.
 
     One panel per output. Returns the PNG path.
+
+    Parameters
+    ----------
+    result
+        From :func:`validate`.
+    path
+        The PNG to write (an SVG beside it).
+    title
+        The figure's title.
     """
     ny = result.y.shape[1]
     fig = new_figure(8.0, 2.6 + 2.0 * ny)
@@ -320,7 +329,17 @@ def plot_linearity(
     *,
     title: str = "Linearity test: LSTM error for inputs k u",
 ) -> Path:
-    """Log-log plot of the relative error against ``k``. Returns the PNG path."""
+    """Log-log plot of the relative error against ``k``. Returns the PNG path.
+
+    Parameters
+    ----------
+    result
+        From :func:`linearity_test`.
+    path
+        The PNG to write (an SVG beside it).
+    title
+        The figure's title.
+    """
     fig = new_figure(6.5, 4.5)
     ax = fig.add_subplot()
     ax.loglog(result.ks, result.rel_rms, "o-", ms=7, label="achieved")

@@ -78,6 +78,13 @@ def approximate_bytes(nx: int, nu: int, ny: int, steps: int) -> float:
     nu = 2, ny = 3, Nn = 12: 2.7 kB a sample, about ``28 * 8 Nn`` bytes); this
     takes ``320 (Nn + nu + ny)`` a sample with the largest ``Nn = 2 nx + nu``,
     plus forty ``Nn x Nn`` work arrays.
+
+    Parameters
+    ----------
+    nx, nu, ny
+        States, inputs and outputs of the system.
+    steps
+        Samples of the design input.
     """
     nn = 2.0 * nx + nu
     return 320.0 * float(steps) * (nn + nu + ny) + 320.0 * nn * nn

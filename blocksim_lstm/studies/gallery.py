@@ -44,7 +44,19 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DiagramEntry:
-    """One package diagram: its graph, its layout and the bdsim diagram object."""
+    """One package diagram: its graph, its layout and the bdsim diagram object.
+
+    Attributes
+    ----------
+    name
+        File stem in ``diagrams/``.
+    graph
+        Its graph (:func:`blocksim_lstm.diagram_graph`).
+    layout
+        Its layout.
+    diagram
+        The bdsim diagram (or ``LSTMDiagram``) it was read from.
+    """
 
     name: str
     graph: nx.MultiDiGraph
@@ -177,7 +189,13 @@ def package_diagrams() -> dict[str, DiagramEntry]:
 
 
 def text_files(entries: dict[str, DiagramEntry] | None = None) -> dict[str, str]:
-    """File name -> text of every DOT and GraphML file ``diagrams/`` must hold."""
+    """File name -> text of every DOT and GraphML file ``diagrams/`` must hold.
+
+    Parameters
+    ----------
+    entries
+        The diagrams (default: every package diagram, built here).
+    """
     from ..layout import to_dot, to_graphml
 
     entries = package_diagrams() if entries is None else entries

@@ -122,6 +122,13 @@ def extracted_summary(params: LSTMParams, *, scl: float = SCL) -> dict[str, obje
 
     ``Ann = Rg``, ``Bnn = Wg / scl``, ``Cnn = scl F Ann``, ``Dnn = scl F Bnn``.
 
+    Parameters
+    ----------
+    params
+        Weights of a (constructed or trained) network.
+    scl
+        The construction's scale.
+
     Returns
     -------
     dict

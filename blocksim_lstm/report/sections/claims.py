@@ -61,7 +61,14 @@ def _sp(d: dict[str, Any], key: str) -> Spread:
 
 
 def claims(ctx: ReportContext) -> Section:
-    """Claims of the original against our measurements."""
+    """Claims of the original against our measurements.
+
+    Parameters
+    ----------
+    ctx
+        The report run; every earlier section's numbers must be in ``ctx.results``
+        (KeyError otherwise).
+    """
     sec = Section("The original's claims, measured")
     e1, st, pc = _r(ctx, "experiment1"), _r(ctx, "structure"), _r(ctx, "params")
     e2, by = _r(ctx, "experiment2"), _r(ctx, "beyond")

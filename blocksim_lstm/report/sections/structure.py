@@ -15,7 +15,13 @@ from ..document import Section
 
 
 def diagram_and_loops(ctx: ReportContext) -> Section:
-    """The diagram and its two feedback loops."""
+    """The diagram and its two feedback loops.
+
+    Parameters
+    ----------
+    ctx
+        The report run (figures go to its folder).
+    """
     sec = Section("The diagram and its feedback loops")
     params, u = seed_problem(seed=ctx.seed)
     diagram = build_lstm_diagram(params, u)
@@ -82,7 +88,13 @@ def diagram_and_loops(ctx: ReportContext) -> Section:
 
 
 def parameter_count(ctx: ReportContext) -> Section:
-    """Parameter count: quadratic in units, linear in inputs."""
+    """Parameter count: quadratic in units, linear in inputs.
+
+    Parameters
+    ----------
+    ctx
+        The report run (figures go to its folder).
+    """
     sec = Section("Parameter count")
     seed = count_lstm(4, 3, 2)
     sec.p(
