@@ -34,8 +34,8 @@ EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
 
 
 def _01_build_and_run(out: str, folder: Path) -> None:
-    from blocksim_lstm.experiment import seed_problem
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._experiment import seed_problem
+    from blocksim_lstm._reference import reference_cell
 
     params, u = seed_problem()
     ref = reference_cell(params, u)  # numpy, not the diagram
@@ -50,7 +50,7 @@ def _01_build_and_run(out: str, folder: Path) -> None:
 
 
 def _02_crosscheck(out: str, folder: Path) -> None:
-    from blocksim_lstm.experiment import seed_problem
+    from blocksim_lstm._experiment import seed_problem
 
     check_crosscheck_table(out.split("\n\n")[0])
     # float32 against float64: rounding of ~1e-7 per step, not an exact number

@@ -43,7 +43,7 @@ def _plant_response(u: np.ndarray) -> np.ndarray:
 def _achieved(choice: Any, printed: str) -> None:
     """The printed achieved error is the relative RMS error of the network
     (numpy reference cell) against scipy's simulation of the plant."""
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._reference import reference_cell
     from blocksim_lstm.statespace.accuracy import design_input
 
     u = design_input(1, steps=1001, seed=0)
@@ -106,18 +106,22 @@ def _draw(out: str, ns: dict[str, Any], folder: Path) -> None:
 
 
 def _approximate(out: str, ns: dict[str, Any], folder: Path) -> None:
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._reference import reference_cell
     from blocksim_lstm.statespace.accuracy import design_input
 
-    scl, achieved, nn = out.splitlines()[0].split()
-    assert float(scl) == ns["results"]["scl"] and int(nn) == 5
+    lines = out.splitlines()
+    scl, achieved, nn = lines[0].split()
+    assert float(scl) == ns["approx"].scl and int(nn) == 5
     u = design_input(1, steps=1001, seed=0)
     y = _plant_response(u)
-    e = reference_cell(ns["params"], u).y - y
+    e = reference_cell(ns["approx"].params, u).y - y
     want = np.sqrt(np.mean(e**2)) / np.sqrt(np.mean(y**2))
     assert float(achieved) == pytest.approx(want, rel=1e-4)
     assert float(achieved) <= 1e-6  # what was requested
-    assert float(out.splitlines()[1]) == ns["result"].summary()["final_loss"]
+    # the summary the command prints, starting with the system
+    assert lines[1].startswith("system: nx=4, nu=1, ny=1, Ts=0.01 s")
+    assert f"achieved {float(achieved):.3g}" in out
+    assert float(lines[-1]) == ns["result"].summary()["final_loss"]
 
 
 def _dynamics(out: str, ns: dict[str, Any], folder: Path) -> None:

@@ -12,3 +12,13 @@ from .functions import Tanh as Tanh
 from .sampled import Sequence as Sequence
 from .sampled import UnitDelay as UnitDelay
 from .sinks import Logger as Logger
+
+__all__ = [
+    "Affine",
+    "EProd",
+    "Logger",
+    "Sequence",
+    "Sigmoid",
+    "Tanh",
+    "UnitDelay",
+]

@@ -157,7 +157,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``blocksim-lstm`` command; returns the exit status."""
+    """Entry point of the ``blocksim-lstm`` command; returns the exit status.
+
+    Parameters
+    ----------
+    argv
+        The command line without the program name; None reads ``sys.argv[1:]``.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in argv if not a.startswith("-")), "")
     # register only the command being run; none for top-level help or a typo

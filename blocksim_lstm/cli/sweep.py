@@ -155,7 +155,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _figure(rows, out: Path) -> None:
-    from ..figures import save_figure
+    from .._figures import save_figure
     from ..training.plots import plot_sweep
 
     save_figure(plot_sweep(rows), out / "final_loss.png")

@@ -10,5 +10,9 @@ command line and report that present the results:
   starts, SPEC section 5).
 - :mod:`.gallery`: every package diagram, laid out, drawn and exported.
 
-The engines never import this package.
+The engines never import this package. The public names are these modules
+(``studies.training.run_study``); :func:`blocksim_lstm.approximate` is the
+approximation study at the top.
 """
+
+__all__ = ["approximation", "gallery", "training"]

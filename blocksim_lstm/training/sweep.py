@@ -54,7 +54,7 @@ from .._files import (
     remove_stale_temporaries,
     write_atomic,
 )
-from ..parameters import LSTMParams
+from .._parameters import LSTMParams
 from .bptt import check_data
 from .data import calculated_weights, seed_data
 from .loop import NonFiniteLossError, TrainResult, train
