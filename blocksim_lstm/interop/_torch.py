@@ -458,6 +458,16 @@ def read_torch(path: str | os.PathLike[str], *, trust: bool = False) -> Imported
                 )
                 obj = inner
                 break
+    if isinstance(obj, Mapping) and any(
+        isinstance(v, torch.nn.Module) for v in obj.values()
+    ):
+        notes.append("a dict of modules was read")
+        obj = {
+            f"{k}.{kk}": vv
+            for k, v in obj.items()
+            if isinstance(v, torch.nn.Module)
+            for kk, vv in v.state_dict().items()
+        }
     if not isinstance(obj, Mapping):
         raise ValueError(
             f"FILE: {path} holds a {type(obj).__name__}, expected a state dict or "
