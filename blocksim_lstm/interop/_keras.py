@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,17 @@ def import_keras() -> Any:
     return keras
 
 
+def _weights(layer: Any) -> dict[str, np.ndarray]:
+    """A layer's weights by their last name (``kernel``, ``bias``...), float64."""
+    with warnings.catch_warnings():
+        # torch tensors warn under numpy 2 when Keras converts them: not ours to fix
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return {
+            w.path.split("/")[-1]: np.array(w.numpy(), dtype=np.float64)
+            for w in layer.weights
+        }
+
+
 def _lstm_cell(layer: Any, source: str) -> dict[str, np.ndarray]:
     cfg = layer.get_config()
     where = f"{source}: LSTM layer {layer.name!r}"
@@ -57,9 +69,7 @@ def _lstm_cell(layer: Any, source: str) -> dict[str, np.ndarray]:
             )
     if cfg.get("go_backwards"):
         raise UnsupportedModelError(f"{where}: go_backwards=True is not supported")
-    weights = {
-        w.path.split("/")[-1]: np.asarray(w.numpy(), float) for w in layer.weights
-    }
+    weights = _weights(layer)
     kernel, rec = weights.get("kernel"), weights.get("recurrent_kernel")
     if kernel is None or rec is None:
         raise ValueError(f"{where}: no kernel/recurrent_kernel weights (not built?)")
@@ -150,10 +160,7 @@ def read_keras(path: str | os.PathLike[str]) -> ImportedNetwork:
                     f"{source}: Dense layer {layer.name!r} has activation "
                     f"{cfg['activation']!r}; only a linear FC layer is supported"
                 )
-            ws = {
-                w.path.split("/")[-1]: np.asarray(w.numpy(), float)
-                for w in layer.weights
-            }
+            ws = _weights(layer)
             F = ws["kernel"].T
             bF = ws.get("bias")
             fc_name = f"Dense {layer.name!r} ({F.shape[1]} -> {F.shape[0]})"
