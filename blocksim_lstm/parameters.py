@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -245,51 +244,6 @@ class LSTMParams:
             ``float64`` or ``float32``.
         """
         return LSTMParams.from_arrays(**self.arrays(), dtype=dtype)
-
-    # ----------------------------------------------- other frameworks (extras)
-    @classmethod
-    def from_torch(
-        cls,
-        lstm: Any,
-        linear: Any = None,
-        *,
-        h0: ArrayLike | None = None,
-        c0: ArrayLike | None = None,
-        layer: int | None = None,
-    ) -> LSTMParams:
-        """One layer of a PyTorch ``nn.LSTM`` (+ ``nn.Linear``); needs ``[torch]``.
-
-        See :func:`blocksim_lstm.interop.from_torch` (and ``torch_layers`` for
-        every layer of a stacked LSTM).
-
-        Parameters
-        ----------
-        lstm : torch.nn.LSTM
-            One direction, no projection.
-        linear : torch.nn.Linear, optional
-            The FC layer (default: ``F = I``).
-        h0, c0 : array_like, shape ``(num_layers, Nn)``, optional
-            Initial states (default zeros).
-        layer
-            Which layer (1-based) of a stacked LSTM.
-        """
-        from .interop import from_torch
-
-        return from_torch(lstm, linear, h0=h0, c0=c0, layer=layer)
-
-    def to_torch(self, *, dtype: str = "float64") -> Any:
-        """``(lstm, linear, h0, c0)`` PyTorch modules and states; needs ``[torch]``.
-
-        See :func:`blocksim_lstm.interop.to_torch`.
-
-        Parameters
-        ----------
-        dtype
-            ``"float64"`` (default) or ``"float32"``.
-        """
-        from .interop import to_torch
-
-        return to_torch(self, dtype=dtype)
 
     # ------------------------------------------------------------------- I/O
     def save(self, path: str | os.PathLike[str]) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -198,6 +199,10 @@ def test_cli_npz_reorder_and_crosscheck_expect(tmp_path, capsys, rng):
     assert main(args) == 1
     out = capsys.readouterr().out
     assert "ONNX" in out and "--gate-order iofc --layout columns" in out
+    assert main([*args, "--json"]) == 1
+    d = json.loads(capsys.readouterr().out)["expect"]
+    assert not d["agrees"] and d["max_abs"] is None  # W, R not in our shapes
+    assert d["matches"][0]["order"] == "iofg" and d["matches"][0]["layout"] == "columns"
     fixed = tmp_path / "fixed.npz"
     cmd = ["import", str(tmp_path / "bad.npz"), "--gate-order", "iofc"]
     assert main([*cmd, "--layout", "columns", "--out", str(fixed)]) == 0

@@ -63,12 +63,12 @@ def test_time_major_lstm_has_the_same_weights(net):
 
 def test_one_layer_from_torch_and_back(net):
     lstm, linear, h0, c0, u, y = net
-    p = bl.LSTMParams.from_torch(lstm, linear, h0=h0, c0=c0, layer=2)
+    p = interop.from_torch(lstm, linear, h0=h0, c0=c0, layer=2)
     q = interop.torch_layers(lstm, linear, h0=h0, c0=c0)[1]
     np.testing.assert_array_equal(p.W, q.W)
     with pytest.raises(ValueError, match="has 2 layers; pass layer=1..2"):
-        bl.LSTMParams.from_torch(lstm, linear)
-    tn = p.to_torch()  # layer 2 alone: its input is layer 1's h, 5 wide
+        interop.from_torch(lstm, linear)
+    tn = interop.to_torch(p)  # layer 2 alone: its input is layer 1's h, 5 wide
     v = np.random.default_rng(2).standard_normal((25, 5))
     with torch.no_grad():
         y_t = tn.linear(tn.lstm(torch.from_numpy(v)[None], (tn.h0, tn.c0))[0])[0]
@@ -228,3 +228,25 @@ def test_cli_import_and_export(net, tmp_path, capsys):
     w2.write_bytes(b"mine")
     assert main(["export", str(w2), "--to", "torch", "--out", str(w2)]) == 2
     assert "also the input" in capsys.readouterr().err and w2.read_bytes() == b"mine"
+
+
+def test_a_crash_while_exporting_keeps_the_old_file(tmp_path, monkeypatch, capsys):
+    import errno
+    import os
+
+    w = tmp_path / "w.npz"
+    bl.LSTMParams.random(2, 1, 1).save(w)
+    out = tmp_path / "net.pt"
+    out.write_bytes(b"the user's previous export")
+    real_save = torch.save
+
+    def disk_full(obj, f, *args, **kwargs):
+        real_save(obj, f, *args, **kwargs)  # half the work is on disk...
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(f))
+
+    monkeypatch.setattr(torch, "save", disk_full)
+    assert main(["export", str(w), "--to", "torch", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no space left on the disk" in err and err.count("\n") == 1
+    assert out.read_bytes() == b"the user's previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.pt", "w.npz"]

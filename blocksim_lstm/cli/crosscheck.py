@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def run_expect(args: argparse.Namespace) -> int:
     ni = W[1] if W[0] == 4 * nn else W[0]
     u = load_input(args.input, ni, what="--input")
     expect = _load_expect(args.expect)
-    passed = True
+    report = None
     try:
         params = LSTMParams.from_arrays(**arrays)
     except ValueError:
@@ -107,10 +108,33 @@ def run_expect(args: argparse.Namespace) -> int:
             abs_tol=args.abs_tol,
             rel_tol=args.rel_tol,
         )
-        print(report.to_json() if args.json else report.table())
-        passed = report.passed
     diag = diagnose_gate_order(arrays, u, expect, tol=tol)
-    print(diag.message(str(args.weights), str(args.expect)))
+    message = diag.message(str(args.weights), str(args.expect))
+    if args.json:
+        data = {} if report is None else report.to_dict()
+        data["expect"] = {
+            "agrees": diag.agrees,
+            "max_abs": None if diag.as_read is None else diag.as_read.error,
+            "tol": diag.tol,
+            "steps": diag.steps,
+            "matches": [
+                {
+                    "order": c.order,
+                    "layout": c.layout,
+                    "zero_states": c.zero_states,
+                    "max_abs": c.error,
+                    "options": c.options(),
+                }
+                for c in diag.matches
+            ],
+            "message": message,
+        }
+        print(json.dumps(data, indent=2))
+    else:
+        if report is not None:
+            print(report.table())
+        print(message)
+    passed = report is not None and report.passed
     return 0 if passed and diag.agrees else 1
 
 
