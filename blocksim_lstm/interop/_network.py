@@ -78,6 +78,11 @@ class ImportedNetwork:
     def layer(self, k: int | None) -> LSTMParams:
         """Layer ``k`` (1-based); ``None`` is allowed for a one-layer network.
 
+        Parameters
+        ----------
+        k
+            The layer number, 1..number of layers, or None.
+
         Raises
         ------
         ValueError
