@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import blocksim_lstm as bl
 from blocksim_lstm import interop
 from blocksim_lstm.cli import main
+from blocksim_lstm.interop._diagnose import expected_output
 from blocksim_lstm.interop._gates import from_layout
 from blocksim_lstm.interop._network import require
 from blocksim_lstm.interop._sniff import file_kind
@@ -134,6 +135,27 @@ def test_diagnosis_finds_zero_states_last_step_and_no_match(rng):
     assert "None of the" in none.message() and "biases" in none.message()
     with pytest.raises(ValueError, match="expected the output of shape"):
         interop.diagnose_gate_order(p, u, np.zeros((14, 2)))
+
+
+@pytest.mark.parametrize(
+    "shape,last",
+    [
+        ((5, 2), False),
+        ((1, 5, 2), False),
+        ((5, 1, 2), False),
+        ((2,), True),
+        ((1, 2), True),
+    ],
+)
+def test_expected_output_shapes(shape, last):
+    y, is_last = expected_output(
+        np.arange(np.prod(shape), dtype=float).reshape(shape), 5, 2
+    )
+    assert is_last == last and y.shape == ((2,) if last else (5, 2))
+    with pytest.raises(ValueError, match=r"\(T, No\) = \(5, 2\).*got shape \(2, 5\)"):
+        expected_output(np.zeros((2, 5)), 5, 2)
+    with pytest.raises(ValueError, match="finite"):
+        expected_output(np.full((5, 2), np.nan), 5, 2)
 
 
 def test_transposed_blocks_need_square_blocks():

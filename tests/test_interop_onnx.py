@@ -272,3 +272,42 @@ def test_onnx_order_read_as_pytorch_order_is_diagnosed(tmp_path, capsys):
     args[2] = str(fixed)
     assert main(args) == 0
     assert "our output matches" in capsys.readouterr().out
+
+
+def test_a_model_exported_by_torch_onnx_export(tmp_path):
+    """What a user really has: torch.onnx.export of an nn.LSTM + nn.Linear."""
+    import warnings
+
+    torch = pytest.importorskip("torch")
+
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = torch.nn.LSTM(3, 4, num_layers=2, batch_first=True)
+            self.fc = torch.nn.Linear(4, 2)
+
+        def forward(self, x, h0, c0):
+            return self.fc(self.lstm(x, (h0, c0))[0])
+
+    torch.manual_seed(0)
+    m = Net().eval()
+    x, h0, c0 = torch.randn(1, 10, 3), torch.randn(2, 1, 4), torch.randn(2, 1, 4)
+    path = tmp_path / "torch.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's own deprecation notes
+        try:
+            torch.onnx.export(
+                m, (x, h0, c0), path, input_names=["x", "h0", "c0"], dynamo=False
+            )
+        except Exception as exc:  # an exporter that needs more packages
+            pytest.skip(f"torch.onnx.export unavailable: {exc}")
+    net = interop.read_onnx(path)
+    assert "initial_h of LSTM '/lstm/LSTM' is computed or given at run time" in (
+        net.describe()
+    )
+    want = interop.torch_layers(m.lstm, m.fc)
+    for a, b in zip(net.layers, want, strict=True):
+        for k in ("W", "R", "b"):
+            np.testing.assert_allclose(getattr(a, k), getattr(b, k), rtol=0, atol=1e-7)
+    np.testing.assert_array_equal(net.layers[1].F, want[1].F)
+    np.testing.assert_array_equal(net.layers[1].bF, want[1].bF)

@@ -175,11 +175,10 @@ def expected_output(
     a = np.asarray(expect, dtype=float)
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{what}: expected finite values, got NaN or Inf")
-    sq = a.reshape([n for n in a.shape if n != 1] or [1])
-    if a.size == steps * no and steps > 1 or (a.size == no and steps == 1):
-        if (sq.shape in ((steps, no), (steps * no,))) or a.size == no * steps:
-            return a.reshape(steps, no), False
-    if a.size == no:
+    squeezed = tuple(n for n in a.shape if n != 1)
+    if squeezed == tuple(n for n in (steps, no) if n != 1):
+        return a.reshape(steps, no), False
+    if squeezed == tuple(n for n in (no,) if n != 1):
         return a.reshape(no), True
     raise ValueError(
         f"{what}: expected the output of shape (T, No) = ({steps}, {no}) (or the "
