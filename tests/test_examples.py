@@ -207,6 +207,26 @@ def _13_dynamics(out: str, folder: Path) -> None:
     assert bistable.count("stable") >= 2 and "saddle" in bistable
 
 
+def _15_your_network(out: str, folder: Path) -> None:
+    """The saved layers run through the scalar-loop LSTM give PyTorch's output."""
+    from lstm_loops import lstm_loops
+
+    if out.startswith("skipped: PyTorch is not installed"):
+        pytest.importorskip("torch")  # skips here too, else the example lied
+        raise AssertionError("torch is installed but the example skipped")
+    assert after("PyTorch vs block diagram: max |dy| =", out) <= 1e-12
+    assert "per-wire cross-check passed: True" in out
+    u = np.load(folder / "u.npy")
+    p1, p2 = (np.load(folder / f"layer{k}.npz") for k in (1, 2))
+    _, h, _ = lstm_loops(*(p1[k] for k in ("W", "R", "b", "F", "bF", "h0", "c0")), u)
+    y, _, _ = lstm_loops(*(p2[k] for k in ("W", "R", "b", "F", "bF", "h0", "c0")), h)
+    np.testing.assert_allclose(np.load(folder / "y_torch.npy"), y, rtol=0, atol=1e-12)
+    if "onnxruntime" in out:
+        assert after("onnxruntime vs block diagram: max |dy| =", out) <= 1e-6
+    assert "With gate order i, o, f, g (ONNX's i, o, f, c) it matches" in out
+    assert "--gate-order iofc" in out
+
+
 CHECKS = {
     "13_dynamics.py": _13_dynamics,
     "01_build_and_run.py": _01_build_and_run,
@@ -221,6 +241,7 @@ CHECKS = {
     "10_training_random.py": _10_training_random,
     "11_sweep.py": _11_sweep,
     "12_report.py": _12_report,
+    "15_your_network.py": _15_your_network,
 }
 
 

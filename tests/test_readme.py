@@ -124,6 +124,29 @@ def _approximate(out: str, ns: dict[str, Any], folder: Path) -> None:
     assert float(lines[-1]) == ns["result"].summary()["final_loss"]
 
 
+def _your_network(out: str, ns: dict[str, Any], folder: Path) -> None:
+    """PyTorch's output against the plain scalar-loop LSTM on torch's own tensors."""
+    from lstm_loops import lstm_loops
+
+    lstm, fc = ns["lstm"], ns["fc"]
+
+    def t(name: str) -> np.ndarray:
+        return getattr(lstm, name).detach().numpy()
+
+    h = ns["x"][0].numpy()
+    for k in range(2):
+        b = t(f"bias_ih_l{k}") + t(f"bias_hh_l{k}")
+        eye = np.eye(6)
+        state = (ns["h0"][k, 0].numpy(), ns["c0"][k, 0].numpy())
+        _, h, _ = lstm_loops(
+            t(f"weight_ih_l{k}"), t(f"weight_hh_l{k}"), b, eye, np.zeros(6), *state, h
+        )
+    y = h @ fc.weight.detach().numpy().T + fc.bias.detach().numpy()
+    assert np.max(np.abs(y - ns["y_torch"])) <= 1e-12
+    err, passed = out.split()
+    assert float(err) <= 1e-12 and passed == "True"
+
+
 def _dynamics(out: str, ns: dict[str, Any], folder: Path) -> None:
     """The fixed point's gain against python-control's plant gain (SPEC's zpk),
     the bistable cell's equilibria against their closed form h = -1/2, 0, 1/2."""
@@ -152,6 +175,7 @@ CHECKS: list[tuple[tuple[str, ...], Callable[[str, dict[str, Any], Path], None]]
     (("check_no_algebraic_loops(", "save_figure("), _graph),
     (("run_study(", "train("), _training),
     (("fixed_points(", "bistable_cell("), _dynamics),
+    (("interop.torch_layers(",), _your_network),
 ]
 
 
@@ -169,6 +193,8 @@ def test_every_block_has_a_check():
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{k}" for k in range(len(BLOCKS))])
 def test_readme_block_runs_and_prints_the_truth(code, tmp_path, capsys, monkeypatch):
+    if "import torch" in code:  # the optional extra [torch]
+        pytest.importorskip("torch")
     monkeypatch.chdir(tmp_path)
     ns: dict[str, Any] = {"__name__": "__readme__"}
     exec(compile(code, "README.md", "exec"), ns)

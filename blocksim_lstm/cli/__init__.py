@@ -66,6 +66,14 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "blocksim_lstm.cli.analyze",
         "the LSTM as a dynamical system: equilibria, linearization, stability",
     ),
+    "import": (
+        "blocksim_lstm.cli.import_",
+        "read an LSTM from PyTorch (.pt), ONNX (.onnx) or Keras (.keras) into W.npz",
+    ),
+    "export": (
+        "blocksim_lstm.cli.export_",
+        "write weights W.npz as an ONNX model or a PyTorch state dict",
+    ),
 }
 
 

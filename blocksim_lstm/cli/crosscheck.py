@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
+from pathlib import Path
+
+import numpy as np
 
 from ._problem import add_problem_arguments, load_problem
 
@@ -25,10 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--abs-tol", type=float, help="absolute tolerance")
     parser.add_argument("--rel-tol", type=float, help="relative tolerance")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    add_expect_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from .._crosscheck import crosscheck
+
+    if args.expect is not None:
+        return run_expect(args)
 
     abs_tol = _check_tol("--abs-tol", args.abs_tol)
     rel_tol = _check_tol("--rel-tol", args.rel_tol)
@@ -38,3 +46,114 @@ def run(args: argparse.Namespace) -> int:
     )
     print(report.to_json() if args.json else report.table())
     return 0 if report.passed else 1
+
+
+# ------------------------------------------------- --expect: gate-order diagnosis
+
+
+def add_expect_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--expect Y.npy`` and ``--expect-tol``: compare with the user's framework."""
+    g = parser.add_argument_group(
+        "your framework's output (gate-order diagnosis; needs --weights and --input)"
+    )
+    g.add_argument(
+        "--expect",
+        type=Path,
+        metavar="Y.npy",
+        help="the output your framework computed for --input, shape (T, No) or "
+        "the last step (No,); when ours differs, the 24 gate orders and the "
+        "transposed layouts are tried and the one that matches is named",
+    )
+    g.add_argument(
+        "--expect-tol",
+        type=float,
+        help="tolerance on max |y - expected| (default 1e-4 x max(1, |Y|) for "
+        "float32 Y, 1e-9 x max(1, |Y|) for float64)",
+    )
+
+
+def run_expect(args: argparse.Namespace) -> int:
+    """Per-wire cross-check (if the weights are ours) and the comparison with Y."""
+    from .._crosscheck import crosscheck
+    from .._files import read_npz
+    from ..interop import diagnose_gate_order
+    from ..parameters import NPZ_KEYS, LSTMParams
+    from ._problem import load_input
+
+    if args.weights is None or args.input is None:
+        raise ValueError(
+            "--expect: needs --weights W.npz and --input U.npy (the weights and "
+            "input your framework ran)"
+        )
+    tol = _check_tol("--expect-tol", args.expect_tol)
+    arrays = read_npz(args.weights, "--weights", NPZ_KEYS, exact=True)
+    W, R = np.shape(arrays["W"]), np.shape(arrays["R"])
+    if len(R) != 2 or len(W) != 2:
+        raise ValueError(f"--weights: W and R must be matrices, got {W} and {R}")
+    nn = R[1] if R[0] == 4 * R[1] else R[0]
+    ni = W[1] if W[0] == 4 * nn else W[0]
+    u = load_input(args.input, ni, what="--input")
+    expect = _load_expect(args.expect)
+    report = None
+    try:
+        params = LSTMParams.from_arrays(**arrays)
+    except ValueError:
+        params = None  # not our layout: the diagnosis says which it is
+    if params is not None:
+        report = crosscheck(
+            params,
+            u,
+            ts=args.ts,
+            dtype=args.dtype,
+            abs_tol=args.abs_tol,
+            rel_tol=args.rel_tol,
+        )
+    diag = diagnose_gate_order(arrays, u, expect, tol=tol)
+    message = diag.message(str(args.weights), str(args.expect))
+    if args.json:
+        data = {} if report is None else report.to_dict()
+        data["expect"] = {
+            "agrees": diag.agrees,
+            "max_abs": None if diag.as_read is None else diag.as_read.error,
+            "tol": diag.tol,
+            "steps": diag.steps,
+            "matches": [
+                {
+                    "order": c.order,
+                    "layout": c.layout,
+                    "zero_states": c.zero_states,
+                    "max_abs": c.error,
+                    "options": c.options(),
+                }
+                for c in diag.matches
+            ],
+            "message": message,
+        }
+        print(json.dumps(data, indent=2))
+    else:
+        if report is not None:
+            print(report.table())
+        print(message)
+    passed = report is not None and report.passed
+    return 0 if passed and diag.agrees else 1
+
+
+def _load_expect(path: Path) -> np.ndarray:
+    if path.is_dir() or not path.is_file():
+        raise FileNotFoundError(f"--expect: no such file {path}")
+    with open(path, "rb") as fh:
+        if fh.read(6) != b"\x93NUMPY":
+            raise ValueError(
+                f"--expect: {path} is not an .npy file; expected the output of "
+                "your framework saved with numpy.save, shape (T, No)"
+            )
+        fh.seek(0)
+        try:
+            y = np.load(fh, allow_pickle=False)
+        except Exception as exc:  # any failure to parse is an unreadable file
+            raise ValueError(
+                f"--expect: {path} is not a readable .npy file ({type(exc).__name__})"
+            ) from exc
+    if y.dtype.kind not in "fiu":
+        raise ValueError(f"--expect: {path}: expected real numbers, got {y.dtype}")
+    return y
