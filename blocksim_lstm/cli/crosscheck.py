@@ -76,8 +76,8 @@ def run_expect(args: argparse.Namespace) -> int:
     """Per-wire cross-check (if the weights are ours) and the comparison with Y."""
     from .._crosscheck import crosscheck
     from .._files import read_npz
+    from .._parameters import NPZ_KEYS, LSTMParams
     from ..interop import diagnose_gate_order
-    from ..parameters import NPZ_KEYS, LSTMParams
     from ._problem import load_input
 
     if args.weights is None or args.input is None:

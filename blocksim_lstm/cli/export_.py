@@ -34,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._parameters import LSTMParams
     from ..interop import write_onnx, write_torch
-    from ..parameters import LSTMParams
 
     out = args.out
     if out.suffix.lower() not in _SUFFIX[args.to]:

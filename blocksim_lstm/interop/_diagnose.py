@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..parameters import LSTMParams
-from ..reference import reference_cell
+from .._parameters import LSTMParams
+from .._reference import reference_cell
 from ._gates import LAYOUTS, all_orders, convert_arrays, describe_order
 
 __all__ = ["Candidate", "GateOrderDiagnosis", "diagnose_gate_order", "expected_output"]

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..parameters import GATES, LSTMParams
+from .._parameters import GATES, LSTMParams
 
 __all__ = [
     "KNOWN_ORDERS",

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from .._files import read_npz
-from ..parameters import NPZ_KEYS
+from .._parameters import NPZ_KEYS
 from ._gates import convert_arrays, parse_order
 from ._keras import read_keras
 from ._network import ImportedNetwork

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import numpy as np
 
-from ..parameters import LSTMParams
+from .._parameters import LSTMParams
 from ._gates import describe_order
 
 __all__ = ["ImportedNetwork", "UnsupportedModelError", "assemble", "require"]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._files import write_atomic
-from ..parameters import LSTMParams
+from .._parameters import LSTMParams
 from ._gates import reorder_blocks
 from ._network import ImportedNetwork, UnsupportedModelError, assemble, require
 from ._sniff import file_kind

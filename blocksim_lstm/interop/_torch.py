@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._files import atomic_target
-from ..parameters import LSTMParams
+from .._parameters import LSTMParams
 from ._network import ImportedNetwork, UnsupportedModelError, assemble, require
 from ._sniff import file_kind
 
