@@ -31,6 +31,8 @@ _PUBLIC: dict[str, str] = {
     "build_lstm_diagram": "diagram",
     "build_stacked_diagram": "diagram",
     "LSTMDiagram": "diagram",
+    # the model as a .bd file (bdrun runs it, bdedit opens it)
+    "load_model": "modelfile",
     # cross-check
     "crosscheck": "_crosscheck",
     "crosscheck_diagram": "_crosscheck",
@@ -76,6 +78,7 @@ if TYPE_CHECKING:  # what mypy and IDEs see; at run time __getattr__ loads them
     from .experiment import seed_problem as seed_problem
     from .graph import diagram_graph as diagram_graph
     from .loops import structure_report as structure_report
+    from .modelfile import load_model as load_model
     from .parameters import GATES as GATES
     from .parameters import NPZ_KEYS as NPZ_KEYS
     from .parameters import LSTMParams as LSTMParams

@@ -216,8 +216,11 @@ class ModelDiagram(LSTMDiagram):
 def _reason(exc: BaseException) -> str:
     """The innermost message of a bdsim error (bdsim wraps block errors)."""
     seen = exc
-    while True:
-        nxt = seen.__cause__ or seen.__context__
+    while True:  # down the chain, stopping where a message replaced its cause
+        nxt = seen.__cause__
+        wrapper = type(seen).__name__ in ("BlockCreationError", "BlockRuntimeError")
+        if nxt is None and (wrapper or not seen.__suppress_context__):
+            nxt = seen.__context__
         if nxt is None or nxt is seen:
             break
         seen = nxt
@@ -282,7 +285,8 @@ def load_model(
         ):
             bdload(bd, str(p), allow_eval=False)
     except Exception as exc:
-        raise ModelFileError(f"{p}: {_instantiation_error(exc)}") from None
+        why = _instantiation_error(model, sim, exc)
+        raise ModelFileError(f"{p}: {why}") from None
     blocks = {b.name: b for b in bd.blocklist}
     r = _Reader(p, blocks)
     src = r.block(INPUT_BLOCK, ("Sequence",), "input sequence u")
@@ -369,14 +373,23 @@ def _name_wires(bd: Any, blocks: dict[str, Any], prefixes: list[str]) -> None:
             name_wires(bd, blocks[block], name)
 
 
-def _instantiation_error(exc: BaseException) -> str:
-    """bdload's "cannot instantiate block [X]" with the block's own reason."""
-    text = str(exc)
-    cause = exc.__context__
-    if "[" in text and "]" in text and cause is not None:
-        title = text[text.index("[") + 1 : text.index("]")]
-        why = _reason(cause)
-        if why.startswith(f"block {title!r}"):
-            return why
-        return f"block {title!r}: {why}"
-    return _reason(exc)
+def _instantiation_error(model: dict[str, Any], sim: Any, exc: BaseException) -> str:
+    """Why ``bdload`` failed, naming the block: each block is made again alone
+    (on a scratch diagram) until one fails as bdload's did."""
+    scratch = sim.blockdiagram(name="scratch")
+    for block in model["blocks"]:
+        kind = block["block_type"]
+        if kind in ("CONNECTOR", "MAIN"):
+            continue
+        params = dict(block.get("parameters", []))
+        blockargs = params.pop("blockargs", None) or {}
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                getattr(scratch, kind)(name=block["title"], **params, **blockargs)
+        except Exception as err:
+            why = _reason(err)
+            title = block["title"]
+            if why.startswith(f"block {title!r}"):
+                return why
+            return f"block {title!r} ({kind}): {why}"
+    return f"bdsim cannot load it: {_reason(exc)}"

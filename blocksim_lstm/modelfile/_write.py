@@ -201,7 +201,10 @@ def model_dict(
             }
         )
     wires = []
-    for w in bd.wirelist:
+    order = {id(b): k for k, b in enumerate(bd.blocklist)}
+    # by destination (block order, port): bdload connects in that order, so a
+    # loaded model writes the same text again
+    for w in sorted(bd.wirelist, key=lambda w: (order[id(w.end.block)], w.end.port)):
         wires.append(
             {
                 "id": next_id,
