@@ -27,7 +27,8 @@ CREATED_BY = "blocksim-lstm"
 
 FORMAT_NOTE = "bdedit scene (bdsim 1.4); written by blocksim-lstm, run with bdrun"
 
-_SCALE = 100.0  # scene pixels per layout unit
+_SCALE = 100.0  # scene pixels per layout unit, across
+_SCALE_Y = 150.0  # and down: room for bdedit's names drawn under the blocks
 _LEFT, _RIGHT = 1, 3  # bdedit socket sides
 _INPUT, _OUTPUT = 1, 2  # bdedit socket types
 _WIRE_STEP = 3  # bdedit's orthogonal ("step") wires
@@ -104,7 +105,7 @@ def _geometry(layout: Any, block: Any, index: int) -> dict[str, Any]:
     width = max(width, round(_SCALE * box.w))
     return {
         "pos_x": float(round(_SCALE * (box.x - x0) - width / 2)),
-        "pos_y": float(round(_SCALE * (y1 - box.y) - height / 2)),
+        "pos_y": float(round(_SCALE_Y * (y1 - box.y) - height / 2)),
         "width": width,
         "height": height,
         "flipped": bool(box.flipped),
