@@ -55,10 +55,12 @@ def _rewire(text: str, dest: tuple[str, int], new_source: str) -> str:
     """The model text with the wire into ``dest`` starting at ``new_source``,
     edited as text (as a user would with an editor)."""
     outs, ins = _sockets(json.loads(text))
-    pattern = re.compile(r'"start_socket": \d+,(\s*)"end_socket": %d,' % ins[dest])
+    end = ins[dest]
+    pattern = re.compile(r'"start_socket": \d+,(\s*)"end_socket": ' + f"{end},")
     new, n = pattern.subn(
-        lambda m: f'"start_socket": {outs[new_source]},{m.group(1)}"end_socket": '
-        f"{ins[dest]},",
+        lambda m: (
+            f'"start_socket": {outs[new_source]},{m.group(1)}"end_socket": {ins[dest]},'
+        ),
         text,
     )
     assert n == 1
@@ -130,7 +132,9 @@ def test_logger_never_replaces_a_file_it_did_not_write(
     assert main(["run", str(LAYER)]) == 1
     assert mine.read_text() == "my notes, not an array"
     out = capsys.readouterr()
-    assert "y not written to lstm_layer_y.npy: that path holds something else" in out.err
+    assert (
+        "y not written to lstm_layer_y.npy: that path holds something else" in out.err
+    )
     assert "y was not written" in out.out
     # an earlier y (an .npy) is replaced by the new one
     np.save(mine, np.zeros((2, 2)))
@@ -272,7 +276,9 @@ def _set_param(title: str, name: str, value):
 def _drop_wire_into(title: str):
     def edit(model: dict) -> None:
         _, ins = _sockets(model)
-        model["wires"] = [w for w in model["wires"] if w["end_socket"] != ins[(title, 0)]]
+        model["wires"] = [
+            w for w in model["wires"] if w["end_socket"] != ins[(title, 0)]
+        ]
 
     return edit
 
@@ -413,7 +419,9 @@ def test_positions_follow_the_layout(code_built) -> None:
     """Blocks placed as in the picture: left-to-right and top-to-bottom order kept."""
     e = code_built["lstm_layer"]
     model = json.loads((DIAGRAMS / "lstm_layer.bd").read_text())
-    pos = {b["title"]: (b["pos_x"] + b["width"] / 2, b["pos_y"]) for b in model["blocks"]}
+    pos = {
+        b["title"]: (b["pos_x"] + b["width"] / 2, b["pos_y"]) for b in model["blocks"]
+    }
     boxes = e.layout.boxes
     names = sorted(boxes)
     for a in names:
@@ -445,7 +453,9 @@ def test_sampled_blocks_share_the_clock_of_their_period() -> None:
     assert (a._clock.T, a._clock.offset) == (0.5, -0.25)
     with pytest.raises(ValueError, match="'d': expected either clock= or ts="):
         UnitDelay(x0=[0.0], bd=bd, name="d")
-    with pytest.raises(ValueError, match="'e': expected either clock= or ts= .*, got both"):
+    with pytest.raises(
+        ValueError, match="'e': expected either clock= or ts= .*, got both"
+    ):
         UnitDelay(a._clock, [0.0], ts=0.5, bd=bd, name="e")
     with pytest.raises(ValueError, match="'f': ts: expected a positive number"):
         UnitDelay(x0=[0.0], ts=-1.0, bd=bd, name="f")
@@ -462,7 +472,9 @@ def test_sequence_reads_an_npy_named_by_path(tmp_path) -> None:
     path.write_text(json.dumps(model))
     np.testing.assert_array_equal(load_model(path).run().y, load_model(LAYER).run().y)
     (tmp_path / "u.npy").write_text("not an array")
-    with pytest.raises(ModelFileError, match="'From Workspace': file: .* not a readable"):
+    with pytest.raises(
+        ModelFileError, match="'From Workspace': file: .* not a readable"
+    ):
         load_model(path)
 
 
@@ -475,7 +487,9 @@ def test_shipped_files_are_bdsim_loadable_without_eval_only() -> None:
     for name in SHIPPED:
         bd = new_sim().blockdiagram()
         bdload(bd, str(DIAGRAMS / f"{name}.bd"), allow_eval=False)
-        assert len(bd.blocklist) == len(json.loads((DIAGRAMS / f"{name}.bd").read_text())["blocks"])
+        assert len(bd.blocklist) == len(
+            json.loads((DIAGRAMS / f"{name}.bd").read_text())["blocks"]
+        )
 
 
 def test_copying_a_model_keeps_it_loadable(tmp_path) -> None:

@@ -63,8 +63,12 @@ def test_bdedit_opens_every_block_and_wire(editor, name, tmp_path) -> None:
     assert titles == sorted(b["title"] for b in model["blocks"])
     assert len(scene.wires) == len(model["wires"])
     pairs = sorted(
-        (w.start_socket.node.title, w.start_socket.index, w.end_socket.node.title,
-         w.end_socket.index)
+        (
+            w.start_socket.node.title,
+            w.start_socket.index,
+            w.end_socket.node.title,
+            w.end_socket.index,
+        )
         for w in scene.wires
     )
     want = sorted(

@@ -198,6 +198,13 @@ class MatGain(FunctionBlock):
     file). bdsim's ``GAIN`` applies a list ``K`` element-wise; this block always
     takes ``K`` as a matrix and premultiplies.
 
+    Parameters
+    ----------
+    K : array_like, shape (M, N)
+        The gain matrix, as a list of rows.
+    **blockargs
+        bdsim's block options (``name``, ``bd``, ...).
+
     :inputs: 1
     :outputs: 1
     :states: 0

@@ -56,7 +56,9 @@ class Logger(SinkBlock):
         """
         super().__init__(nin=1, **blockargs)
         if file is not None and (not isinstance(file, str) or not file):
-            raise ValueError(f"block {self.name!r}: file: expected a path, got {file!r}")
+            raise ValueError(
+                f"block {self.name!r}: file: expected a path, got {file!r}"
+            )
         if steps is not None and (
             isinstance(steps, bool) or not isinstance(steps, int) or steps < 1
         ):

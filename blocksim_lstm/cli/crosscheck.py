@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import math
-
 from pathlib import Path
 
 from ._problem import add_problem_arguments, load_problem
@@ -123,6 +122,8 @@ def run_model(args: argparse.Namespace) -> int:
             f"{len(model.bd.wirelist)} wires, {model.steps} steps; reference from {ref}"
         )
         if model.extra_blocks:
-            print(f"not cross-checked (not in the original): {list(model.extra_blocks)}")
+            print(
+                f"not cross-checked (not in the original): {list(model.extra_blocks)}"
+            )
         print(report.table())
     return 0 if report.passed else 1

@@ -15,8 +15,6 @@ import math
 import sys
 from pathlib import Path
 
-__all__ = ["add_arguments", "run"]
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path, metavar="MODEL.bd", help="the model file")
@@ -42,12 +40,10 @@ def run(args: argparse.Namespace) -> int:
     from ..modelfile import load_model
 
     model = load_model(args.model)  # every check, before bdsim sees the file
-    logger = next(
-        (b for b in model.bd.blocklist if type(b).__name__ == "Logger"), None
-    )
-    y_file = None if logger is None else logger._file
+    logger = next((b for b in model.bd.blocklist if type(b).__name__ == "Logger"), None)
+    y_file: str | None = None if logger is None else logger._file
     src = model.blocks.get("From Workspace")
-    if y_file is not None:
+    if logger is not None and y_file is not None:
         inputs = [("MODEL.bd", args.model)]
         if src is not None and getattr(src, "_file", None):
             inputs.append((f"block {src.name!r} file", Path(src._file)))
@@ -79,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
         import numpy as np
 
         y = np.load(y_file, allow_pickle=False)
-        print(f"{args.model}: y(t), {y.shape[0]} steps x {y.shape[1]}, written to {y_file}")
+        print(
+            f"{args.model}: y(t), {y.shape[0]} steps x {y.shape[1]}, "
+            f"written to {y_file}"
+        )
     else:
         print(f"{args.model}: ran {model.steps} steps (its logger writes no file)")
     return 0

@@ -23,8 +23,8 @@ from .._validate import check_input, check_memory
 from ..diagram import (
     DiagramRun,
     LSTMDiagram,
-    SignalSpec,
     Signals,
+    SignalSpec,
     name_wires,
     new_sim,
     run_bytes,
@@ -55,7 +55,7 @@ def layer_signals(prefix: str, layer: int) -> list[SignalSpec]:
     layer
         0-based layer index.
     """
-    out = [
+    out: list[SignalSpec] = [
         SignalSpec(prefix + HIDDEN_DELAY, 0, "h(t-1)", layer, "h_prev"),
         SignalSpec(prefix + CELL_DELAY, 0, "c(t-1)", layer, "c_prev"),
     ]
@@ -80,7 +80,7 @@ def layer_signals(prefix: str, layer: int) -> list[SignalSpec]:
 def _layer_prefixes(names: Sequence[str] | set[str]) -> list[str]:
     if "Wi" in names:
         return [""]
-    out = []
+    out: list[str] = []
     while f"L{len(out) + 1} Wi" in names:
         out.append(f"L{len(out) + 1} ")
     return out
@@ -110,7 +110,9 @@ class _Reader:
             )
         return b
 
-    def array(self, name: str, value: Any, param: str, shape: tuple[int, ...], why: str) -> np.ndarray:
+    def array(
+        self, name: str, value: Any, param: str, shape: tuple[int, ...], why: str
+    ) -> np.ndarray:
         arr = np.asarray(value, dtype=float)
         if arr.shape != shape:
             raise self.fail(
@@ -130,7 +132,9 @@ def _read_layer(r: _Reader, prefix: str, ni: int, ni_from: str) -> dict[str, Any
     W, R, b = [], [], []
     for g in GATES:
         wb = r.block(f"{prefix}W{g}", ("MatGain", "Gain"), f"input weights W{g}")
-        W.append(r.array(wb.name, wb.K, "K", (nn, ni), f"(Nn, Ni): {nn_from}, {ni_from}"))
+        W.append(
+            r.array(wb.name, wb.K, "K", (nn, ni), f"(Nn, Ni): {nn_from}, {ni_from}")
+        )
         rb = r.block(f"{prefix}R{g}", ("MatGain", "Gain"), f"recurrent weights R{g}")
         R.append(r.array(rb.name, rb.K, "K", (nn, nn), f"(Nn, Nn): {nn_from}"))
         bb = r.block(f"{prefix}b{g}", ("Constant",), f"bias b{g}")
@@ -151,6 +155,11 @@ class ModelDiagram(LSTMDiagram):
     records every wire, ``bd`` is the bdsim diagram ``bdload`` built, ``layers``
     hold the weights read back from the model's blocks (the cross-check's
     reference is built from them), ``signals`` the wires recognised by block name.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Not accepted: a ``ModelDiagram`` comes from :func:`load_model`.
 
     Attributes
     ----------
@@ -181,7 +190,9 @@ class ModelDiagram(LSTMDiagram):
         n = self.steps
         check_memory(
             "u",
-            run_bytes(n, sum(p.nn for p in self.layers), self.layers[0].ni, self.layers[-1].no),
+            run_bytes(
+                n, sum(p.nn for p in self.layers), self.layers[0].ni, self.layers[-1].no
+            ),
             f"recording every wire over {n} steps",
         )
         if not self._compiled:
@@ -195,7 +206,9 @@ class ModelDiagram(LSTMDiagram):
             with contextlib.redirect_stdout(io.StringIO()):
                 out = self.sim.run(self.bd, T=n * self.ts, watch=watch)
         except Exception as exc:
-            raise ModelFileError(f"{self.path}: the run failed: {_reason(exc)}") from None
+            raise ModelFileError(
+                f"{self.path}: the run failed: {_reason(exc)}"
+            ) from None
         finally:
             for b, f in zip(loggers, files, strict=True):
                 b._file = f
@@ -210,7 +223,9 @@ class ModelDiagram(LSTMDiagram):
                 )
             recorded[s.block] = arr[1 : n + 1].copy()
         signals = Signals(recorded, signal_labels(self.signals, len(self.layers)))
-        return DiagramRun(signals=signals, y=signals[FC_BLOCK], t=np.arange(n) * self.ts)
+        return DiagramRun(
+            signals=signals, y=signals[FC_BLOCK], t=np.arange(n) * self.ts
+        )
 
 
 def _reason(exc: BaseException) -> str:
@@ -259,7 +274,8 @@ def load_model(
     -------
     ModelDiagram
         ``run()``, ``layers`` (the model's weights), ``signals``, ``bd``; accepted
-        by :func:`~blocksim_lstm.crosscheck_diagram`, :func:`~blocksim_lstm.diagram_graph`,
+        by :func:`~blocksim_lstm.crosscheck_diagram`,
+        :func:`~blocksim_lstm.diagram_graph`,
         :func:`~blocksim_lstm.draw`, ...
 
     Raises
@@ -280,8 +296,9 @@ def load_model(
     sim = new_sim()
     bd = sim.blockdiagram(name=p.stem)
     try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(
-            io.StringIO()
+        with (
+            contextlib.redirect_stdout(io.StringIO()),
+            contextlib.redirect_stderr(io.StringIO()),
         ):
             bdload(bd, str(p), allow_eval=False)
     except Exception as exc:
@@ -338,7 +355,9 @@ def load_model(
     signals.append(SignalSpec(FC_BLOCK, 0, "y(t)", len(prefixes) - 1, "y"))
     for s in signals:
         if blocks[s.block].nout < 1:
-            raise r.fail(f"block {s.block!r} has no output; expected the {s.label} wire")
+            raise r.fail(
+                f"block {s.block!r} has no output; expected the {s.label} wire"
+            )
     _name_wires(bd, blocks, prefixes)
     d = object.__new__(ModelDiagram)
     d.path = p

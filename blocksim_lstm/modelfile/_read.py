@@ -71,7 +71,9 @@ def read_model(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"column {exc.colno})",
         ) from None
     if not isinstance(model, dict):
-        raise _fail(p, f"expected a JSON object (a bdedit scene), got {type(model).__name__}")
+        raise _fail(
+            p, f"expected a JSON object (a bdedit scene), got {type(model).__name__}"
+        )
     for key in ("blocks", "wires"):
         if not isinstance(model.get(key), list):
             raise _fail(p, f"expected a {key!r} list (a bdedit scene), found none")
@@ -81,12 +83,15 @@ def read_model(path: str | os.PathLike[str]) -> dict[str, Any]:
 def _socket_list(path: Path, block: dict[str, Any], key: str) -> list[dict[str, Any]]:
     sockets = block.get(key, [])
     if not isinstance(sockets, list) or not all(
-        isinstance(s, dict) and isinstance(s.get("id"), int) and isinstance(s.get("index"), int)
+        isinstance(s, dict)
+        and isinstance(s.get("id"), int)
+        and isinstance(s.get("index"), int)
         for s in sockets
     ):
         raise _fail(
-            path, f"{_block_label(block)}: {key!r}: expected a list of sockets with "
-            "integer 'id' and 'index'"
+            path,
+            f"{_block_label(block)}: {key!r}: expected a list of sockets with "
+            "integer 'id' and 'index'",
         )
     return sockets
 
@@ -125,7 +130,9 @@ def check_model(
     titles: set[str] = set()
     for block in model["blocks"]:
         if not isinstance(block, dict) or not isinstance(block.get("block_type"), str):
-            raise _fail(p, f"expected blocks with a 'block_type', got {str(block)[:60]}")
+            raise _fail(
+                p, f"expected blocks with a 'block_type', got {str(block)[:60]}"
+            )
         kind = block["block_type"]
         if kind == "MAIN":
             continue
@@ -135,7 +142,9 @@ def check_model(
             if not isinstance(title, str) or not title:
                 raise _fail(p, f"{label}: expected a 'title' (the block's name)")
             if title in titles:
-                raise _fail(p, f"{label}: a second block with this title; names must differ")
+                raise _fail(
+                    p, f"{label}: a second block with this title; names must differ"
+                )
             titles.add(title)
             if kind not in known_types:
                 raise _fail(
@@ -173,20 +182,32 @@ def check_model(
     fed: dict[int, int] = {}
     for k, wire in enumerate(model["wires"]):
         if not isinstance(wire, dict):
-            raise _fail(p, f"wire {k}: expected an object with start_socket, end_socket")
+            raise _fail(
+                p, f"wire {k}: expected an object with start_socket, end_socket"
+            )
         start, end = wire.get("start_socket"), wire.get("end_socket")
         if start not in outputs:
-            where = f" (an input of {_block_label(inputs[start][0])})" if start in inputs else ""
+            where = (
+                f" (an input of {_block_label(inputs[start][0])})"
+                if start in inputs
+                else ""
+            )
             to = f" to {_block_label(inputs[end][0])}" if end in inputs else ""
             raise _fail(
-                p, f"wire {wire.get('id', k)}{to}: starts at socket {start!r}, which is "
-                f"no block's output{where}"
+                p,
+                f"wire {wire.get('id', k)}{to}: starts at socket {start!r}, which is "
+                f"no block's output{where}",
             )
         if end not in inputs:
-            where = f" (an output of {_block_label(outputs[end][0])})" if end in outputs else ""
+            where = (
+                f" (an output of {_block_label(outputs[end][0])})"
+                if end in outputs
+                else ""
+            )
             raise _fail(
                 p,
-                f"wire {wire.get('id', k)} from {_block_label(outputs[start][0])} output "
+                f"wire {wire.get('id', k)} from {_block_label(outputs[start][0])} "
+                "output "
                 f"{outputs[start][1]}: ends at socket {end!r}, which is no block's "
                 f"input{where}",
             )

@@ -247,7 +247,23 @@ def model_text(
 ) -> str:
     """The ``.bd`` model of a diagram as text (JSON, same bytes on every run).
 
-    Parameters and return: as :func:`model_dict`, as text ending in a newline.
+    Each list of numbers (a row of a matrix, a vector) is on one line.
+
+    Parameters
+    ----------
+    diagram
+        As in :func:`model_dict`: a diagram of this package or a loaded model.
+    layout
+        The :class:`~blocksim_lstm.layout.Layout` placing the blocks, or None.
+    y_file
+        The ``.npy`` file the logger writes y to, or None.
+    name
+        The model's name, recorded in the file.
+
+    Returns
+    -------
+    str
+        The JSON text, ending in a newline.
     """
     return _dumps(model_dict(diagram, layout=layout, y_file=y_file, name=name))
 
@@ -258,5 +274,7 @@ _NUMBER_LIST = re.compile(r"\[\s*(-?[0-9][-+0-9.eE]*(?:,\s*-?[0-9][-+0-9.eE]*)*)
 def _dumps(model: Mapping[str, Any]) -> str:
     """Indented JSON with each list of numbers (a row) on one line."""
     text = json.dumps(model, indent=2, ensure_ascii=False, allow_nan=False)
-    text = _NUMBER_LIST.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
+    text = _NUMBER_LIST.sub(
+        lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text
+    )
     return text + "\n"

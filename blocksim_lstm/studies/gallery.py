@@ -189,7 +189,6 @@ def text_files(entries: dict[str, DiagramEntry] | None = None) -> dict[str, str]
     """File name -> text of every DOT, GraphML and ``.bd`` file ``diagrams/`` must
     hold."""
     from ..export import to_dot, to_graphml
-
     from ..modelfile import model_text
 
     entries = package_diagrams() if entries is None else entries
