@@ -34,6 +34,8 @@ _PUBLIC: dict[str, str] = {
     "build_stacked_diagram": "_diagram",
     "LSTMDiagram": "_diagram",
     "new_sim": "_diagram",
+    # the model as a .bd file (bdrun runs it, bdedit opens it)
+    "load_model": "modelfile",
     # cross-check
     "crosscheck": "_crosscheck",
     "crosscheck_diagram": "_crosscheck",
@@ -102,6 +104,7 @@ if TYPE_CHECKING:  # what mypy and IDEs see; at run time __getattr__ loads them
     from ._reference import LSTMTrace as LSTMTrace
     from ._reference import reference_cell as reference_cell
     from ._reference import sigmoid as sigmoid
+    from .modelfile import load_model as load_model
     from .statespace.construction import construct as construct
     from .statespace.extraction import extract_state_space as extract_state_space
     from .statespace.lti import seed_plant as seed_plant

@@ -227,6 +227,25 @@ def _15_your_network(out: str, folder: Path) -> None:
     assert "--gate-order iofc" in out
 
 
+def _14_model_file(out: str, folder: Path) -> None:
+    """bdrun's y against the reference cell; the edited model's first divergence
+    recomputed from the reference: i[0] * c0 where f[0] * c0 was due."""
+    from blocksim_lstm._experiment import seed_problem
+    from blocksim_lstm._reference import reference_cell
+
+    params, u = seed_problem()
+    assert "30 blocks" in out and "weights read back equal? True" in out
+    assert float(after("max |diff|", line_with("bdrun's y", out))) <= 1e-15
+    assert "PASSED: 29 signals, 51 steps" in out
+    assert "edited model passed? False" in out
+    line = line_with("first divergence", out)
+    assert "step 0: prod_fc (f*c(t-1))[0]" in line
+    tr = reference_cell(params, u)
+    got = float(token_after("[0] =", line))
+    assert got == pytest.approx(tr.i[0, 0] * params.c0[0], rel=1e-9)
+    assert float(token_after("reference", line)) == pytest.approx(tr.fc[0, 0], rel=1e-9)
+
+
 CHECKS = {
     "13_dynamics.py": _13_dynamics,
     "01_build_and_run.py": _01_build_and_run,
@@ -242,6 +261,7 @@ CHECKS = {
     "11_sweep.py": _11_sweep,
     "12_report.py": _12_report,
     "15_your_network.py": _15_your_network,
+    "14_model_file.py": _14_model_file,
 }
 
 

@@ -7,6 +7,7 @@ they can also be instantiated directly with ``bd=``.
 
 from .functions import Affine as Affine
 from .functions import EProd as EProd
+from .functions import MatGain as MatGain
 from .functions import Sigmoid as Sigmoid
 from .functions import Tanh as Tanh
 from .sampled import Sequence as Sequence

@@ -46,6 +46,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "blocksim_lstm.cli.graph",
         "structural report of the diagram: blocks, feedback loops by delay, order",
     ),
+    "run": (
+        "blocksim_lstm.cli.run",
+        "run a .bd model file with bdsim's own runner (bdrun); writes y",
+    ),
     "render": (
         "blocksim_lstm.cli.render",
         "regenerate diagrams/: pictures (PNG, SVG) and DOT/GraphML of every diagram",

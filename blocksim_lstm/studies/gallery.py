@@ -15,7 +15,9 @@ Every file in ``diagrams/`` is written by :func:`render_all` (the
 - ``param_growth``: parameters of one LSTM layer against units (log-log).
 
 Each diagram gets ``.dot`` and ``.graphml`` text (compared by the test suite
-with what the package generates now) and ``.png``/``.svg`` pictures.
+with what the package generates now) and ``.png``/``.svg`` pictures; the three
+LSTM diagrams also a ``.bd`` model file (bdsim's runner runs it, bdedit opens
+it; compared as text).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .._graph import diagram_graph
 from ..layout import Layout, layered_layout, lstm_layout
 
 __all__ = [
+    "MODEL_FILES",
     "DiagramEntry",
     "package_diagrams",
     "render_all",
@@ -188,8 +191,14 @@ def package_diagrams() -> dict[str, DiagramEntry]:
     return out
 
 
+MODEL_FILES: tuple[str, ...] = ("lstm_layer", "lstm_stacked", "lti_construction")
+"""The package diagrams also written as ``.bd`` model files (bdrun runs them,
+bdedit opens them; the logger writes y to ``NAME_y.npy`` in the folder bdrun
+runs in)."""
+
+
 def text_files(entries: dict[str, DiagramEntry] | None = None) -> dict[str, str]:
-    """File name -> text of every DOT and GraphML file ``diagrams/`` must hold.
+    """File name -> text of every DOT, GraphML and ``.bd`` file ``diagrams/`` must hold.
 
     Parameters
     ----------
@@ -197,12 +206,17 @@ def text_files(entries: dict[str, DiagramEntry] | None = None) -> dict[str, str]
         The diagrams (default: every package diagram, built here).
     """
     from ..layout import to_dot, to_graphml
+    from ..modelfile import model_text
 
     entries = package_diagrams() if entries is None else entries
     out: dict[str, str] = {}
     for name, e in entries.items():
         out[f"{name}.dot"] = to_dot(e.graph, e.layout)
         out[f"{name}.graphml"] = to_graphml(e.graph)
+        if name in MODEL_FILES:
+            out[f"{name}.bd"] = model_text(
+                e.diagram, layout=e.layout, y_file=f"{name}_y.npy", name=name
+            )
     return out
 
 
