@@ -123,10 +123,10 @@ KNOWN_GAPS: frozenset[str] = frozenset(
         "blocksim_lstm.training.checkpoint.save_data",
         "blocksim_lstm.training.loop.NonFiniteLossError",
         "blocksim_lstm.training.loop.resumable",
-        "blocksim_lstm.training.sweep.SweepRun.initial",
-        "blocksim_lstm.training.sweep.by_seed",
-        "blocksim_lstm.training.sweep.read_table",
-        "blocksim_lstm.training.sweep.spread_by",
+        "blocksim_lstm.studies.sweep.SweepRun.initial",
+        "blocksim_lstm.studies.sweep.by_seed",
+        "blocksim_lstm.studies.sweep.read_table",
+        "blocksim_lstm.studies.sweep.spread_by",
     }
 )
 

@@ -154,13 +154,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
-def _figure(rows, out: Path) -> None:
-    from ..figures import save_figure
-    from ..training.plots import plot_sweep
-
-    save_figure(plot_sweep(rows), out / "final_loss.png")
-
-
 def _named(exc: Exception) -> ValueError:
     """The library's message with the CLI's option name in front."""
     msg = str(exc)
@@ -171,15 +164,8 @@ def _named(exc: Exception) -> ValueError:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..studies.sweep import TABLE_FILE, grid, sweep
     from ..training import TrainOptions, load_data
-    from ..training.sweep import (
-        COLUMNS,
-        TABLE_FILE,
-        by_seed,
-        grid,
-        run_sweep,
-        spread_by,
-    )
 
     seeds = _seeds(args.seeds)
     units = _int("--units", args.units, 1)
@@ -235,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     try:
-        rows = run_sweep(
+        result = sweep(
             runs,
             data=data,
             processes=processes,
@@ -266,30 +252,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     elapsed = time.perf_counter() - t0
-    rows = [{k: r[k] for k in COLUMNS if k in r} for r in rows]
-    statuses: dict[str, int] = {}
-    for r in rows:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    summary: dict[str, Any] = {
-        "runs": len(rows),
-        "statuses": dict(sorted(statuses.items())),
-        "spread_by_drop_factor": {
-            str(k): v for k, v in spread_by(rows, "drop_factor").items()
-        },
-        "per_seed_across_drop_factors": {
-            str(s): {
-                "values": {str(f): x for f, x in d["values"].items()},
-                "max/min": d["max/min"],
-            }
-            for s, d in by_seed(rows, "drop_factor").items()
-        },
-        "rows": rows,
-    }
+    summary = result.to_dict()
     if args.out is not None:
-        from .._files import write_atomic
-
-        write_atomic(args.out / "summary.json", json.dumps(summary, indent=2) + "\n")
-        _figure(rows, args.out)
+        result.save(args.out)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -302,9 +267,9 @@ def run(args: argparse.Namespace) -> int:
         print("same start, different drop factor (max/min of final loss):")
         for s, d in summary["per_seed_across_drop_factors"].items():
             print(f"  seed {s}: {d['max/min']:.2f}")
-    failed = {k: n for k, n in statuses.items() if k != "ok"}
+    failed = {k: n for k, n in result.statuses.items() if k != "ok"}
     print(
-        f"{len(rows)} runs in {elapsed:.1f} s"
+        f"{len(result.rows)} runs in {elapsed:.1f} s"
         + (f"; not ok: {failed}" if failed else "")
         + ("" if args.out is None else f"; table in {args.out / TABLE_FILE}"),
         file=log,

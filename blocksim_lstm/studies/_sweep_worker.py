@@ -75,6 +75,6 @@ def main(fd: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from multiprocessing.connection import Connection
 
-    from .training.sweep import serve  # the heavy imports, once tied
+    from .sweep import serve  # the heavy imports, once tied
 
     serve(Connection(fd))

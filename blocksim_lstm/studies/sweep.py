@@ -40,7 +40,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +55,17 @@ from .._files import (
     write_atomic,
 )
 from ..parameters import LSTMParams
-from .bptt import check_data
-from .data import calculated_weights, seed_data
-from .loop import NonFiniteLossError, TrainResult, train
-from .optim import TrainOptions
+from ..training.bptt import check_data
+from ..training.data import calculated_weights, seed_data
+from ..training.loop import NonFiniteLossError, TrainResult, train
+from ..training.optim import TrainOptions
 
 Row = dict[str, Any]
 """One row of the sweep table (keys :data:`COLUMNS`)."""
 
 __all__ = [
     "COLUMNS",
+    "SweepSummary",
     "FINAL_STATUSES",
     "MAX_RUNS",
     "PLAN_FILE",
@@ -75,6 +76,8 @@ __all__ = [
     "read_table",
     "run_sweep",
     "spread_by",
+    "summarize",
+    "sweep",
 ]
 
 SETTINGS: tuple[str, ...] = (
@@ -542,7 +545,7 @@ class _Worker:
         fd = theirs.fileno()
         code = (
             f"import sys; sys.path.insert(0, {_PACKAGE_ROOT!r}); "
-            "from blocksim_lstm._sweep_worker import main; "
+            "from blocksim_lstm.studies._sweep_worker import main; "
             f"main({fd}, {os.getpid()})"
         )
         with _sigint_blocked():
@@ -857,3 +860,133 @@ def by_seed(rows: Sequence[Row], key: str, value: str = "final_loss") -> dict[in
         seed: {"values": vals, "max/min": max(vals.values()) / min(vals.values())}
         for seed, vals in sorted(table.items())
     }
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """A finished sweep: its rows and their spread by one setting.
+
+    The one summary the command line (``summary.json``, ``final_loss.png``)
+    and the report's sensitivity section both use.
+
+    Attributes
+    ----------
+    rows : list of dict
+        One row per run, sorted by ``run``, keys :data:`COLUMNS` only (no
+        ``"message"``: the table's columns).
+    key : str
+        The setting the spread is taken over (a column, e.g. ``"drop_factor"``).
+    messages : dict
+        Why runs of this call failed, by run index (not saved in the table).
+    """
+
+    rows: list[Row]
+    key: str = "drop_factor"
+    messages: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def statuses(self) -> dict[str, int]:
+        """Number of rows by status, sorted by status."""
+        out: dict[str, int] = {}
+        for r in self.rows:
+            out[r["status"]] = out.get(r["status"], 0) + 1
+        return dict(sorted(out.items()))
+
+    @property
+    def spread(self) -> dict[object, dict[str, float]]:
+        """:func:`spread_by` of the final loss over :attr:`key`."""
+        return spread_by(self.rows, self.key)
+
+    @property
+    def per_seed(self) -> dict[int, Row]:
+        """:func:`by_seed` of the final loss across :attr:`key`."""
+        return by_seed(self.rows, self.key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (``summary.json`` of a sweep folder)."""
+        return {
+            "runs": len(self.rows),
+            "statuses": self.statuses,
+            f"spread_by_{self.key}": {str(k): v for k, v in self.spread.items()},
+            f"per_seed_across_{self.key}s": {
+                str(s): {
+                    "values": {str(f): x for f, x in d["values"].items()},
+                    "max/min": d["max/min"],
+                }
+                for s, d in self.per_seed.items()
+            },
+            "rows": self.rows,
+        }
+
+    def figure(self) -> Any:
+        """Final loss against drop factor, one line per seed (a Figure)."""
+        from ..training.plots import plot_sweep
+
+        return plot_sweep(self.rows)
+
+    def save(self, folder: str | Path) -> None:
+        """Write ``summary.json`` and ``final_loss.png`` into ``folder``
+        (atomically; the folder is the sweep's, already claimed).
+
+        Parameters
+        ----------
+        folder
+            The sweep folder (``out`` of :func:`sweep`).
+        """
+        from ..figures import save_figure
+
+        folder = Path(folder)
+        write_atomic(
+            folder / "summary.json", json.dumps(self.to_dict(), indent=2) + "\n"
+        )
+        save_figure(self.figure(), folder / "final_loss.png")
+
+
+def summarize(rows: Sequence[Row], key: str = "drop_factor") -> SweepSummary:
+    """The summary of a sweep's rows (from :func:`run_sweep` or :func:`read_table`).
+
+    Parameters
+    ----------
+    rows
+        Sweep rows; a ``"message"`` is kept aside in :attr:`SweepSummary.messages`.
+    key
+        The setting to take the spread over.
+
+    Returns
+    -------
+    SweepSummary
+    """
+    ordered = sorted(rows, key=lambda r: int(r["run"]))
+    return SweepSummary(
+        rows=[{k: r[k] for k in COLUMNS if k in r} for r in ordered],
+        key=key,
+        messages={int(r["run"]): str(r["message"]) for r in ordered if "message" in r},
+    )
+
+
+def sweep(
+    runs: Sequence[SweepRun],
+    *,
+    key: str = "drop_factor",
+    **options: Any,
+) -> SweepSummary:
+    """Run a sweep (:func:`run_sweep`) and summarize it (:func:`summarize`).
+
+    Parameters
+    ----------
+    runs
+        From :func:`grid`.
+    key
+        The setting the summary's spread is taken over.
+    **options
+        Passed to :func:`run_sweep` (``data``, ``out``, ``force``, ``out_csv``,
+        ``processes``, ``on_start``, ``on_result``, ``name``).
+
+    Returns
+    -------
+    SweepSummary
+    """
+    return summarize(run_sweep(runs, **options), key)
