@@ -73,6 +73,7 @@ __all__ = [
     "SweepRun",
     "by_seed",
     "grid",
+    "grid_from_file",
     "read_table",
     "run_sweep",
     "spread_by",
@@ -280,6 +281,139 @@ def grid(
         for seed in seed_list:
             runs.append(SweepRun(len(runs), init, seed, opts, int(units)))
     return runs
+
+
+def _load_grid_text(path: Path) -> dict[str, Any]:
+    """The mapping in a ``.toml`` or ``.json`` grid file."""
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise ValueError(f"grid: expected a .toml or .json file, got {str(path)!r}")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"grid: no such file {str(path)!r}") from None
+    except OSError as exc:
+        raise ValueError(
+            f"grid: cannot read {str(path)!r} ({exc.strerror or exc})"
+        ) from None
+    if suffix == ".json":
+        try:
+            spec = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"grid: {path} is not valid JSON ({exc})") from None
+    else:
+        try:
+            import tomllib  # Python >= 3.11
+        except ImportError:  # pragma: no cover - Python 3.10
+            try:
+                import tomli as tomllib  # type: ignore[no-redef]
+            except ImportError:
+                raise ValueError(
+                    f"grid: reading {path} (TOML) needs Python >= 3.11 or the "
+                    "package tomli (pip install tomli); or write the grid as JSON"
+                ) from None
+        try:
+            spec = tomllib.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"grid: {path} is not valid TOML ({exc})") from None
+    if not isinstance(spec, dict):
+        raise ValueError(
+            f"grid: {path}: expected a table of keys, got {type(spec).__name__}"
+        )
+    return spec
+
+
+def _file_seeds(value: object) -> range | list[int]:
+    if isinstance(value, str):
+        parts = value.split(":")
+        try:
+            start, stop = (int(x) for x in parts)
+        except ValueError:
+            raise ValueError(
+                f"seeds: expected START:STOP or a list of integers, got {value!r}"
+            ) from None
+        if start < 0 or stop <= start:
+            raise ValueError(
+                f"seeds: {value!r} holds no seed >= 0 (START:STOP means START to "
+                "STOP - 1)"
+            )
+        return range(start, stop)
+    if isinstance(value, list):
+        return value
+    return [value]  # type: ignore[list-item]  # checked by grid()
+
+
+def grid_from_file(
+    path: str | Path, *, defaults: dict[str, Any] | None = None
+) -> list[SweepRun]:
+    """The runs of a grid file (``.toml`` or ``.json``).
+
+    The file is one table of keys: ``seeds`` (a list of integers or
+    ``"START:STOP"``), optionally ``init`` and ``units``, and any
+    :class:`TrainOptions` field, given a list of values (a grid axis) or one
+    value::
+
+        seeds = "0:16"
+        epochs = 2000
+        lr = [0.02, 0.04]
+        drop_factor = [0.979, 0.98, 0.981]
+
+    TOML needs Python >= 3.11 (``tomllib``) or the package ``tomli``.
+
+    Parameters
+    ----------
+    path
+        The grid file.
+    defaults
+        Keys the file may leave out, in the same form (the command line passes
+        its own defaults); otherwise ``init="random"``, ``units=5`` and
+        :class:`TrainOptions` defaults.
+
+    Returns
+    -------
+    list of SweepRun
+        As :func:`grid`: option axes in the order of the file, seeds fastest.
+
+    Raises
+    ------
+    ValueError
+        An unreadable file, an unknown key or a bad value; the message starts
+        with ``grid:`` and names the file and the key.
+    """
+    path = Path(path)
+    spec = _load_grid_text(path)
+    fields = TrainOptions().to_dict()
+    allowed = {"seeds", "init", "units", *fields}
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        raise ValueError(
+            f"grid: {path}: unknown key {unknown[0]!r}; allowed {sorted(allowed)}"
+        )
+    if "seeds" not in spec and "seeds" not in (defaults or {}):
+        raise ValueError(f"grid: {path}: the key 'seeds' is missing")
+    merged = {**(defaults or {}), **spec}
+    scalars: dict[str, Any] = {}
+    lists: dict[str, Any] = {}
+    for key, value in merged.items():
+        if key in ("seeds", "init", "units"):
+            continue
+        if isinstance(value, list) and not (
+            key == "frozen" and all(isinstance(v, str) for v in value)
+        ):
+            lists[key] = value
+        else:
+            scalars[key] = value
+    try:
+        base = TrainOptions.from_dict({**fields, **scalars})
+        return grid(
+            seeds=_file_seeds(merged["seeds"]),
+            init=merged.get("init", "random"),
+            units=merged.get("units", 5),
+            base=base,
+            **lists,
+        )
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"grid: {path}: {exc}") from exc
 
 
 # ---------------------------------------------------------------- one run
@@ -692,8 +826,10 @@ def run_sweep(
     force: bool = False,
     out_csv: str | Path | None = None,
     processes: int | None = None,
+    scheduler: object = None,
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[Row, int, int], None] | None = None,
+    on_cluster: Callable[[str, str | None, int], None] | None = None,
     name: str = "out",
 ) -> list[Row]:
     """Run the trainings in parallel; save the table as results come in.
@@ -721,13 +857,24 @@ def run_sweep(
     processes
         Worker processes; default the cores this process may use. 1 runs in
         this process (so does any number where ``os.name != "posix"``: the
-        workers need ``pass_fds``).
+        workers need ``pass_fds``). Not with ``scheduler``.
+    scheduler
+        Run on a Dask cluster instead (needs the extra ``[distributed]``):
+        ``"local"`` or ``"local:N"`` starts a local cluster of N worker
+        processes (default the cores), shut down at the end; an address
+        (``"tcp://host:8786"``) or a ``distributed.Client`` uses a running
+        cluster. The rows are the same as with worker processes. A script
+        using ``"local"`` needs the ``if __name__ == "__main__":`` guard (Dask
+        starts its workers with ``multiprocessing``'s spawn).
     on_start
         Called as ``on_start(kept, total)`` once the folder is open, before any
         run: ``kept`` finished runs were found in ``out`` and are skipped.
     on_result
         Called as ``on_result(row, finished, total)`` after each run of this
         call; ``row`` may carry a ``"message"`` (why a run failed).
+    on_cluster
+        With ``scheduler``: called once connected, as ``on_cluster(address,
+        dashboard, workers)`` (``dashboard`` None when there is none).
     name
         What ``out`` is called in error messages (the CLI passes ``"--out"``).
 
@@ -740,8 +887,15 @@ def run_sweep(
     Raises
     ------
     ValueError
-        Bad runs, data, ``processes``, a sweep too large for memory, or an
-        ``out`` that is refused (:class:`~blocksim_lstm._files.OutputRefusedError`).
+        Bad runs, data, ``processes``, ``scheduler``, a sweep too large for
+        memory, or an ``out`` that is refused
+        (:class:`~blocksim_lstm._files.OutputRefusedError`).
+    ImportError
+        ``scheduler`` without ``dask.distributed`` installed: a one-line
+        message naming the extra ``[distributed]``.
+    OSError
+        The Dask scheduler cannot be reached (the message starts with
+        ``scheduler:``), or the table cannot be written.
     KeyboardInterrupt
         After the workers are stopped; the table holds every finished run.
     """
@@ -754,7 +908,18 @@ def run_sweep(
         raise ValueError(f"runs: run indices must be >= 0, got {min(ids)}")
     if out is not None and out_csv is not None:
         raise ValueError("out_csv: give out (a sweep folder) or out_csv, not both")
-    if processes is None:
+    if scheduler is not None:
+        from ._dask import check_scheduler, import_distributed
+
+        if processes is not None:
+            raise ValueError(
+                "processes: give processes or scheduler, not both (a local "
+                "cluster's size is scheduler='local:N')"
+            )
+        kind, value = check_scheduler(scheduler)
+        import_distributed()  # a missing extra before the folder is touched
+        nproc = int(value or _cores()) if kind == "local" else 1
+    elif processes is None:
         nproc = _cores()
     elif isinstance(processes, bool) or not isinstance(processes, (int, np.integer)):
         raise TypeError(f"processes: expected an integer >= 1, got {processes!r}")
@@ -799,7 +964,20 @@ def run_sweep(
         if on_result is not None:
             on_result(row, len(rows), len(runs))
 
-    if todo and (nproc == 1 or len(todo) == 1 or os.name != "posix"):
+    if todo and scheduler is not None:
+        from ._dask import run_on_cluster
+
+        run_on_cluster(
+            todo,
+            u,
+            y,
+            scheduler,
+            done,
+            env=_ONE_THREAD,
+            cores=_cores(),
+            on_cluster=on_cluster,
+        )
+    elif todo and (nproc == 1 or len(todo) == 1 or os.name != "posix"):
         for r in todo:
             done(_one(r, u, y))
     elif todo:
