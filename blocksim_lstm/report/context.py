@@ -30,6 +30,9 @@ class ReportContext:
     rounding : raw values of the rounding-level numbers the report states as
         bounds (:class:`~blocksim_lstm.report.precision.Bound`), by key;
         machine-dependent, written to ``rounding.json``.
+    scheduler : where the sensitivity sweep runs: None (worker processes on
+        this machine) or a Dask scheduler (``"local[:N]"``, an address, a
+        ``distributed.Client``); the numbers are the same.
     """
 
     folder: Path
@@ -39,6 +42,7 @@ class ReportContext:
     results: dict[str, object] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     rounding: dict[str, float] = field(default_factory=dict)
+    scheduler: object = None
 
     def bound(self, key: str, value: float, upper: float, lower: float = 0.0) -> Bound:
         """A rounding-level number: its raw value goes to ``rounding.json``.

@@ -171,6 +171,39 @@ def _quiet_logs() -> Iterator[None]:
             logging.getLogger(n).setLevel(level)
 
 
+def local_cluster(workers: int, env: dict[str, str]) -> Any:
+    """A local Dask cluster as a sweep starts it (the caller closes it).
+
+    Parameters
+    ----------
+    workers
+        Worker processes, one thread each, on loopback.
+    env
+        Their environment (set before they import numpy: one-thread BLAS, ...).
+
+    Returns
+    -------
+    distributed.LocalCluster
+        Its scheduler gives a run up after :data:`ALLOWED_FAILURES` worker
+        deaths; its workers ignore SIGINT (``_sweep_worker.dask_setup``).
+    """
+    distributed = import_distributed()
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        return distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+            env=dict(env),
+            # each worker (and one a nanny restarts) ignores Ctrl-C
+            preload=["blocksim_lstm.studies._sweep_worker"],
+        )
+
+
 def _dashboard(client: Any, local: bool) -> str | None:
     """The dashboard's address, or None when the scheduler serves none."""
     if local:
@@ -236,7 +269,6 @@ def run_on_cluster(
     """
     kind, value = check_scheduler(scheduler)
     distributed = import_distributed()
-    import dask
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(_quiet_logs())
@@ -245,22 +277,7 @@ def run_on_cluster(
             client = value
         elif kind == "local":
             n = min(int(value or cores), len(todo))
-            stack.enter_context(
-                dask.config.set(
-                    {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}
-                )
-            )
-            cluster = distributed.LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address="127.0.0.1:0",
-                silence_logs=logging.ERROR,
-                env=dict(env),
-                # each worker (and one a nanny restarts) ignores Ctrl-C
-                preload=["blocksim_lstm.studies._sweep_worker"],
-            )
+            cluster = local_cluster(n, env)
             stack.callback(_kill_local_workers, cluster)
             stack.callback(cluster.close, timeout=10)
             client = distributed.Client(cluster, set_as_default=False)

@@ -107,10 +107,12 @@ def sweep_summary(ctx: ReportContext) -> SweepSummary:
     runs = grid(seeds=seeds, base=base, drop_factor=list(SWEEP_FACTORS))
     folder = ctx.folder / "runs" / "sweep"
     folder.mkdir(parents=True, exist_ok=True)
-    ctx.log(f"    sweep: {len(runs)} trainings of {epochs} epochs, all cores")
+    where = "all cores" if ctx.scheduler is None else f"Dask {ctx.scheduler}"
+    ctx.log(f"    sweep: {len(runs)} trainings of {epochs} epochs, {where}")
     result = sweep(
         runs,
         key="drop_factor",
+        scheduler=ctx.scheduler,
         out_csv=folder / "sweep.csv",
         on_result=lambda row, k, total: ctx.log(
             f"    sweep run {k}/{total}: seed {row['seed']}, drop "
