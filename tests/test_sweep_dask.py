@@ -314,3 +314,27 @@ def test_scheduler_values_parse():
     assert check_scheduler("tls://10.0.0.2:8786") == ("address", "tls://10.0.0.2:8786")
     with pytest.raises(TypeError, match="scheduler: "):
         check_scheduler(8786)
+
+
+def test_the_package_imports_dask_only_inside_functions():
+    # `import blocksim_lstm` (and every module of it) works without the extra:
+    # dask is imported only in the functions that need a cluster
+    import ast
+
+    root = Path(bl.__file__).parent
+    top_level = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # module level only (incl. if/try at top level)
+            for sub in ast.walk(node):
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    break
+                names = []
+                if isinstance(sub, ast.Import):
+                    names = [a.name for a in sub.names]
+                elif isinstance(sub, ast.ImportFrom) and sub.module:
+                    names = [sub.module]
+                if any(n.split(".")[0] in ("dask", "distributed") for n in names):
+                    top_level.append(f"{path.relative_to(root)}:{sub.lineno}")
+    assert top_level == []
+    assert (root / "studies" / "_dask.py").is_file()  # the scan saw the backend

@@ -3,6 +3,10 @@
 Re-running the same command with the same ``--out`` resumes: the runs already
 in ``--out/sweep.csv`` are skipped. A different sweep into that folder is
 refused unless ``--force`` (which starts it over).
+
+``--scheduler local[:N]|ADDRESS`` runs the sweep on a Dask cluster (the extra
+``[distributed]``) with the same table; ``--grid FILE.toml|json`` gives the
+seeds and option lists from a file.
 """
 
 from __future__ import annotations
