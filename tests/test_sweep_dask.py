@@ -338,3 +338,23 @@ def test_the_package_imports_dask_only_inside_functions():
                     top_level.append(f"{path.relative_to(root)}:{sub.lineno}")
     assert top_level == []
     assert (root / "studies" / "_dask.py").is_file()  # the scan saw the backend
+
+
+def test_a_task_given_up_is_a_crashed_row_and_an_error_an_error_row():
+    distributed = pytest.importorskip("distributed")
+    from blocksim_lstm.studies._dask import ALLOWED_FAILURES, _failed_row
+
+    run = _runs()[5]
+    row = _failed_row(run, distributed.KilledWorker("task", "tcp://w", 3), distributed)
+    assert row == {
+        **run.settings(),
+        "status": "crashed",
+        "message": row["message"],
+    }
+    assert f"more than {ALLOWED_FAILURES} times" in row["message"]
+    row = _failed_row(run, ModuleNotFoundError("No module 'x'"), distributed)
+    assert row["status"] == "error" and row["message"].startswith("ModuleNotFound")
+    # both are redone by a resumed sweep (not final statuses)
+    from blocksim_lstm.studies.sweep import FINAL_STATUSES
+
+    assert "crashed" not in FINAL_STATUSES and "error" not in FINAL_STATUSES

@@ -316,7 +316,14 @@ def run_on_cluster(
                 if fut.status == "finished":
                     row = fut.result()
                 else:
-                    row = _failed_row(run, fut.exception(), distributed)
+                    error: BaseException | None
+                    try:
+                        error = fut.exception()
+                    except (KeyboardInterrupt, SystemExit):
+                        raise
+                    except BaseException as cancelled:  # cancelled elsewhere
+                        error = cancelled
+                    row = _failed_row(run, error, distributed)
                 fut.release()
                 done(row)
         finally:
