@@ -326,8 +326,15 @@ def run_on_cluster(
                     row = _failed_row(run, error, distributed)
                 fut.release()
                 done(row)
+        except BaseException:
+            # Ctrl-C or an error in done(): a local cluster's workers are killed
+            # at once (they write no file; a run in progress is redone on
+            # resume) rather than waited for, then the cluster is closed
+            if cluster is not None:
+                _kill_local_workers(cluster)
+            raise
         finally:
-            # Ctrl-C or an error in done(): no task of ours stays on the cluster
+            # no task of ours stays on the cluster
             with contextlib.suppress(Exception):
                 client.cancel(futures + [data], force=True)
 
