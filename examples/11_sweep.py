@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import blocksim_lstm as bl
-from blocksim_lstm.training.sweep import by_seed, grid, run_sweep, spread_by
+from blocksim_lstm.studies.sweep import by_seed, grid, run_sweep, spread_by
 
 
 def main() -> None:

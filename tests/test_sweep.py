@@ -29,9 +29,8 @@ from hypothesis import strategies as st
 from blocksim_lstm import LSTMParams
 from blocksim_lstm._files import MARKER, OutputRefusedError
 from blocksim_lstm.cli import main
-from blocksim_lstm.training import TrainOptions, seed_data, train
-from blocksim_lstm.training import sweep as sweep_mod
-from blocksim_lstm.training.sweep import (
+from blocksim_lstm.studies import sweep as sweep_mod
+from blocksim_lstm.studies.sweep import (
     COLUMNS,
     PLAN_FILE,
     TABLE_FILE,
@@ -41,6 +40,7 @@ from blocksim_lstm.training.sweep import (
     run_sweep,
     spread_by,
 )
+from blocksim_lstm.training import TrainOptions, seed_data, train
 
 BASE = TrainOptions(epochs=40, lr=0.04, drop_period=10)
 LINUX = sys.platform.startswith("linux")

@@ -26,11 +26,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fewer epochs and smaller studies (tests, demos)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS|local[:N]",
+        help="run the sensitivity sweep on a Dask cluster (extra [distributed]); "
+        "the same numbers",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from ..report import write_report
 
-    result = write_report(args.out, quick=args.quick, seed=args.seed, force=args.force)
+    try:
+        result = write_report(
+            args.out,
+            quick=args.quick,
+            seed=args.seed,
+            force=args.force,
+            scheduler=args.scheduler,
+        )
+    except ImportError as exc:  # the extra [distributed] is missing
+        raise ValueError(f"--{exc}") from exc
+    except (ValueError, TypeError) as exc:
+        if str(exc).startswith("scheduler: "):
+            raise ValueError(f"--{exc}") from exc
+        raise
     print(f"{result.folder / 'report.html'}")
     return 0

@@ -3,6 +3,10 @@
 Re-running the same command with the same ``--out`` resumes: the runs already
 in ``--out/sweep.csv`` are skipped. A different sweep into that folder is
 refused unless ``--force`` (which starts it over).
+
+``--scheduler local[:N]|ADDRESS`` runs the sweep on a Dask cluster (the extra
+``[distributed]``) with the same table; ``--grid FILE.toml|json`` gives the
+seeds and option lists from a file.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ _OPTION_OF = {
     "drop_period": "--drop-period",
     "grad_threshold": "--grad-threshold",
     "processes": "--processes",
+    "scheduler": "--scheduler",
+    "grid": "--grid",
     "data": "--data",
     "u": "--data: u",
     "y": "--data: y",
@@ -92,38 +98,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--init",
         choices=("random", "calculated"),
-        default="random",
+        default=None,
         help="starting weights of every run (default random)",
     )
     parser.add_argument(
         "--seeds",
-        default="0:6",
+        default=None,
         metavar="0:6|1,2,3",
         help="random-weight seeds, >= 0: START:STOP or a list (default 0:6)",
     )
-    parser.add_argument("--units", default="5", help="Nn for random weights")
-    parser.add_argument("--epochs", default="10000", help="default 10000")
+    parser.add_argument("--units", default=None, help="Nn for random weights")
+    parser.add_argument("--epochs", default=None, help="default 10000")
     parser.add_argument(
         "--lr",
-        default="0.04",
+        default=None,
         metavar="LR[,LR...]",
         help="learning rates (default 0.04)",
     )
     parser.add_argument(
         "--drop-factor",
-        default="0.979,0.98,0.981",
+        default=None,
         metavar="F[,F...]",
         help="drop factors (default 0.979,0.98,0.981)",
     )
     parser.add_argument(
         "--drop-period",
-        default="100",
+        default=None,
         metavar="N[,N...]",
         help="drop periods (default 100)",
     )
     parser.add_argument(
         "--grad-threshold",
-        default="1",
+        default=None,
         metavar="G[,G...]",
         help="gradient thresholds; inf disables clipping (default 1)",
     )
@@ -134,9 +140,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="arrays u, y; default the seed's plant, 1001 samples",
     )
     parser.add_argument(
+        "--grid",
+        type=Path,
+        metavar="FILE.toml|json",
+        help="seeds and option lists from a file (keys seeds, init, units and "
+        "the options, e.g. drop_factor = [0.979, 0.98]); instead of --seeds, "
+        "--init, --units, --epochs, --lr, --drop-factor, --drop-period, "
+        "--grad-threshold",
+    )
+    parser.add_argument(
         "--processes",
         default=None,
         help="worker processes (default: the cores this process may use)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS|local[:N]",
+        help="run on a Dask cluster (extra [distributed]): local[:N] starts N "
+        "local worker processes (default the cores); tcp://host:8786 uses a "
+        "running scheduler. The table is the same as without it",
     )
     parser.add_argument(
         "--out",
@@ -154,13 +177,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
-def _figure(rows, out: Path) -> None:
-    from .._figures import save_figure
-    from ..training.plots import plot_sweep
-
-    save_figure(plot_sweep(rows), out / "final_loss.png")
-
-
 def _named(exc: Exception) -> ValueError:
     """The library's message with the CLI's option name in front."""
     msg = str(exc)
@@ -170,61 +186,143 @@ def _named(exc: Exception) -> ValueError:
     return ValueError(msg)
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..training import TrainOptions, load_data
-    from ..training.sweep import (
-        COLUMNS,
-        TABLE_FILE,
-        by_seed,
-        grid,
-        run_sweep,
-        spread_by,
-    )
+_GRID_OPTIONS = {
+    "seeds": "--seeds",
+    "init": "--init",
+    "units": "--units",
+    "epochs": "--epochs",
+    "lr": "--lr",
+    "drop_factor": "--drop-factor",
+    "drop_period": "--drop-period",
+    "grad_threshold": "--grad-threshold",
+}
+_DEFAULTS = {
+    "seeds": "0:6",
+    "init": "random",
+    "units": "5",
+    "epochs": "10000",
+    "lr": "0.04",
+    "drop_factor": "0.979,0.98,0.981",
+    "drop_period": "100",
+    "grad_threshold": "1",
+}
 
-    seeds = _seeds(args.seeds)
-    units = _int("--units", args.units, 1)
-    epochs = _int("--epochs", args.epochs, 1)
-    processes = (
-        None if args.processes is None else _int("--processes", args.processes, 1)
-    )
+
+def _runs(args: argparse.Namespace) -> list[Any]:
+    """The sweep's runs: from ``--grid`` or from the grid options."""
+    from ..studies.sweep import grid, grid_from_file
+    from ..training import TrainOptions
+
+    given = [o for k, o in _GRID_OPTIONS.items() if getattr(args, k) is not None]
+    if args.grid is not None:
+        if given:
+            raise ValueError(
+                f"{given[0]}: given with --grid; put it in the grid file "
+                f"{args.grid} instead"
+            )
+        defaults: dict[str, Any] = {
+            "init": "random",
+            "units": 5,
+            "epochs": 10000,
+            "lr": 0.04,
+            "drop_factor": [0.979, 0.98, 0.981],
+            "drop_period": 100,
+            "grad_threshold": 1.0,
+        }
+        try:
+            return grid_from_file(args.grid, defaults=defaults)
+        except (ValueError, TypeError) as exc:
+            raise _named(exc) from exc
+    # an option given empty ('--lr ""') is bad input, not the default
+    text = {
+        k: _DEFAULTS[k] if getattr(args, k) is None else getattr(args, k)
+        for k in _GRID_OPTIONS
+    }
+    seeds = _seeds(text["seeds"])
+    units = _int("--units", text["units"], 1)
+    epochs = _int("--epochs", text["epochs"], 1)
     values: dict[str, list[Any]] = {
-        "lr": _floats("--lr", args.lr),
-        "drop_factor": _floats("--drop-factor", args.drop_factor),
-        "drop_period": _ints("--drop-period", args.drop_period),
-        "grad_threshold": _floats("--grad-threshold", args.grad_threshold),
+        "lr": _floats("--lr", text["lr"]),
+        "drop_factor": _floats("--drop-factor", text["drop_factor"]),
+        "drop_period": _ints("--drop-period", text["drop_period"]),
+        "grad_threshold": _floats("--grad-threshold", text["grad_threshold"]),
     }
     try:
-        runs = grid(
+        return grid(
             seeds=seeds,
-            init=args.init,
+            init=text["init"],
             units=units,
             base=TrainOptions(epochs=epochs),
             **values,
         )
     except (ValueError, TypeError) as exc:
         raise _named(exc) from exc
+
+
+def _clock(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..studies.sweep import TABLE_FILE, sweep
+    from ..training import load_data
+
+    processes = (
+        None if args.processes is None else _int("--processes", args.processes, 1)
+    )
+    if processes is not None and args.scheduler is not None:
+        raise ValueError(
+            "--processes: give --processes or --scheduler, not both (a local "
+            "cluster's size is --scheduler local:N)"
+        )
+    if args.scheduler is not None:
+        from ..studies._dask import check_scheduler
+
+        try:
+            check_scheduler(args.scheduler)
+        except (ValueError, TypeError) as exc:
+            raise _named(exc) from exc
+    runs = _runs(args)
     try:
         data = None if args.data is None else load_data(args.data)
     except (ValueError, FileNotFoundError) as exc:
         raise _named(exc) from exc
     log = sys.stderr if args.json else sys.stdout
     finished = 0
+    first = 0
+    t_start = time.perf_counter()
 
     def show(row, k, n) -> None:
         nonlocal finished
         finished = k
         note = f": {row['message']}" if row["status"] != "ok" else ""
+        elapsed = time.perf_counter() - t_start
+        rate = (k - first) / elapsed if elapsed > 0 else math.inf
+        eta = _clock((n - k) / rate) if rate > 0 else "?"
         print(
             f"[{k}/{n}] run {row['run']} seed {row['seed']} lr {row['lr']:g} "
             f"drop {row['drop_factor']:g}: final loss "
-            f"{row.get('final_loss', math.nan):.6g} ({row['status']}{note})",
+            f"{row.get('final_loss', math.nan):.6g} ({row['status']}{note}) "
+            f"| {rate:.3g} runs/s, ETA {eta}",
+            file=log,
+            flush=True,
+        )
+
+    def cluster(address: str, dashboard: str | None, workers: int) -> None:
+        nonlocal t_start
+        t_start = time.perf_counter()  # the rate counts from the cluster up
+        board = dashboard or "none (the scheduler serves none; pip install bokeh)"
+        print(
+            f"Dask scheduler {address}, {workers} workers; dashboard: {board}",
             file=log,
             flush=True,
         )
 
     def start(kept: int, total: int) -> None:
-        nonlocal finished
-        finished = kept
+        nonlocal finished, first, t_start
+        finished = first = kept
+        t_start = time.perf_counter()
         if kept:
             print(
                 f"resuming: {kept} of {total} runs are already in "
@@ -235,10 +333,12 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     try:
-        rows = run_sweep(
+        result = sweep(
             runs,
             data=data,
             processes=processes,
+            scheduler=args.scheduler,
+            on_cluster=cluster,
             out=args.out,
             force=args.force,
             on_start=start,
@@ -256,9 +356,11 @@ def run(args: argparse.Namespace) -> int:
             )
         print(f"blocksim-lstm sweep: interrupted; {where}", file=sys.stderr)
         return 130
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, ImportError) as exc:  # incl. a missing extra
         raise _named(exc) from exc
     except OSError as exc:  # the table could not be written (disk full, ...)
+        if str(exc).startswith("scheduler: "):  # no Dask scheduler there
+            raise _named(exc) from exc
         print(
             f"blocksim-lstm sweep: error: --out: {exc}; the runs saved so far stay "
             f"in {args.out}",
@@ -266,30 +368,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     elapsed = time.perf_counter() - t0
-    rows = [{k: r[k] for k in COLUMNS if k in r} for r in rows]
-    statuses: dict[str, int] = {}
-    for r in rows:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    summary: dict[str, Any] = {
-        "runs": len(rows),
-        "statuses": dict(sorted(statuses.items())),
-        "spread_by_drop_factor": {
-            str(k): v for k, v in spread_by(rows, "drop_factor").items()
-        },
-        "per_seed_across_drop_factors": {
-            str(s): {
-                "values": {str(f): x for f, x in d["values"].items()},
-                "max/min": d["max/min"],
-            }
-            for s, d in by_seed(rows, "drop_factor").items()
-        },
-        "rows": rows,
-    }
+    summary = result.to_dict()
     if args.out is not None:
-        from .._files import write_atomic
-
-        write_atomic(args.out / "summary.json", json.dumps(summary, indent=2) + "\n")
-        _figure(rows, args.out)
+        result.save(args.out)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -302,9 +383,9 @@ def run(args: argparse.Namespace) -> int:
         print("same start, different drop factor (max/min of final loss):")
         for s, d in summary["per_seed_across_drop_factors"].items():
             print(f"  seed {s}: {d['max/min']:.2f}")
-    failed = {k: n for k, n in statuses.items() if k != "ok"}
+    failed = {k: n for k, n in result.statuses.items() if k != "ok"}
     print(
-        f"{len(rows)} runs in {elapsed:.1f} s"
+        f"{len(result.rows)} runs in {elapsed:.1f} s"
         + (f"; not ok: {failed}" if failed else "")
         + ("" if args.out is None else f"; table in {args.out / TABLE_FILE}"),
         file=log,

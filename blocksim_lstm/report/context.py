@@ -36,6 +36,9 @@ class ReportContext:
         machine-dependent, written to ``rounding.json``.
     approximation : the seed plant's approximation study (experiment 2,
         :func:`blocksim_lstm.approximate`), for the sections after it.
+    scheduler : where the sensitivity sweep runs: None (worker processes on
+        this machine) or a Dask scheduler (``"local[:N]"``, an address, a
+        ``distributed.Client``); the numbers are the same.
     """
 
     folder: Path
@@ -46,6 +49,7 @@ class ReportContext:
     timings: dict[str, float] = field(default_factory=dict)
     rounding: dict[str, float] = field(default_factory=dict)
     approximation: Approximation | None = None
+    scheduler: object = None
 
     def bound(self, key: str, value: float, upper: float, lower: float = 0.0) -> Bound:
         """A rounding-level number: its raw value goes to ``rounding.json``.

@@ -171,6 +171,7 @@ def write_report(
     seed: int = 0,
     force: bool = False,
     log: Callable[[str], None] | None = None,
+    scheduler: str | None = None,
 ) -> ReportResult:
     """Run the whole study and write ``report.md``, ``report.html``, figures and
     ``summary.json`` to the folder ``out``.
@@ -193,6 +194,9 @@ def write_report(
         deleted).
     log
         Progress printer (default: lines on stderr).
+    scheduler
+        Run the sensitivity sweep on a Dask cluster (``"local[:N]"`` or a
+        scheduler address; the extra ``[distributed]``); the same numbers.
 
     Raises
     ------
@@ -208,7 +212,14 @@ def write_report(
     remove_stale_temporaries(out.parent)
     tmp = temporary_name(out)
     tmp.mkdir()
-    ctx = ReportContext(folder=tmp, quick=quick, seed=seed, log=log)
+    if scheduler is not None:  # checked before any work
+        from ..studies._dask import check_scheduler, import_distributed
+
+        check_scheduler(scheduler)
+        import_distributed()
+    ctx = ReportContext(
+        folder=tmp, quick=quick, seed=seed, log=log, scheduler=scheduler
+    )
     sections: list[Section] = []
     seconds: dict[str, float] = {}
     cpu: dict[str, float] = {}

@@ -8,6 +8,9 @@ command line and report that present the results:
   system (the ``approximate`` command).
 - :mod:`.training`: the seed's training studies (calculated and random
   starts, SPEC section 5).
+- :mod:`.sweep`: many trainings (seeds x hyperparameters) on worker
+  processes or a Dask cluster, gathered into one table (the ``sweep`` command
+  and the report's sensitivity section).
 - :mod:`.gallery`: every package diagram, laid out, drawn and exported.
 
 The engines never import this package. The public names are these modules

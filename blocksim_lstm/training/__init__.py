@@ -1,4 +1,6 @@
-"""Training the LSTM + FC network: BPTT gradients, Adam, schedule, runs, sweeps.
+"""Training the LSTM + FC network: BPTT gradients, Adam, schedule, runs.
+
+Sweeps of many runs are an orchestration: :mod:`blocksim_lstm.studies.sweep`.
 
 The public names are re-exported here (``__all__``).
 """

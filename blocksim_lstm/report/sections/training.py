@@ -17,10 +17,9 @@ import numpy as np
 
 from ..._experiment import TRAINING_STEPS
 from ..._figures import save_figure
+from ...studies.sweep import Row, SweepSummary, grid, sweep
 from ...studies.training import ORIGINAL_LOG, ORIGINAL_OPTIONS, StudyResult, run_study
 from ...training import TrainOptions
-from ...training.plots import plot_sweep
-from ...training.sweep import Row, by_seed, grid, run_sweep, spread_by
 from ..context import ReportContext
 from ..document import Section
 from ..precision import Bound, Spread
@@ -87,13 +86,18 @@ def _change(x: float) -> str:
 
 
 def sweep_rows(ctx: ReportContext) -> list[Row]:
+    """The sensitivity sweep's rows (see :func:`sweep_summary`)."""
+    return sweep_summary(ctx).rows
+
+
+def sweep_summary(ctx: ReportContext) -> SweepSummary:
     """The sensitivity sweep's trainings, run once per report (first caller).
 
     Random starts (seeds) x the drop factors :data:`SWEEP_FACTORS`, with the
     original's options of study b) otherwise; written to ``runs/sweep/``.
     """
-    cached = ctx.results.get("_sweep_rows")
-    if isinstance(cached, list):
+    cached = ctx.results.get("_sweep")
+    if isinstance(cached, SweepSummary):
         return cached
     seeds = SWEEP_SEEDS_QUICK if ctx.quick else SWEEP_SEEDS_FULL
     epochs = SWEEP_EPOCHS_QUICK if ctx.quick else SWEEP_EPOCHS_FULL
@@ -103,17 +107,20 @@ def sweep_rows(ctx: ReportContext) -> list[Row]:
     runs = grid(seeds=seeds, base=base, drop_factor=list(SWEEP_FACTORS))
     folder = ctx.folder / "runs" / "sweep"
     folder.mkdir(parents=True, exist_ok=True)
-    ctx.log(f"    sweep: {len(runs)} trainings of {epochs} epochs, all cores")
-    rows = run_sweep(
+    where = "all cores" if ctx.scheduler is None else f"Dask {ctx.scheduler}"
+    ctx.log(f"    sweep: {len(runs)} trainings of {epochs} epochs, {where}")
+    result = sweep(
         runs,
+        key="drop_factor",
+        scheduler=ctx.scheduler,
         out_csv=folder / "sweep.csv",
         on_result=lambda row, k, total: ctx.log(
             f"    sweep run {k}/{total}: seed {row['seed']}, drop "
             f"{row['drop_factor']:g}, final loss {row.get('final_loss', np.nan):.4g}"
         ),
     )
-    ctx.results["_sweep_rows"] = rows
-    return rows
+    ctx.results["_sweep"] = result
+    return result
 
 
 def _study_section(
@@ -332,11 +339,12 @@ def study_random(ctx: ReportContext) -> Section:
 def sensitivity_sweep(ctx: ReportContext) -> Section:
     """Sensitivity of random-start training to the drop factor."""
     sec = Section("Sensitivity: the drop factor's third digit")
-    rows = sweep_rows(ctx)
+    result = sweep_summary(ctx)
+    rows = result.rows
     seeds = sorted({int(r["seed"]) for r in rows})
     epochs = int(rows[0]["epochs"])
-    spread = spread_by(rows, "drop_factor")
-    per_seed = by_seed(rows, "drop_factor")
+    spread = result.spread
+    per_seed = result.per_seed
     sec.p(
         f"{len(rows)} trainings from random weights (seeds {seeds[0]}–"
         f"{seeds[-1]}) with the original's options but the drop factor, "
@@ -367,7 +375,7 @@ def sensitivity_sweep(ctx: ReportContext) -> Section:
         f"changes the final loss by a factor of {ratios.text('.2g')} (median, "
         f"min–max over {ratios.seeds_text()})."
     )
-    fig = plot_sweep(rows)
+    fig = result.figure()
     save_figure(fig, ctx.folder / "runs" / "sweep" / "final_loss.png")
     sec.figure(
         "runs/sweep/final_loss.png",

@@ -40,7 +40,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +55,17 @@ from .._files import (
     write_atomic,
 )
 from .._parameters import LSTMParams
-from .bptt import check_data
-from .data import calculated_weights, seed_data
-from .loop import NonFiniteLossError, TrainResult, train
-from .optim import TrainOptions
+from ..training.bptt import check_data
+from ..training.data import calculated_weights, seed_data
+from ..training.loop import NonFiniteLossError, TrainResult, train
+from ..training.optim import TrainOptions
 
 Row = dict[str, Any]
 """One row of the sweep table (keys :data:`COLUMNS`)."""
 
 __all__ = [
     "COLUMNS",
+    "SweepSummary",
     "FINAL_STATUSES",
     "MAX_RUNS",
     "PLAN_FILE",
@@ -72,9 +73,12 @@ __all__ = [
     "SweepRun",
     "by_seed",
     "grid",
+    "grid_from_file",
     "read_table",
     "run_sweep",
     "spread_by",
+    "summarize",
+    "sweep",
 ]
 
 SETTINGS: tuple[str, ...] = (
@@ -277,6 +281,139 @@ def grid(
         for seed in seed_list:
             runs.append(SweepRun(len(runs), init, seed, opts, int(units)))
     return runs
+
+
+def _load_grid_text(path: Path) -> dict[str, Any]:
+    """The mapping in a ``.toml`` or ``.json`` grid file."""
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise ValueError(f"grid: expected a .toml or .json file, got {str(path)!r}")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"grid: no such file {str(path)!r}") from None
+    except OSError as exc:
+        raise ValueError(
+            f"grid: cannot read {str(path)!r} ({exc.strerror or exc})"
+        ) from None
+    if suffix == ".json":
+        try:
+            spec = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"grid: {path} is not valid JSON ({exc})") from None
+    else:
+        try:
+            import tomllib  # Python >= 3.11
+        except ImportError:  # pragma: no cover - Python 3.10
+            try:
+                import tomli as tomllib  # type: ignore[no-redef]
+            except ImportError:
+                raise ValueError(
+                    f"grid: reading {path} (TOML) needs Python >= 3.11 or the "
+                    "package tomli (pip install tomli); or write the grid as JSON"
+                ) from None
+        try:
+            spec = tomllib.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"grid: {path} is not valid TOML ({exc})") from None
+    if not isinstance(spec, dict):
+        raise ValueError(
+            f"grid: {path}: expected a table of keys, got {type(spec).__name__}"
+        )
+    return spec
+
+
+def _file_seeds(value: object) -> range | list[int]:
+    if isinstance(value, str):
+        parts = value.split(":")
+        try:
+            start, stop = (int(x) for x in parts)
+        except ValueError:
+            raise ValueError(
+                f"seeds: expected START:STOP or a list of integers, got {value!r}"
+            ) from None
+        if start < 0 or stop <= start:
+            raise ValueError(
+                f"seeds: {value!r} holds no seed >= 0 (START:STOP means START to "
+                "STOP - 1)"
+            )
+        return range(start, stop)
+    if isinstance(value, list):
+        return value
+    return [value]  # type: ignore[list-item]  # checked by grid()
+
+
+def grid_from_file(
+    path: str | Path, *, defaults: dict[str, Any] | None = None
+) -> list[SweepRun]:
+    """The runs of a grid file (``.toml`` or ``.json``).
+
+    The file is one table of keys: ``seeds`` (a list of integers or
+    ``"START:STOP"``), optionally ``init`` and ``units``, and any
+    :class:`TrainOptions` field, given a list of values (a grid axis) or one
+    value::
+
+        seeds = "0:16"
+        epochs = 2000
+        lr = [0.02, 0.04]
+        drop_factor = [0.979, 0.98, 0.981]
+
+    TOML needs Python >= 3.11 (``tomllib``) or the package ``tomli``.
+
+    Parameters
+    ----------
+    path
+        The grid file.
+    defaults
+        Keys the file may leave out, in the same form (the command line passes
+        its own defaults); otherwise ``init="random"``, ``units=5`` and
+        :class:`TrainOptions` defaults.
+
+    Returns
+    -------
+    list of SweepRun
+        As :func:`grid`: option axes in the order of the file, seeds fastest.
+
+    Raises
+    ------
+    ValueError
+        An unreadable file, an unknown key or a bad value; the message starts
+        with ``grid:`` and names the file and the key.
+    """
+    path = Path(path)
+    spec = _load_grid_text(path)
+    fields = TrainOptions().to_dict()
+    allowed = {"seeds", "init", "units", *fields}
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        raise ValueError(
+            f"grid: {path}: unknown key {unknown[0]!r}; allowed {sorted(allowed)}"
+        )
+    if "seeds" not in spec and "seeds" not in (defaults or {}):
+        raise ValueError(f"grid: {path}: the key 'seeds' is missing")
+    merged = {**(defaults or {}), **spec}
+    scalars: dict[str, Any] = {}
+    lists: dict[str, Any] = {}
+    for key, value in merged.items():
+        if key in ("seeds", "init", "units"):
+            continue
+        if isinstance(value, list) and not (
+            key == "frozen" and all(isinstance(v, str) for v in value)
+        ):
+            lists[key] = value
+        else:
+            scalars[key] = value
+    try:
+        base = TrainOptions.from_dict({**fields, **scalars})
+        return grid(
+            seeds=_file_seeds(merged["seeds"]),
+            init=merged.get("init", "random"),
+            units=merged.get("units", 5),
+            base=base,
+            **lists,
+        )
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"grid: {path}: {exc}") from exc
 
 
 # ---------------------------------------------------------------- one run
@@ -542,7 +679,7 @@ class _Worker:
         fd = theirs.fileno()
         code = (
             f"import sys; sys.path.insert(0, {_PACKAGE_ROOT!r}); "
-            "from blocksim_lstm._sweep_worker import main; "
+            "from blocksim_lstm.studies._sweep_worker import main; "
             f"main({fd}, {os.getpid()})"
         )
         with _sigint_blocked():
@@ -689,8 +826,10 @@ def run_sweep(
     force: bool = False,
     out_csv: str | Path | None = None,
     processes: int | None = None,
+    scheduler: object = None,
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[Row, int, int], None] | None = None,
+    on_cluster: Callable[[str, str | None, int], None] | None = None,
     name: str = "out",
 ) -> list[Row]:
     """Run the trainings in parallel; save the table as results come in.
@@ -718,13 +857,24 @@ def run_sweep(
     processes
         Worker processes; default the cores this process may use. 1 runs in
         this process (so does any number where ``os.name != "posix"``: the
-        workers need ``pass_fds``).
+        workers need ``pass_fds``). Not with ``scheduler``.
+    scheduler
+        Run on a Dask cluster instead (needs the extra ``[distributed]``):
+        ``"local"`` or ``"local:N"`` starts a local cluster of N worker
+        processes (default the cores), shut down at the end; an address
+        (``"tcp://host:8786"``) or a ``distributed.Client`` uses a running
+        cluster. The rows are the same as with worker processes. A script
+        using ``"local"`` needs the ``if __name__ == "__main__":`` guard (Dask
+        starts its workers with ``multiprocessing``'s spawn).
     on_start
         Called as ``on_start(kept, total)`` once the folder is open, before any
         run: ``kept`` finished runs were found in ``out`` and are skipped.
     on_result
         Called as ``on_result(row, finished, total)`` after each run of this
         call; ``row`` may carry a ``"message"`` (why a run failed).
+    on_cluster
+        With ``scheduler``: called once connected, as ``on_cluster(address,
+        dashboard, workers)`` (``dashboard`` None when there is none).
     name
         What ``out`` is called in error messages (the CLI passes ``"--out"``).
 
@@ -737,8 +887,15 @@ def run_sweep(
     Raises
     ------
     ValueError
-        Bad runs, data, ``processes``, a sweep too large for memory, or an
-        ``out`` that is refused (:class:`~blocksim_lstm._files.OutputRefusedError`).
+        Bad runs, data, ``processes``, ``scheduler``, a sweep too large for
+        memory, or an ``out`` that is refused
+        (:class:`~blocksim_lstm._files.OutputRefusedError`).
+    ImportError
+        ``scheduler`` without ``dask.distributed`` installed: a one-line
+        message naming the extra ``[distributed]``.
+    OSError
+        The Dask scheduler cannot be reached (the message starts with
+        ``scheduler:``), or the table cannot be written.
     KeyboardInterrupt
         After the workers are stopped; the table holds every finished run.
     """
@@ -751,7 +908,18 @@ def run_sweep(
         raise ValueError(f"runs: run indices must be >= 0, got {min(ids)}")
     if out is not None and out_csv is not None:
         raise ValueError("out_csv: give out (a sweep folder) or out_csv, not both")
-    if processes is None:
+    if scheduler is not None:
+        from ._dask import check_scheduler, import_distributed
+
+        if processes is not None:
+            raise ValueError(
+                "processes: give processes or scheduler, not both (a local "
+                "cluster's size is scheduler='local:N')"
+            )
+        kind, value = check_scheduler(scheduler)
+        import_distributed()  # a missing extra before the folder is touched
+        nproc = int(value or _cores()) if kind == "local" else 1
+    elif processes is None:
         nproc = _cores()
     elif isinstance(processes, bool) or not isinstance(processes, (int, np.integer)):
         raise TypeError(f"processes: expected an integer >= 1, got {processes!r}")
@@ -796,7 +964,21 @@ def run_sweep(
         if on_result is not None:
             on_result(row, len(rows), len(runs))
 
-    if todo and (nproc == 1 or len(todo) == 1 or os.name != "posix"):
+    if todo and scheduler is not None:
+        from ._dask import run_on_cluster
+
+        run_on_cluster(
+            todo,
+            u,
+            y,
+            scheduler,
+            done,
+            _one,
+            env=_ONE_THREAD,
+            cores=_cores(),
+            on_cluster=on_cluster,
+        )
+    elif todo and (nproc == 1 or len(todo) == 1 or os.name != "posix"):
         for r in todo:
             done(_one(r, u, y))
     elif todo:
@@ -857,3 +1039,133 @@ def by_seed(rows: Sequence[Row], key: str, value: str = "final_loss") -> dict[in
         seed: {"values": vals, "max/min": max(vals.values()) / min(vals.values())}
         for seed, vals in sorted(table.items())
     }
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """A finished sweep: its rows and their spread by one setting.
+
+    The one summary the command line (``summary.json``, ``final_loss.png``)
+    and the report's sensitivity section both use.
+
+    Attributes
+    ----------
+    rows : list of dict
+        One row per run, sorted by ``run``, keys :data:`COLUMNS` only (no
+        ``"message"``: the table's columns).
+    key : str
+        The setting the spread is taken over (a column, e.g. ``"drop_factor"``).
+    messages : dict
+        Why runs of this call failed, by run index (not saved in the table).
+    """
+
+    rows: list[Row]
+    key: str = "drop_factor"
+    messages: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def statuses(self) -> dict[str, int]:
+        """Number of rows by status, sorted by status."""
+        out: dict[str, int] = {}
+        for r in self.rows:
+            out[r["status"]] = out.get(r["status"], 0) + 1
+        return dict(sorted(out.items()))
+
+    @property
+    def spread(self) -> dict[object, dict[str, float]]:
+        """:func:`spread_by` of the final loss over :attr:`key`."""
+        return spread_by(self.rows, self.key)
+
+    @property
+    def per_seed(self) -> dict[int, Row]:
+        """:func:`by_seed` of the final loss across :attr:`key`."""
+        return by_seed(self.rows, self.key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (``summary.json`` of a sweep folder)."""
+        return {
+            "runs": len(self.rows),
+            "statuses": self.statuses,
+            f"spread_by_{self.key}": {str(k): v for k, v in self.spread.items()},
+            f"per_seed_across_{self.key}s": {
+                str(s): {
+                    "values": {str(f): x for f, x in d["values"].items()},
+                    "max/min": d["max/min"],
+                }
+                for s, d in self.per_seed.items()
+            },
+            "rows": self.rows,
+        }
+
+    def figure(self) -> Any:
+        """Final loss against drop factor, one line per seed (a Figure)."""
+        from ..training.plots import plot_sweep
+
+        return plot_sweep(self.rows)
+
+    def save(self, folder: str | Path) -> None:
+        """Write ``summary.json`` and ``final_loss.png`` into ``folder``
+        (atomically; the folder is the sweep's, already claimed).
+
+        Parameters
+        ----------
+        folder
+            The sweep folder (``out`` of :func:`sweep`).
+        """
+        from .._figures import save_figure
+
+        folder = Path(folder)
+        write_atomic(
+            folder / "summary.json", json.dumps(self.to_dict(), indent=2) + "\n"
+        )
+        save_figure(self.figure(), folder / "final_loss.png")
+
+
+def summarize(rows: Sequence[Row], key: str = "drop_factor") -> SweepSummary:
+    """The summary of a sweep's rows (from :func:`run_sweep` or :func:`read_table`).
+
+    Parameters
+    ----------
+    rows
+        Sweep rows; a ``"message"`` is kept aside in :attr:`SweepSummary.messages`.
+    key
+        The setting to take the spread over.
+
+    Returns
+    -------
+    SweepSummary
+    """
+    ordered = sorted(rows, key=lambda r: int(r["run"]))
+    return SweepSummary(
+        rows=[{k: r[k] for k in COLUMNS if k in r} for r in ordered],
+        key=key,
+        messages={int(r["run"]): str(r["message"]) for r in ordered if "message" in r},
+    )
+
+
+def sweep(
+    runs: Sequence[SweepRun],
+    *,
+    key: str = "drop_factor",
+    **options: Any,
+) -> SweepSummary:
+    """Run a sweep (:func:`run_sweep`) and summarize it (:func:`summarize`).
+
+    Parameters
+    ----------
+    runs
+        From :func:`grid`.
+    key
+        The setting the summary's spread is taken over.
+    **options
+        Passed to :func:`run_sweep` (``data``, ``out``, ``force``, ``out_csv``,
+        ``processes``, ``on_start``, ``on_result``, ``name``).
+
+    Returns
+    -------
+    SweepSummary
+    """
+    return summarize(run_sweep(runs, **options), key)

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-__all__ = ["die_with_parent", "main"]
+__all__ = ["dask_setup", "die_with_parent", "main"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -75,6 +75,22 @@ def main(fd: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from multiprocessing.connection import Connection
 
-    from .training.sweep import serve  # the heavy imports, once tied
+    from .sweep import serve  # the heavy imports, once tied
 
     serve(Connection(fd))
+
+
+def dask_setup(worker: object) -> None:
+    """Dask preload of a local cluster's workers: leave Ctrl-C to the sweep.
+
+    A terminal's Ctrl-C reaches the whole process group; the sweep cancels its
+    tasks and shuts its cluster down itself, so a worker must not die of it
+    half-way (its nanny would restart it meanwhile).
+
+    Parameters
+    ----------
+    worker
+        The ``distributed.Worker`` starting (unused).
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

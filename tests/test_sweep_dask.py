@@ -1,0 +1,360 @@
+"""Sweeps on a Dask cluster: the same table as the process pool, faults, bad input.
+
+The cluster tests start a real local cluster (a scheduler and 2 worker
+processes on loopback) through ``run_sweep(scheduler="local:2")``, the path the
+command takes, and compare its table byte for byte with the process pool's. One
+ends a worker process by its pid in the middle of the sweep: the scheduler runs
+its tasks again and the table is still the undisturbed one. One interrupts the
+sweep (``KeyboardInterrupt``, as Ctrl-C): the table holds only finished rows
+equal to the reference, no worker process of the cluster outlives it, and a
+resumed sweep (on another engine) ends with the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import blocksim_lstm as bl
+from blocksim_lstm.cli import main
+from blocksim_lstm.studies._dask import check_scheduler
+from blocksim_lstm.studies.sweep import (
+    TABLE_FILE,
+    grid,
+    grid_from_file,
+    read_table,
+    run_sweep,
+)
+
+LINUX = sys.platform.startswith("linux")
+BASE = bl.TrainOptions(epochs=1500, lr=0.04, drop_period=100)
+
+
+def _runs():
+    # 12 runs, long enough (~0.1 s) that a worker killed after the first row
+    # still holds tasks
+    return grid(seeds=range(4), base=BASE, drop_factor=[0.97, 0.98, 0.99])
+
+
+@pytest.fixture(scope="module")
+def data():
+    return bl.seed_data(80, seed=3)
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One local cluster (scheduler + 2 worker processes on loopback), started
+    as a sweep starts its own (``local_cluster``), shared by two tests."""
+    distributed = pytest.importorskip("distributed")
+    from blocksim_lstm.studies._dask import local_cluster
+    from blocksim_lstm.studies.sweep import _ONE_THREAD
+
+    with local_cluster(2, _ONE_THREAD) as cluster:
+        with distributed.Client(cluster, set_as_default=False) as c:
+            yield c
+
+
+@pytest.fixture(scope="module")
+def reference(data, tmp_path_factory):
+    """The process pool's table (2 worker processes), the one to match."""
+    pytest.importorskip("distributed")
+    out = tmp_path_factory.mktemp("pool")
+    run_sweep(_runs(), data=data, processes=2, out=out)
+    return (out / TABLE_FILE).read_bytes()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _worker_pids(address: str) -> dict[str, int]:
+    """pid of each worker of the cluster at ``address`` (a second client)."""
+    from distributed import Client
+
+    with Client(address, set_as_default=False) as c:
+        return dict(c.run(os.getpid))
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_local_cluster_gives_the_process_pool_table(client, data, reference, tmp_path):
+    seen = []
+    pids = client.run(os.getpid)
+    run_sweep(
+        _runs(),
+        data=data,
+        scheduler=client,
+        out=tmp_path,
+        on_cluster=lambda address, board, n: seen.append((address, n)),
+    )
+    assert (tmp_path / TABLE_FILE).read_bytes() == reference
+    assert seen[0][0].startswith("tcp://127.0.0.1:") and seen[0][1] == 2
+    # the runs ran in the 2 worker processes, not in this one
+    assert len(pids) == 2 and os.getpid() not in pids.values()
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_a_worker_killed_mid_sweep_loses_no_run(client, data, reference, tmp_path):
+    state: dict = {"pids": dict(client.run(os.getpid))}
+
+    def kill_one(row, k, n):
+        if k != 1:
+            return
+        busy = {w: keys for w, keys in client.processing().items() if keys}
+        worker = sorted(busy)[0]  # a worker in the middle of its tasks
+        state["killed"] = state["pids"][worker]
+        state["tasks"] = list(busy[worker])
+        os.kill(state["killed"], signal.SIGKILL)
+
+    rows = run_sweep(
+        _runs(),
+        data=data,
+        scheduler=client,
+        out=tmp_path,
+        on_result=kill_one,
+    )
+    assert state["tasks"], "the killed worker held no task: nothing was tested"
+    assert not _alive(state["killed"])
+    assert [r["status"] for r in rows] == ["ok"] * 12
+    assert (tmp_path / TABLE_FILE).read_bytes() == reference
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_interrupt_leaves_a_consistent_table_and_no_workers(data, reference, tmp_path):
+    pids: list[int] = []
+
+    def connected(address, board, n):
+        pids.extend(_worker_pids(address).values())
+
+    def stop(row, k, n):
+        if k == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(
+            _runs(),
+            data=data,
+            scheduler="local:2",
+            out=tmp_path,
+            on_cluster=connected,
+            on_result=stop,
+        )
+    assert len(pids) == 2 and not any(_alive(p) for p in pids)
+    saved = read_table(tmp_path / TABLE_FILE)
+    want = {r["run"]: r for r in read_table_bytes(reference, tmp_path)}
+    assert len(saved) == 3 and all(r == want[r["run"]] for r in saved)
+    # resumed on another engine (this process): the same bytes
+    run_sweep(_runs(), data=data, processes=1, out=tmp_path)
+    assert (tmp_path / TABLE_FILE).read_bytes() == reference
+
+
+def test_report_sweep_on_a_cluster_gives_the_same_numbers(
+    client, tmp_path, monkeypatch
+):
+    from blocksim_lstm.report.context import ReportContext
+    from blocksim_lstm.report.sections import training as section
+    from blocksim_lstm.studies import sweep as sweep_mod
+
+    monkeypatch.setattr(sweep_mod, "_cores", lambda: 1)  # here: in this process
+    # the section's own sweep, made small (the CI budget): 2 starts x 3 factors
+    monkeypatch.setattr(section, "SWEEP_SEEDS_QUICK", range(2))
+    monkeypatch.setattr(section, "SWEEP_EPOCHS_QUICK", 30)
+    numbers, tables = [], []
+    for name, scheduler in (("here", None), ("dask", client)):
+        folder = tmp_path / name
+        ctx = ReportContext(folder, quick=True, log=lambda m: None)
+        ctx.scheduler = scheduler
+        numbers.append(section.sensitivity_sweep(ctx).numbers)
+        tables.append((folder / "runs" / "sweep" / "sweep.csv").read_bytes())
+    assert numbers[0]["runs"] == 6 and numbers[0]["epochs"] == 30
+    assert numbers[0] == numbers[1]
+    assert tables[0] == tables[1]
+
+
+def test_report_bad_scheduler_is_one_line_exit_2(tmp_path, capsys):
+    args = ["report", "--quick", "--out", str(tmp_path / "r")]
+    assert main([*args, "--scheduler", "local:0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("blocksim-lstm report: error: --scheduler: expected")
+    assert not (tmp_path / "r").exists()
+
+
+def read_table_bytes(text: bytes, tmp_path: Path):
+    path = tmp_path / "reference.csv"
+    path.write_bytes(text)
+    return read_table(path)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_missing_extra_is_one_line_naming_it(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails
+    args = ["sweep", "--seeds", "0:2", "--epochs", "5", "--scheduler", "local:2"]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("blocksim-lstm sweep: error: --scheduler: ")
+    assert "[distributed]" in err and "pip install" in err
+    assert not (tmp_path / "o").exists()  # refused before the folder was touched
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        ("local:0", "expected 'local', 'local:N'"),
+        ("local:two", "expected 'local', 'local:N'"),
+        ("localhost", "got 'localhost'"),
+        ("", "got ''"),
+        ("http://host:8786", "unknown protocol 'http'"),
+        ("tcp://host:70000", "port 70000"),
+        ("tcp://ho st:1", "got 'tcp://ho st:1'"),
+    ],
+)
+def test_bad_scheduler_is_one_line_exit_2(value, match, capsys):
+    assert main(["sweep", "--seeds", "0:2", "--scheduler", value]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("blocksim-lstm sweep: error: --scheduler: ")
+    assert match in err
+
+
+def test_processes_and_scheduler_together_are_refused(capsys):
+    assert main(["sweep", "--processes", "2", "--scheduler", "local:2"]) == 2
+    assert "--processes: give --processes or --scheduler" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        ("g.toml", 'seeds = "0:2"\nbogus = 1\n', "g.toml: unknown key 'bogus'"),
+        ("g.toml", "seeds = [0\n", "g.toml is not valid TOML"),
+        ("g.json", "{seeds: 1}", "g.json is not valid JSON"),
+        ("g.json", "[1, 2]", "expected a table of keys, got list"),
+        ("g.json", '{"lr": [0.1]}', "the key 'seeds' is missing"),
+        ("g.json", '{"seeds": [0], "drop_factor": [2]}', "drop_factor: expected"),
+        ("g.json", '{"seeds": "3:1"}', "seeds: '3:1' holds no seed"),
+        ("g.json", '{"seeds": [0, 0]}', "seeds: the seed 0 is given twice"),
+        ("g.yaml", "seeds: [0]", "expected a .toml or .json file"),
+        ("missing.json", None, "no such file"),
+    ],
+)
+def test_bad_grid_file_is_one_line_exit_2(name, text, match, tmp_path, capsys):
+    path = tmp_path / name
+    if text is not None:
+        path.write_text(text)
+    assert main(["sweep", "--grid", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("blocksim-lstm sweep: error: --grid: ")
+    assert match in err
+
+
+def test_grid_options_with_grid_file_are_refused(tmp_path, capsys):
+    (tmp_path / "g.json").write_text('{"seeds": [0]}')
+    assert main(["sweep", "--grid", str(tmp_path / "g.json"), "--lr", "0.1"]) == 2
+    assert "--lr: given with --grid" in capsys.readouterr().err
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seeds=st.lists(st.integers(0, 50), min_size=1, max_size=4, unique=True),
+    lr=st.lists(
+        st.sampled_from([1e-3, 0.01, 0.04, 0.1]), min_size=1, max_size=3, unique=True
+    ),
+    factors=st.lists(
+        st.sampled_from([0.5, 0.9, 0.98, 1.0]), min_size=1, max_size=3, unique=True
+    ),
+    epochs=st.integers(1, 10**5),
+    toml=st.booleans(),
+)
+def test_grid_file_gives_the_grid_of_its_values(
+    seeds, lr, factors, epochs, toml, tmp_path_factory
+):
+    folder = tmp_path_factory.mktemp("grid")
+    if toml:
+        path = folder / "g.toml"
+        path.write_text(
+            f"seeds = {seeds}\nepochs = {epochs}\nlr = {lr}\n"
+            f"drop_factor = {factors}\nunits = 3\n"
+        )
+    else:
+        path = folder / "g.json"
+        spec = {"seeds": seeds, "epochs": epochs, "lr": lr, "drop_factor": factors}
+        path.write_text(json.dumps({**spec, "units": 3}))
+    got = grid_from_file(path)
+    want = grid(
+        seeds=seeds,
+        units=3,
+        base=bl.TrainOptions(epochs=epochs),
+        lr=lr,
+        drop_factor=factors,
+    )
+    assert got == want
+    # a range string is the same seeds
+    lo = min(seeds)
+    (folder / "r.json").write_text(json.dumps({"seeds": f"{lo}:{lo + 3}"}))
+    assert [r.seed for r in grid_from_file(folder / "r.json")] == [lo, lo + 1, lo + 2]
+
+
+def test_scheduler_values_parse():
+    assert check_scheduler("local") == ("local", None)
+    assert check_scheduler("local:3") == ("local", 3)
+    assert check_scheduler("host:8786") == ("address", "tcp://host:8786")
+    assert check_scheduler("tls://10.0.0.2:8786") == ("address", "tls://10.0.0.2:8786")
+    with pytest.raises(TypeError, match="scheduler: "):
+        check_scheduler(8786)
+
+
+def test_the_package_imports_dask_only_inside_functions():
+    # `import blocksim_lstm` (and every module of it) works without the extra:
+    # dask is imported only in the functions that need a cluster
+    import ast
+
+    root = Path(bl.__file__).parent
+    top_level = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # module level only (incl. if/try at top level)
+            for sub in ast.walk(node):
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    break
+                names = []
+                if isinstance(sub, ast.Import):
+                    names = [a.name for a in sub.names]
+                elif isinstance(sub, ast.ImportFrom) and sub.module:
+                    names = [sub.module]
+                if any(n.split(".")[0] in ("dask", "distributed") for n in names):
+                    top_level.append(f"{path.relative_to(root)}:{sub.lineno}")
+    assert top_level == []
+    assert (root / "studies" / "_dask.py").is_file()  # the scan saw the backend
+
+
+def test_a_task_given_up_is_a_crashed_row_and_an_error_an_error_row():
+    distributed = pytest.importorskip("distributed")
+    from blocksim_lstm.studies._dask import ALLOWED_FAILURES, _failed_row
+
+    run = _runs()[5]
+    row = _failed_row(run, distributed.KilledWorker("task", "tcp://w", 3), distributed)
+    assert row == {
+        **run.settings(),
+        "status": "crashed",
+        "message": row["message"],
+    }
+    assert f"more than {ALLOWED_FAILURES} times" in row["message"]
+    row = _failed_row(run, ModuleNotFoundError("No module 'x'"), distributed)
+    assert row["status"] == "error" and row["message"].startswith("ModuleNotFound")
+    # both are redone by a resumed sweep (not final statuses)
+    from blocksim_lstm.studies.sweep import FINAL_STATUSES
+
+    assert "crashed" not in FINAL_STATUSES and "error" not in FINAL_STATUSES
