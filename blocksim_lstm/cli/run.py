@@ -70,7 +70,11 @@ def run(args: argparse.Namespace) -> int:
     if y_file is not None:
         after = os.stat(y_file).st_mtime_ns if os.path.exists(y_file) else None
         if after is None or after == before:
-            print(f"{args.model}: y was not written to {y_file} (see above)")
+            print(
+                f"{args.model}: y was not written to {y_file}: the logger writes it "
+                f"once the run covers the input's {model.steps} steps (--simtime >= "
+                f"{model.steps * model.ts:g}), and replaces only an earlier y"
+            )
             return 1
         import numpy as np
 
