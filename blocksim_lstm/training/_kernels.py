@@ -116,7 +116,9 @@ def _reduce(x: float):
     k = _bits_of_f64(kd) - _SHIFT_BITS  # type: ignore[call-arg]
     kd = kd - _SHIFT
     r = (x - kd * _LN2_HI) - kd * _LN2_LO
-    k1 = k >> 1
+    # k1 = floor(k / 2) = k >> 1, found in floating point: AVX2 has no 64-bit
+    # arithmetic shift, and with one the loops calling this do not vectorize
+    k1 = _bits_of_f64((kd * 0.5 - 0.25) + _SHIFT) - _SHIFT_BITS  # type: ignore[call-arg]
     s1 = _f64_from_bits((k1 + 1023) << 52)
     s2 = _f64_from_bits((k - k1 + 1023) << 52)
     return r, s1, s2
@@ -228,6 +230,80 @@ def _work_views(work, nn, ni):
     )
 
 
+# Matrix-vector products and the weight gradients add their terms one after the
+# other, in index order, into each output separately (the loops run over the
+# outputs innermost, so the CPU computes many outputs at once). They add eight
+# (or four) terms per pass over the outputs, ``z = (((z + a0 x0) + a1 x1) + ...)``,
+# written out so that nothing is reassociated: the same sums, in the same order,
+# as one pass per term, with an eighth of the loads and stores of ``z``.
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _add_rows(z, M, x):
+    """``z[k] += M[0, k] x[0] + M[1, k] x[1] + ...``, the terms added in order.
+
+    ``z (m,)``, ``M (n, m)``, ``x (n,)``.
+    """
+    n = x.shape[0]
+    m = z.shape[0]
+    j = 0
+    while j + 8 <= n:
+        m0, m1, m2, m3 = M[j], M[j + 1], M[j + 2], M[j + 3]
+        m4, m5, m6, m7 = M[j + 4], M[j + 5], M[j + 6], M[j + 7]
+        x0, x1, x2, x3 = x[j], x[j + 1], x[j + 2], x[j + 3]
+        x4, x5, x6, x7 = x[j + 4], x[j + 5], x[j + 6], x[j + 7]
+        for k in range(m):
+            s = ((z[k] + m0[k] * x0) + m1[k] * x1) + m2[k] * x2
+            s = ((s + m3[k] * x3) + m4[k] * x4) + m5[k] * x5
+            z[k] = (s + m6[k] * x6) + m7[k] * x7
+        j += 8
+    if j + 4 <= n:
+        m0, m1, m2, m3 = M[j], M[j + 1], M[j + 2], M[j + 3]
+        x0, x1, x2, x3 = x[j], x[j + 1], x[j + 2], x[j + 3]
+        for k in range(m):
+            z[k] = (((z[k] + m0[k] * x0) + m1[k] * x1) + m2[k] * x2) + m3[k] * x3
+        j += 4
+    while j < n:
+        m0 = M[j]
+        x0 = x[j]
+        for k in range(m):
+            z[k] += m0[k] * x0
+        j += 1
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _add_outer(G, D, X, t_hi):
+    """``G[j, k] += D[t, k] X[t, j]`` for ``t = t_hi, t_hi - 1, ..., 0`` in order.
+
+    ``G (n, m)``, ``D (T, m)``, ``X (T, n)``: the weight gradient of one sequence,
+    steps taken backwards in time as backpropagation meets them. Eight steps per
+    pass over ``G``.
+    """
+    n = G.shape[0]
+    m = G.shape[1]
+    t = t_hi
+    while t >= 7:
+        d0, d1, d2, d3 = D[t], D[t - 1], D[t - 2], D[t - 3]
+        d4, d5, d6, d7 = D[t - 4], D[t - 5], D[t - 6], D[t - 7]
+        for j in range(n):
+            x0, x1, x2, x3 = X[t, j], X[t - 1, j], X[t - 2, j], X[t - 3, j]
+            x4, x5, x6, x7 = X[t - 4, j], X[t - 5, j], X[t - 6, j], X[t - 7, j]
+            g = G[j]
+            for k in range(m):
+                s = ((g[k] + d0[k] * x0) + d1[k] * x1) + d2[k] * x2
+                s = ((s + d3[k] * x3) + d4[k] * x4) + d5[k] * x5
+                g[k] = (s + d6[k] * x6) + d7[k] * x7
+        t -= 8
+    while t >= 0:
+        d0 = D[t]
+        for j in range(n):
+            x0 = X[t, j]
+            g = G[j]
+            for k in range(m):
+                g[k] += d0[k] * x0
+        t -= 1
+
+
 @njit(cache=True, error_model="numpy")
 def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0913
     """Run the layer on every sequence; fill the buffers; return the mean loss.
@@ -237,10 +313,13 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0
     tanh(c(t)), ``ht (B, T + 1, Nn)`` hidden states with ``ht[:, 0] = h0``
     and ``ht[:, t + 1] = h(t)``, ``err (B, T, No)`` output errors;
     ``work`` scratch of :func:`work_size` (transposed W and R go there).
+    All arrays but ``theta`` (float64) have the kernels' dtype (float64 or
+    float32); the loss is summed in float64.
 
     Each pre-activation is summed in one fixed order,
     ``b[k] + W[k, 0] u[0] + ... + R[k, 0] h[0] + ...``; the loops run over k
     innermost so that the CPU computes many k at once without reordering a sum.
+    Gate functions are computed in float64 (and rounded to float32 in that mode).
     """
     nb, nt, ni = u.shape
     no = y.shape[2]
@@ -256,36 +335,34 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0
     for bb in range(nb):
         ht[bb, 0, :] = h0
         for t in range(nt):
-            ut = u[bb, t]
             hp = ht[bb, t]  # h(t-1)
             z = act[bb, t]
             for k in range(n4):
                 z[k] = b[k]
-            for j in range(ni):
-                uj = ut[j]
-                wj = WT[j]
-                for k in range(n4):
-                    z[k] += wj[k] * uj
+            _add_rows(z, WT, u[bb, t])
+            _add_rows(z, RT, hp)
+            # gate by gate over views starting at 0: a loop over range(lo, hi)
+            # indexes z[k] with a k the compiler cannot prove >= 0, and then
+            # does not vectorize
+            zi, zf, zg, zo = z[:nn], z[nn : 2 * nn], z[2 * nn : 3 * nn], z[3 * nn :]
             for j in range(nn):
-                hj = hp[j]
-                rj = RT[j]
-                for k in range(n4):
-                    z[k] += rj[k] * hj
-            for k in range(2 * nn):
-                z[k] = _sigmoid(z[k])
-            for k in range(2 * nn, 3 * nn):
-                z[k] = _tanh(z[k])
-            for k in range(3 * nn, n4):
-                z[k] = _sigmoid(z[k])
+                zi[j] = _sigmoid(float(zi[j]))
+            for j in range(nn):
+                zf[j] = _sigmoid(float(zf[j]))
+            for j in range(nn):
+                zg[j] = _tanh(float(zg[j]))
+            for j in range(nn):
+                zo[j] = _sigmoid(float(zo[j]))
             cp = c0 if t == 0 else cs[bb, t - 1]
             ct = cs[bb, t]
             tc = tcs[bb, t]
             h = ht[bb, t + 1]
             for j in range(nn):
-                c = z[nn + j] * cp[j] + z[j] * z[2 * nn + j]
-                ct[j] = c
-                tc[j] = _tanh(c)
-                h[j] = z[3 * nn + j] * tc[j]
+                ct[j] = zf[j] * cp[j] + zi[j] * zg[j]
+            for j in range(nn):
+                tc[j] = _tanh(float(ct[j]))
+            for j in range(nn):
+                h[j] = zo[j] * tc[j]
             et = err[bb, t]
             yt = y[bb, t]
             for q in range(no):
@@ -295,7 +372,8 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0
                     s += fq[j] * h[j]
                 e = s - yt[q]
                 et[q] = e
-                sse += e * e
+                ee = float(et[q])
+                sse += ee * ee
     return sse / (nb * nt * no)
 
 
@@ -304,9 +382,12 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0
     """Backpropagation through time of the mean loss; write ``grad`` (theta's layout).
 
     ``u (B, T, Ni)`` is the input, ``work`` scratch of :func:`work_size`; the
-    other buffers as :func:`forward` filled them. The weight gradients are
-    accumulated step by step, sequence by sequence (b = 0, 1, ..., then
-    t = T-1, ..., 0 within each): every entry sums its terms in that order.
+    other buffers as :func:`forward` filled them; ``act[b, t]`` is overwritten
+    with the pre-activation gradient dz(t) (the gate values are not needed
+    after step t). The weight gradients are accumulated step by step, sequence
+    by sequence (b = 0, 1, ..., then t = T-1, ..., 0 within each): every entry
+    sums its terms in that order (for W and R after each sequence's recurrence,
+    from the stored dz).
     """
     nb, nt, ni = u.shape
     no = err.shape[2]
@@ -314,7 +395,7 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0
     scale = 2.0 / (nb * nt * no)
     _, R, _, F, _ = _views(theta, nn, ni, no)
     gW, gR, gb, gF, gbF = _views(grad, nn, ni, no)
-    _, _, gWT, gRT, dz, dh, dh_next, dc_next = _work_views(work, nn, ni)
+    _, _, gWT, gRT, _, dh, dh_next, dc_next = _work_views(work, nn, ni)
     grad[:] = 0.0
     gWT[:] = 0.0
     gRT[:] = 0.0
@@ -324,7 +405,6 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0
         for t in range(nt - 1, -1, -1):
             et = err[bb, t]
             h = ht[bb, t + 1]  # h(t)
-            hp = ht[bb, t]  # h(t-1)
             for j in range(nn):
                 dh[j] = dh_next[j]
             for q in range(no):
@@ -336,40 +416,28 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0
                     dh[j] += fq[j] * d
                     gfq[j] += e * h[j]  # scaled once at the end
                 gbF[q] += e
-            a = act[bb, t]
+            dz = act[bb, t]  # the gates at t in, dz(t) out
             tc = tcs[bb, t]
             cp = c0 if t == 0 else cs[bb, t - 1]
+            zi, zf, zg, zo = dz[:nn], dz[nn : 2 * nn], dz[2 * nn : 3 * nn], dz[3 * nn :]
             for j in range(nn):
-                ig = a[j]
-                fg = a[nn + j]
-                gg = a[2 * nn + j]
-                og = a[3 * nn + j]
+                ig = zi[j]
+                fg = zf[j]
+                gg = zg[j]
+                og = zo[j]
                 dc = dh[j] * og * (1.0 - tc[j] * tc[j]) + dc_next[j]
-                dz[j] = dc * gg * ig * (1.0 - ig)
-                dz[nn + j] = dc * cp[j] * fg * (1.0 - fg)
-                dz[2 * nn + j] = dc * ig * (1.0 - gg * gg)
-                dz[3 * nn + j] = dh[j] * tc[j] * og * (1.0 - og)
+                zi[j] = dc * gg * ig * (1.0 - ig)
+                zf[j] = dc * cp[j] * fg * (1.0 - fg)
+                zg[j] = dc * ig * (1.0 - gg * gg)
+                zo[j] = dh[j] * tc[j] * og * (1.0 - og)
                 dc_next[j] = dc * fg
             # dh(t-1) = R' dz: each dh_next[j] sums over k in order 0..4Nn-1
             dh_next[:] = 0.0
-            for k in range(n4):
-                d = dz[k]
-                rk = R[k]
-                for j in range(nn):
-                    dh_next[j] += rk[j] * d
+            _add_rows(dh_next, R, dz)
             for k in range(n4):
                 gb[k] += dz[k]
-            ut = u[bb, t]
-            for j in range(ni):
-                uj = ut[j]
-                gj = gWT[j]
-                for k in range(n4):
-                    gj[k] += dz[k] * uj
-            for j in range(nn):
-                hj = hp[j]
-                gj = gRT[j]
-                for k in range(n4):
-                    gj[k] += dz[k] * hj
+        _add_outer(gWT, act[bb], u[bb], nt - 1)
+        _add_outer(gRT, act[bb], ht[bb], nt - 1)  # ht[bb, t] = h(t-1)
     for k in range(n4):
         for j in range(ni):
             gW[k, j] = gWT[j, k]
