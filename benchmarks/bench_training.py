@@ -172,7 +172,12 @@ def one_thread(fn: Callable[[], None]) -> Callable[[], None]:
 
 
 def measure(
-    nn: int, nt: int, repeats: int, budget_s: float, with_torch: bool
+    nn: int,
+    nt: int,
+    repeats: int,
+    budget_s: float,
+    with_torch: bool,
+    torch_threads: bool = False,
 ) -> dict[str, object]:
     """Every engine on one problem, interleaved: median ms per epoch of each."""
     p, u, y = problem(nn, nt)
@@ -182,6 +187,8 @@ def measure(
     }
     if with_torch:
         for label, dtype, threads in PEERS:
+            if threads is None and not torch_threads:
+                continue
             fn = torch_epoch(p, u, y, dtype=dtype)
             if fn is not None:
                 fns[label] = fn if threads is None else one_thread(fn)
@@ -219,6 +226,12 @@ def main() -> None:
         "--ours-only", action="store_true", help="skip PyTorch (e.g. for A/B runs)"
     )
     ap.add_argument(
+        "--torch-threads",
+        action="store_true",
+        help="also torch float64 on its default threads (very slow when the "
+        "other cores are busy: its threads spin)",
+    )
+    ap.add_argument(
         "--sizes",
         default="5,20,100,200",
         help="units Nn at 1001 steps (comma-separated; default 5,20,100,200)",
@@ -235,7 +248,9 @@ def main() -> None:
         cases += [(5, 100), (5, 10000)]
     load0 = os.getloadavg()[0]
     rows = [
-        measure(nn, nt, args.repeats, args.budget, not args.ours_only)
+        measure(
+            nn, nt, args.repeats, args.budget, not args.ours_only, args.torch_threads
+        )
         for nn, nt in cases
     ]
     info = {
