@@ -632,21 +632,25 @@ class Workspace:
         no = y.shape[2]
         self.nn = nn
         self.dtype = dtype
-        self.u = np.ascontiguousarray(u, dt)
-        self.y = np.ascontiguousarray(y, dt)
-        self.h0 = np.ascontiguousarray(h0, dt)
-        self.c0 = np.ascontiguousarray(c0, dt)
-        self.act = np.empty((nb, nt, 4 * nn), dt)
-        self.cs = np.empty((nb, nt, nn), dt)
-        self.tcs = np.empty((nb, nt, nn), dt)
-        self.ht = np.empty((nb, nt + 1, nn), dt)
-        self.err = np.empty((nb, nt, no), dt)
-        self.grad = np.empty(n_theta)
-        self.work = np.empty(work_size(nn, ni), dt)
+        self.u: np.ndarray = np.ascontiguousarray(u, dt)
+        self.y: np.ndarray = np.ascontiguousarray(y, dt)
+        self.h0: np.ndarray = np.ascontiguousarray(h0, dt)
+        self.c0: np.ndarray = np.ascontiguousarray(c0, dt)
+        self.act: np.ndarray = np.empty((nb, nt, 4 * nn), dt)
+        self.cs: np.ndarray = np.empty((nb, nt, nn), dt)
+        self.tcs: np.ndarray = np.empty((nb, nt, nn), dt)
+        self.ht: np.ndarray = np.empty((nb, nt + 1, nn), dt)
+        self.err: np.ndarray = np.empty((nb, nt, no), dt)
+        self.grad: np.ndarray = np.empty(n_theta)
+        self.work: np.ndarray = np.empty(work_size(nn, ni), dt)
         # the kernels' copies of the weights and gradient (the float64 ones
         # themselves in float64 mode)
-        self._theta_k = None if dt is np.float64 else np.empty(n_theta, dt)
-        self._grad_k = self.grad if dt is np.float64 else np.empty(n_theta, dt)
+        self._theta_k: np.ndarray | None = (
+            None if dt is np.float64 else np.empty(n_theta, dt)
+        )
+        self._grad_k: np.ndarray = (
+            self.grad if dt is np.float64 else np.empty(n_theta, dt)
+        )
 
     def _kernel_theta(self, theta: np.ndarray) -> np.ndarray:
         if self._theta_k is None:
