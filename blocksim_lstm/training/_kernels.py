@@ -6,6 +6,11 @@ Gate order in W, R, b is i, f, g, o. Buffers are preallocated by the caller,
 and :func:`train_chunk` fuses forward, backward, clipping and the Adam update of
 many epochs into one compiled call.
 
+float32 mode: the forward and backward kernels are compiled for float32 arrays
+too (``Workspace(..., dtype="float32")``); :func:`train_chunk` then runs them on a
+rounded float32 copy of ``theta`` and widens the gradient to float64 for the
+clipping and the Adam update, which stay float64.
+
 Loss convention: plain mean squared error over every element,
 ``L = sum((yhat - y)**2) / (B * T * No)`` (not MATLAB's half-MSE).
 
