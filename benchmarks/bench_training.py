@@ -7,12 +7,16 @@ clipping at 1 and an Adam update per epoch. The engine is the deterministic one
 engine, put its checkout first on the path (``PYTHONPATH=/path/to/checkout``):
 the benchmark only uses ``_kernels.Workspace.train_chunk``. PyTorch runs ``nn.LSTM`` +
 ``nn.Linear`` + ``torch.optim.Adam`` with ``clip_grad_norm_`` per parameter on the
-same data, in float64, if it is installed. Also: how the time grows with Nn
-(5, 20, 100) and with the sequence length (100, 1001, 10000).
+same data, in float64 and float32, if it is installed; our float32 mode
+(``TrainOptions(dtype="float32")``) too. All engines of one problem run in
+interleaved rounds (one epoch of each per round) and the medians are compared,
+so that a change of load on a shared machine hits all of them. Also: how the
+time grows with Nn (5, 20, 100, 200) and with the sequence length (100, 1001,
+10000).
 
 Run:  PYTHONPATH=. python benchmarks/bench_training.py [--repeats 200] [--json]
       [--cpu-time]  (process CPU time instead of wall time: steadier on a
-      machine shared with other jobs)
+      machine shared with other jobs) [--sizes 5,20,100,200] [--no-lengths]
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import subprocess
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -52,24 +58,33 @@ def problem(nn: int, nt: int, seed: int = 0):
 CLOCK = time.perf_counter  # --cpu-time: time.process_time
 
 
-def median_ms(fn, repeats: int, budget_s: float = 3.0) -> float:
-    """Median time of ``fn()`` in ms: ``repeats`` calls or ``budget_s`` seconds."""
-    times: list[float] = []
+def interleaved_ms(
+    fns: dict[str, Callable[[], None]], repeats: int, budget_s: float
+) -> dict[str, float]:
+    """Median ms of each ``fn()``, called in rounds (one call of each per round).
+
+    Rounds run until ``repeats`` or until ``budget_s`` seconds have passed (at
+    least 5), so that a change of load on a shared machine hits every engine.
+    """
+    times: dict[str, list[float]] = {k: [] for k in fns}
     start = time.perf_counter()
-    while len(times) < repeats and (
-        len(times) < 5 or time.perf_counter() - start < budget_s
-    ):
-        t0 = CLOCK()
-        fn()
-        times.append(CLOCK() - t0)
-    return 1e3 * float(np.median(times))
+    rounds = 0
+    while rounds < repeats and (rounds < 5 or time.perf_counter() - start < budget_s):
+        for name, fn in fns.items():
+            t0 = CLOCK()
+            fn()
+            times[name].append(CLOCK() - t0)
+        rounds += 1
+    return {k: 1e3 * float(np.median(v)) for k, v in times.items()}
 
 
-def ours_ms(p: LSTMParams, u: np.ndarray, y: np.ndarray, repeats: int) -> float:
-    """Median ms of one epoch = one compiled call (forward, BPTT, clip, Adam)."""
+def ours_epoch(
+    p: LSTMParams, u: np.ndarray, y: np.ndarray, dtype: str = "float64"
+) -> Callable[[], None]:
+    """One epoch = one compiled call (forward, BPTT, clip, Adam), warmed up."""
     theta = pack(p)
     m, v = np.zeros_like(theta), np.zeros_like(theta)
-    ws = K.Workspace(u, y, p.h0, p.c0, theta.size)
+    ws = K.Workspace(u, y, p.h0, p.c0, theta.size, dtype)
     seg = segments(p.nn, p.ni, p.no)
     o = TrainOptions(lr=1e-4)
     lrs = np.full(1, 1e-4)
@@ -97,26 +112,20 @@ def ours_ms(p: LSTMParams, u: np.ndarray, y: np.ndarray, repeats: int) -> float:
         step[0] += 1
 
     epoch()  # compile or load the cache
-    return median_ms(epoch, repeats)
+    return epoch
 
 
-def torch_ms(
-    p: LSTMParams,
-    u: np.ndarray,
-    y: np.ndarray,
-    repeats: int,
-    *,
-    dtype: str,
-    threads: int | None,
-) -> float | None:
-    """Median ms of one PyTorch epoch on the same problem, or None without torch."""
+def torch_epoch(
+    p: LSTMParams, u: np.ndarray, y: np.ndarray, *, dtype: str
+) -> Callable[[], None] | None:
+    """One PyTorch epoch on the same problem (warmed up), or None without torch.
+
+    Runs on the number of threads set by ``torch.set_num_threads`` at call time.
+    """
     try:
         import torch
     except ImportError:
         return None
-    default_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
     tdt = getattr(torch, dtype)
     torch.manual_seed(0)
     lstm = torch.nn.LSTM(p.ni, p.nn, batch_first=True).to(tdt)
@@ -144,10 +153,49 @@ def torch_ms(
 
     for _ in range(3):
         epoch()
-    try:
-        return median_ms(epoch, repeats)
-    finally:
-        torch.set_num_threads(default_threads)
+    return epoch
+
+
+def one_thread(fn: Callable[[], None]) -> Callable[[], None]:
+    """``fn`` run with torch on one thread (restored afterwards)."""
+    import torch
+
+    def call() -> None:
+        n = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            fn()
+        finally:
+            torch.set_num_threads(n)
+
+    return call
+
+
+def measure(
+    nn: int,
+    nt: int,
+    repeats: int,
+    budget_s: float,
+    with_torch: bool,
+    torch_threads: bool = False,
+) -> dict[str, object]:
+    """Every engine on one problem, interleaved: median ms per epoch of each."""
+    p, u, y = problem(nn, nt)
+    fns: dict[str, Callable[[], None]] = {
+        "ours_ms": ours_epoch(p, u, y, "float64"),
+        "ours32_ms": ours_epoch(p, u, y, "float32"),
+    }
+    if with_torch:
+        for label, dtype, threads in PEERS:
+            if threads is None and not torch_threads:
+                continue
+            fn = torch_epoch(p, u, y, dtype=dtype)
+            if fn is not None:
+                fns[label] = fn if threads is None else one_thread(fn)
+    row: dict[str, object] = {"Nn": nn, "steps": nt}
+    row.update({label: None for label, _, _ in PEERS})
+    row.update(interleaved_ms(fns, repeats, budget_s))
+    return row
 
 
 def machine() -> str:
@@ -163,39 +211,55 @@ def machine() -> str:
         )
     except OSError:
         model = platform.processor()
-    import os
-
     return f"{model}, {os.cpu_count()} logical cores, {platform.system()}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=200)
+    ap.add_argument("--repeats", type=int, default=200, help="rounds at most")
+    ap.add_argument(
+        "--budget", type=float, default=6.0, help="seconds per problem at most"
+    )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--cpu-time", action="store_true", help="process CPU time")
     ap.add_argument(
         "--ours-only", action="store_true", help="skip PyTorch (e.g. for A/B runs)"
     )
+    ap.add_argument(
+        "--torch-threads",
+        action="store_true",
+        help="also torch float64 on its default threads (very slow when the "
+        "other cores are busy: its threads spin)",
+    )
+    ap.add_argument(
+        "--sizes",
+        default="5,20,100,200",
+        help="units Nn at 1001 steps (comma-separated; default 5,20,100,200)",
+    )
+    ap.add_argument(
+        "--no-lengths", action="store_true", help="skip the 100 and 10000 step runs"
+    )
     args = ap.parse_args()
     global CLOCK
     if args.cpu_time:
         CLOCK = time.process_time
-    rows = []
-    cases = [(5, 1001), (20, 1001), (100, 1001), (5, 100), (5, 10000)]
-    for nn, nt in cases:
-        p, u, y = problem(nn, nt)
-        row = {"Nn": nn, "steps": nt, "ours_ms": ours_ms(p, u, y, args.repeats)}
-        for label, dtype, threads in PEERS:
-            row[label] = (
-                None
-                if args.ours_only
-                else torch_ms(p, u, y, args.repeats, dtype=dtype, threads=threads)
-            )
-        rows.append(row)
+    cases = [(int(n), 1001) for n in args.sizes.split(",") if n]
+    if not args.no_lengths:
+        cases += [(5, 100), (5, 10000)]
+    load0 = os.getloadavg()[0]
+    rows = [
+        measure(
+            nn, nt, args.repeats, args.budget, not args.ours_only, args.torch_threads
+        )
+        for nn, nt in cases
+    ]
     info = {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        ),
         "machine": machine(),
         "clock": "process CPU time" if args.cpu_time else "wall time",
+        "load": f"load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after",
         "engine": K.__file__,
         "rows": rows,
     }
@@ -209,21 +273,31 @@ def main() -> None:
         print(json.dumps(info, indent=2))
         return
     print(f"{info['date']}  {info['machine']}  torch {info['torch']}")
-    print(f"{info['clock']}; engine {info['engine']}")
+    print(f"{info['clock']}, interleaved rounds, medians; {info['load']}")
+    print(f"engine {info['engine']}")
     print(
-        "| Nn | steps | ours f64 (ms/epoch) | torch f64 | torch f64 1 thread "
-        "| torch f32 1 thread | best torch / ours |"
+        "| Nn | steps | ours f64 (ms/epoch) | ours f32 | torch f64 "
+        "| torch f64 1 thread "
+        "| torch f32 1 thread | ours f64 / torch f32 1t | ours f32 / torch f32 1t |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+    def cell(t: object) -> str:
+        return "n/a" if t is None else f"{t:.3f}"
+
     for r in rows:
-        peers = [r[label] for label, _, _ in PEERS]
-        cells = ["n/a" if t is None else f"{t:.3f}" for t in peers]
-        known = [t for t in peers if t is not None]
-        ratio = f"{min(known) / r['ours_ms']:.1f}x" if known else "n/a"
+        t32 = r["torch32_1t_ms"]
+        ratios = [
+            "n/a" if t32 is None else f"{r[k] / t32:.2f}"  # type: ignore[operator]
+            for k in ("ours_ms", "ours32_ms")
+        ]
         print(
-            f"| {r['Nn']} | {r['steps']} | {r['ours_ms']:.3f} | "
-            + " | ".join(cells)
-            + f" | {ratio} |"
+            f"| {r['Nn']} | {r['steps']} | {cell(r['ours_ms'])} | "
+            f"{cell(r['ours32_ms'])} | "
+            + " | ".join(cell(r[label]) for label, _, _ in PEERS)
+            + " | "
+            + " | ".join(ratios)
+            + " |"
         )
 
 

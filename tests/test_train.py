@@ -460,6 +460,10 @@ runs = {
     "batch_global_l2": (mimo, ub, yb, TrainOptions(
         epochs=200, lr=0.01, clip="global-l2norm", l2=1e-4, frozen=("bF",))),
 }
+if "f32" in sys.argv:  # the float32 mode (its kernels do not depend on BLAS)
+    runs["random_float32"] = (
+        rnd, u, y, TrainOptions(epochs=300, lr=0.04, drop_factor=0.98, dtype="float32")
+    )
 out = {}
 for name, (p, uu, yy, opts) in runs.items():
     r = train(p, uu, yy, opts)
@@ -474,14 +478,20 @@ for k in LEARNABLES:
 out["gradient"] = [h.hexdigest(), value, value]
 su, sy = seed_data(300, seed=2)
 out["seed_data"] = [hashlib.sha256(su.tobytes() + sy.tobytes()).hexdigest()]
-if len(sys.argv) > 2:  # the machine code: no fused multiply-add, no libm call
+if "inspect" in sys.argv:  # the machine code: no fused multiply-add, no libm call
     f = _kernels.train_chunk
-    asm = f.inspect_asm(f.signatures[0])
-    ir = f.inspect_llvm(f.signatures[0])
-    out["fma"] = len(re.findall(r"\bvf(n?)m(add|sub)", asm))
-    decl = re.findall(r"declare [^@]*@(?!llvm\.|NRT|Py|numba)(\w+)", ir)
-    # transcendental intrinsics become libm calls (log10 only formats errors)
-    decl += re.findall(r"declare [^@]*@(llvm\.(?:exp|pow|fma|sin|cos|log\.)\S*)\(", ir)
+    out["fma"] = 0
+    decl = []
+    for sig in f.signatures:  # float64 and float32
+        asm = f.inspect_asm(sig)
+        ir = f.inspect_llvm(sig)
+        out["fma"] += len(re.findall(r"\bvf(n?)m(add|sub)", asm))
+        decl += re.findall(r"declare [^@]*@(?!llvm\.|NRT|Py|numba)(\w+)", ir)
+        # transcendental intrinsics become libm calls (log10 only formats errors)
+        decl += re.findall(
+            r"declare [^@]*@(llvm\.(?:exp|pow|fma|sin|cos|log\.)\S*)\(", ir
+        )
+    out["signatures"] = len(f.signatures)
     out["calls"] = sorted(set(decl))
 print(json.dumps(out))
 """
@@ -497,6 +507,10 @@ _VARIANTS = {
         "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4",
     },
 }
+
+
+# the float32 mode runs where the CPU matters (its kernels call no BLAS)
+_F32_VARIANTS = ("here", "no FMA: numba generic, libm")
 
 
 @pytest.mark.slow
@@ -518,6 +532,8 @@ def test_training_gives_the_same_bytes_on_other_cpus_and_blas(tmp_path):
         argv = [sys.executable, "-c", _SAME_BYTES_SCRIPT, str(tmp_path)]
         if label == "here":
             argv.append("inspect")
+        if label in _F32_VARIANTS:
+            argv.append("f32")
         if len(procs) >= 2:  # two at a time
             list(procs.values())[-2].wait()
         procs[label] = subprocess.Popen(
@@ -531,9 +547,15 @@ def test_training_gives_the_same_bytes_on_other_cpus_and_blas(tmp_path):
     here = results.pop("here")
     assert here.pop("fma") == 0
     assert here.pop("calls") == []
+    assert here.pop("signatures") == 2  # float64 and float32 were inspected
     assert here["random"][2] < 0.5 * here["random"][1]  # real runs that learned
     assert here["batch_global_l2"][2] < here["batch_global_l2"][1]
+    f32 = here.pop("random_float32")
+    assert f32[2] < 0.5 * f32[1]
+    assert f32 != here["random"]  # really another arithmetic
     for label, res in results.items():
+        if label in _F32_VARIANTS:
+            assert res.pop("random_float32") == f32, f"{label}: float32 differs"
         assert res == here, f"{label} differs from this machine's bytes"
 
 

@@ -26,6 +26,7 @@ NEW_RUN_DEFAULTS: dict[str, object] = {
     "clip": "l2norm",
     "l2": 0.0,
     "freeze": "",
+    "dtype": "float64",
     "seed": 0,
     "units": 5,
     "scl": SCL,
@@ -96,6 +97,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="W,R,...",
         help="arrays not trained, among W, R, b, F, bF",
+    )
+    parser.add_argument(
+        "--dtype",
+        default=None,
+        choices=("float64", "float32"),
+        help="arithmetic of the forward and backward passes (default float64; "
+        "float32 is faster for large --units, its loss differs; weights and "
+        "Adam stay float64)",
     )
     parser.add_argument(
         "--seed",
@@ -258,6 +267,7 @@ def _options(args: argparse.Namespace):
         clip=args.clip,
         l2=args.l2,
         frozen=frozen,
+        dtype=args.dtype,
     )
 
 

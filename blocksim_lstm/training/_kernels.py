@@ -6,6 +6,11 @@ Gate order in W, R, b is i, f, g, o. Buffers are preallocated by the caller,
 and :func:`train_chunk` fuses forward, backward, clipping and the Adam update of
 many epochs into one compiled call.
 
+float32 mode: the forward and backward kernels are compiled for float32 arrays
+too (``Workspace(..., dtype="float32")``); :func:`train_chunk` then runs them on a
+rounded float32 copy of ``theta`` and widens the gradient to float64 for the
+clipping and the Adam update, which stay float64.
+
 Loss convention: plain mean squared error over every element,
 ``L = sum((yhat - y)**2) / (B * T * No)`` (not MATLAB's half-MSE).
 
@@ -116,7 +121,9 @@ def _reduce(x: float):
     k = _bits_of_f64(kd) - _SHIFT_BITS  # type: ignore[call-arg]
     kd = kd - _SHIFT
     r = (x - kd * _LN2_HI) - kd * _LN2_LO
-    k1 = k >> 1
+    # k1 = floor(k / 2) = k >> 1, found in floating point: AVX2 has no 64-bit
+    # arithmetic shift, and with one the loops calling this do not vectorize
+    k1 = _bits_of_f64((kd * 0.5 - 0.25) + _SHIFT) - _SHIFT_BITS  # type: ignore[call-arg]
     s1 = _f64_from_bits((k1 + 1023) << 52)
     s2 = _f64_from_bits((k - k1 + 1023) << 52)
     return r, s1, s2
@@ -228,6 +235,81 @@ def _work_views(work, nn, ni):
     )
 
 
+# Matrix-vector products and the weight gradients add their terms one after the
+# other, in index order, into each output separately (the loops run over the
+# outputs innermost, so the CPU computes many outputs at once). They add eight
+# (or four) terms per pass over the outputs, ``z = (((z + a0 x0) + a1 x1) + ...)``,
+# written out so that nothing is reassociated: the same sums, in the same order,
+# as one pass per term, with an eighth of the loads and stores of ``z``.
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _add_rows(z, M, x):
+    """``z[k] += M[0, k] x[0] + M[1, k] x[1] + ...``, the terms added in order.
+
+    ``z (m,)``, ``M (n, m)``, ``x (n,)``.
+    """
+    n = x.shape[0]
+    m = z.shape[0]
+    j = 0
+    while j + 8 <= n:
+        m0, m1, m2, m3 = M[j], M[j + 1], M[j + 2], M[j + 3]
+        m4, m5, m6, m7 = M[j + 4], M[j + 5], M[j + 6], M[j + 7]
+        x0, x1, x2, x3 = x[j], x[j + 1], x[j + 2], x[j + 3]
+        x4, x5, x6, x7 = x[j + 4], x[j + 5], x[j + 6], x[j + 7]
+        for k in range(m):
+            s = ((z[k] + m0[k] * x0) + m1[k] * x1) + m2[k] * x2
+            s = ((s + m3[k] * x3) + m4[k] * x4) + m5[k] * x5
+            z[k] = (s + m6[k] * x6) + m7[k] * x7
+        j += 8
+    if j + 4 <= n:
+        m0, m1, m2, m3 = M[j], M[j + 1], M[j + 2], M[j + 3]
+        x0, x1, x2, x3 = x[j], x[j + 1], x[j + 2], x[j + 3]
+        for k in range(m):
+            z[k] = (((z[k] + m0[k] * x0) + m1[k] * x1) + m2[k] * x2) + m3[k] * x3
+        j += 4
+    while j < n:
+        m0 = M[j]
+        x0 = x[j]
+        for k in range(m):
+            z[k] += m0[k] * x0
+        j += 1
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _add_outer(G, D, X, t_hi):
+    """``G[j, k] += D[t, k] X[t, j]`` for ``t = t_hi, t_hi - 1, ..., 0`` in order.
+
+    ``G (n, m)``, ``D (T, m)``, ``X (T, n)``: the weight gradient of one sequence,
+    steps taken backwards in time as backpropagation meets them. Eight steps per
+    pass over ``G``. (Passing over a block of rows of ``G`` at a time, to keep
+    it in cache, measured slower at Nn = 100 and 200.)
+    """
+    n = G.shape[0]
+    m = G.shape[1]
+    t = t_hi
+    while t >= 7:
+        d0, d1, d2, d3 = D[t], D[t - 1], D[t - 2], D[t - 3]
+        d4, d5, d6, d7 = D[t - 4], D[t - 5], D[t - 6], D[t - 7]
+        for j in range(n):
+            x0, x1, x2, x3 = X[t, j], X[t - 1, j], X[t - 2, j], X[t - 3, j]
+            x4, x5, x6, x7 = X[t - 4, j], X[t - 5, j], X[t - 6, j], X[t - 7, j]
+            g = G[j]
+            for k in range(m):
+                s = ((g[k] + d0[k] * x0) + d1[k] * x1) + d2[k] * x2
+                s = ((s + d3[k] * x3) + d4[k] * x4) + d5[k] * x5
+                g[k] = (s + d6[k] * x6) + d7[k] * x7
+        t -= 8
+    while t >= 0:
+        d0 = D[t]
+        for j in range(n):
+            x0 = X[t, j]
+            g = G[j]
+            for k in range(m):
+                g[k] += d0[k] * x0
+        t -= 1
+
+
 @njit(cache=True, error_model="numpy")
 def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0913
     """Run the layer on every sequence; fill the buffers; return the mean loss.
@@ -237,10 +319,13 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0
     tanh(c(t)), ``ht (B, T + 1, Nn)`` hidden states with ``ht[:, 0] = h0``
     and ``ht[:, t + 1] = h(t)``, ``err (B, T, No)`` output errors;
     ``work`` scratch of :func:`work_size` (transposed W and R go there).
+    All arrays (``theta`` too) have the kernels' dtype, float64 or float32;
+    the loss is summed in float64.
 
     Each pre-activation is summed in one fixed order,
     ``b[k] + W[k, 0] u[0] + ... + R[k, 0] h[0] + ...``; the loops run over k
     innermost so that the CPU computes many k at once without reordering a sum.
+    Gate functions are computed in float64 (and rounded to float32 in that mode).
     """
     nb, nt, ni = u.shape
     no = y.shape[2]
@@ -256,36 +341,34 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0
     for bb in range(nb):
         ht[bb, 0, :] = h0
         for t in range(nt):
-            ut = u[bb, t]
             hp = ht[bb, t]  # h(t-1)
             z = act[bb, t]
             for k in range(n4):
                 z[k] = b[k]
-            for j in range(ni):
-                uj = ut[j]
-                wj = WT[j]
-                for k in range(n4):
-                    z[k] += wj[k] * uj
+            _add_rows(z, WT, u[bb, t])
+            _add_rows(z, RT, hp)
+            # gate by gate over views starting at 0: a loop over range(lo, hi)
+            # indexes z[k] with a k the compiler cannot prove >= 0, and then
+            # does not vectorize
+            zi, zf, zg, zo = z[:nn], z[nn : 2 * nn], z[2 * nn : 3 * nn], z[3 * nn :]
             for j in range(nn):
-                hj = hp[j]
-                rj = RT[j]
-                for k in range(n4):
-                    z[k] += rj[k] * hj
-            for k in range(2 * nn):
-                z[k] = _sigmoid(z[k])
-            for k in range(2 * nn, 3 * nn):
-                z[k] = _tanh(z[k])
-            for k in range(3 * nn, n4):
-                z[k] = _sigmoid(z[k])
+                zi[j] = _sigmoid(float(zi[j]))
+            for j in range(nn):
+                zf[j] = _sigmoid(float(zf[j]))
+            for j in range(nn):
+                zg[j] = _tanh(float(zg[j]))
+            for j in range(nn):
+                zo[j] = _sigmoid(float(zo[j]))
             cp = c0 if t == 0 else cs[bb, t - 1]
             ct = cs[bb, t]
             tc = tcs[bb, t]
             h = ht[bb, t + 1]
             for j in range(nn):
-                c = z[nn + j] * cp[j] + z[j] * z[2 * nn + j]
-                ct[j] = c
-                tc[j] = _tanh(c)
-                h[j] = z[3 * nn + j] * tc[j]
+                ct[j] = zf[j] * cp[j] + zi[j] * zg[j]
+            for j in range(nn):
+                tc[j] = _tanh(float(ct[j]))
+            for j in range(nn):
+                h[j] = zo[j] * tc[j]
             et = err[bb, t]
             yt = y[bb, t]
             for q in range(no):
@@ -295,7 +378,8 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0
                     s += fq[j] * h[j]
                 e = s - yt[q]
                 et[q] = e
-                sse += e * e
+                ee = float(et[q])
+                sse += ee * ee
     return sse / (nb * nt * no)
 
 
@@ -304,9 +388,12 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0
     """Backpropagation through time of the mean loss; write ``grad`` (theta's layout).
 
     ``u (B, T, Ni)`` is the input, ``work`` scratch of :func:`work_size`; the
-    other buffers as :func:`forward` filled them. The weight gradients are
-    accumulated step by step, sequence by sequence (b = 0, 1, ..., then
-    t = T-1, ..., 0 within each): every entry sums its terms in that order.
+    other buffers as :func:`forward` filled them; ``act[b, t]`` is overwritten
+    with the pre-activation gradient dz(t) (the gate values are not needed
+    after step t). The weight gradients are accumulated step by step, sequence
+    by sequence (b = 0, 1, ..., then t = T-1, ..., 0 within each): every entry
+    sums its terms in that order (for W and R after each sequence's recurrence,
+    from the stored dz).
     """
     nb, nt, ni = u.shape
     no = err.shape[2]
@@ -314,7 +401,7 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0
     scale = 2.0 / (nb * nt * no)
     _, R, _, F, _ = _views(theta, nn, ni, no)
     gW, gR, gb, gF, gbF = _views(grad, nn, ni, no)
-    _, _, gWT, gRT, dz, dh, dh_next, dc_next = _work_views(work, nn, ni)
+    _, _, gWT, gRT, _, dh, dh_next, dc_next = _work_views(work, nn, ni)
     grad[:] = 0.0
     gWT[:] = 0.0
     gRT[:] = 0.0
@@ -324,7 +411,6 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0
         for t in range(nt - 1, -1, -1):
             et = err[bb, t]
             h = ht[bb, t + 1]  # h(t)
-            hp = ht[bb, t]  # h(t-1)
             for j in range(nn):
                 dh[j] = dh_next[j]
             for q in range(no):
@@ -336,40 +422,28 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0
                     dh[j] += fq[j] * d
                     gfq[j] += e * h[j]  # scaled once at the end
                 gbF[q] += e
-            a = act[bb, t]
+            dz = act[bb, t]  # the gates at t in, dz(t) out
             tc = tcs[bb, t]
             cp = c0 if t == 0 else cs[bb, t - 1]
+            zi, zf, zg, zo = dz[:nn], dz[nn : 2 * nn], dz[2 * nn : 3 * nn], dz[3 * nn :]
             for j in range(nn):
-                ig = a[j]
-                fg = a[nn + j]
-                gg = a[2 * nn + j]
-                og = a[3 * nn + j]
+                ig = zi[j]
+                fg = zf[j]
+                gg = zg[j]
+                og = zo[j]
                 dc = dh[j] * og * (1.0 - tc[j] * tc[j]) + dc_next[j]
-                dz[j] = dc * gg * ig * (1.0 - ig)
-                dz[nn + j] = dc * cp[j] * fg * (1.0 - fg)
-                dz[2 * nn + j] = dc * ig * (1.0 - gg * gg)
-                dz[3 * nn + j] = dh[j] * tc[j] * og * (1.0 - og)
+                zi[j] = dc * gg * ig * (1.0 - ig)
+                zf[j] = dc * cp[j] * fg * (1.0 - fg)
+                zg[j] = dc * ig * (1.0 - gg * gg)
+                zo[j] = dh[j] * tc[j] * og * (1.0 - og)
                 dc_next[j] = dc * fg
             # dh(t-1) = R' dz: each dh_next[j] sums over k in order 0..4Nn-1
             dh_next[:] = 0.0
-            for k in range(n4):
-                d = dz[k]
-                rk = R[k]
-                for j in range(nn):
-                    dh_next[j] += rk[j] * d
+            _add_rows(dh_next, R, dz)
             for k in range(n4):
                 gb[k] += dz[k]
-            ut = u[bb, t]
-            for j in range(ni):
-                uj = ut[j]
-                gj = gWT[j]
-                for k in range(n4):
-                    gj[k] += dz[k] * uj
-            for j in range(nn):
-                hj = hp[j]
-                gj = gRT[j]
-                for k in range(n4):
-                    gj[k] += dz[k] * hj
+        _add_outer(gWT, act[bb], u[bb], nt - 1)
+        _add_outer(gRT, act[bb], ht[bb], nt - 1)  # ht[bb, t] = h(t-1)
     for k in range(n4):
         for j in range(ni):
             gW[k, j] = gWT[j, k]
@@ -410,8 +484,9 @@ def regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshol
             norm = _sqrt(ss)
             if norm > threshold:
                 fac = threshold / norm
-                for k in range(lo, hi):
-                    grad[k] *= fac
+                ga = grad[lo:hi]
+                for k in range(hi - lo):
+                    ga[k] *= fac
     if clip_mode == CLIP_GLOBAL:
         norm = _sqrt(total)
         if norm > threshold:
@@ -431,11 +506,15 @@ def adam_update(theta, grad, m, v, step, lr, beta1, beta2, eps, seg, active):
     for a in range(seg.shape[0]):
         if active[a] == 0:
             continue
-        for k in range(seg[a, 0], seg[a, 1]):
-            g = grad[k]
-            m[k] = beta1 * m[k] + (1.0 - beta1) * g
-            v[k] = beta2 * v[k] + (1.0 - beta2) * g * g
-            theta[k] -= lr * (m[k] / bc1) / (_sqrt(v[k] / bc2) + eps)
+        lo = seg[a, 0]
+        hi = seg[a, 1]
+        # views from 0: the loop vectorizes (see forward)
+        ga, ma, va, ta = grad[lo:hi], m[lo:hi], v[lo:hi], theta[lo:hi]
+        for k in range(hi - lo):
+            g = ga[k]
+            ma[k] = beta1 * ma[k] + (1.0 - beta1) * g
+            va[k] = beta2 * va[k] + (1.0 - beta2) * g * g
+            ta[k] -= lr * (ma[k] / bc1) / (_sqrt(va[k] / bc2) + eps)
 
 
 @njit(cache=True, error_model="numpy")
@@ -467,8 +546,16 @@ def train_chunk(  # noqa: PLR0913
     err,
     grad,
     work,
+    theta_k,
+    grad_k,
 ):
     """Run ``len(lrs)`` epochs: loss, gradient, clip, Adam; return epochs done.
+
+    ``theta``, ``m``, ``v``, ``grad`` are float64; ``theta_k`` and ``grad_k``
+    have the kernels' dtype: the forward and backward passes run on ``theta_k``
+    (a rounded copy of ``theta`` in float32 mode; ``theta`` itself in float64
+    mode) and write ``grad_k``, which is then widened into ``grad`` for the
+    clipping and the Adam update of the float64 weights.
 
     ``losses[e]`` receives the loss at the weights *before* epoch ``e``'s update
     (what MATLAB's log shows). The run stops early, before updating, at the first
@@ -477,11 +564,15 @@ def train_chunk(  # noqa: PLR0913
     """
     n = lrs.shape[0]
     for e in range(n):
-        loss = forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work)
+        for k in range(theta.shape[0]):
+            theta_k[k] = theta[k]
+        loss = forward(theta_k, u, y, h0, c0, nn, act, cs, tcs, ht, err, work)
         losses[e] = loss
         if not math.isfinite(loss):
             return e
-        backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work)
+        backward(theta_k, u, c0, nn, act, cs, tcs, ht, err, grad_k, work)
+        for k in range(grad.shape[0]):
+            grad[k] = grad_k[k]
         regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshold)
         ok = True
         for k in range(grad.shape[0]):
@@ -497,12 +588,20 @@ def train_chunk(  # noqa: PLR0913
 
 
 def buffer_bytes(nb: int, nt: int, nn: int, ni: int, no: int) -> int:
-    """Bytes of the float64 buffers a :class:`Workspace` allocates (data included)."""
+    """Bytes of the buffers a float64 :class:`Workspace` allocates (data included).
+
+    A float32 workspace needs less (its buffers are half as large, plus a
+    float32 copy of the weights and the gradient).
+    """
     floats = nb * nt * (ni + no)  # u, y
     floats += nb * nt * (4 * nn + 2 * nn + no) + nb * (nt + 1) * nn  # act cs tcs err ht
     floats += 2 * nn + work_size(nn, ni)
     floats += 4 * nn * (ni + nn + 1) + no * (nn + 1)  # grad
     return 8 * floats
+
+
+DTYPES: dict[str, type] = {"float64": np.float64, "float32": np.float32}
+"""The kernels' floating-point types by name."""
 
 
 class Workspace:
@@ -515,31 +614,59 @@ class Workspace:
     h0, c0 : ndarray, shape ``(Nn,)``
     n_theta : int
         Length of the flat parameter vector.
+    dtype : {"float64", "float32"}
+        The kernels' arithmetic: data, states, gates and gradients are held and
+        computed in this type (gate functions in float64, then rounded); the
+        weights, the Adam state and the update stay float64.
     """
 
     def __init__(
-        self, u: np.ndarray, y: np.ndarray, h0: np.ndarray, c0: np.ndarray, n_theta: int
+        self,
+        u: np.ndarray,
+        y: np.ndarray,
+        h0: np.ndarray,
+        c0: np.ndarray,
+        n_theta: int,
+        dtype: str = "float64",
     ) -> None:
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype: expected one of {sorted(DTYPES)}, got {dtype!r}")
+        dt = DTYPES[dtype]
         nb, nt, ni = u.shape
         nn = h0.shape[0]
         no = y.shape[2]
         self.nn = nn
-        self.u = np.ascontiguousarray(u, np.float64)
-        self.y = np.ascontiguousarray(y, np.float64)
-        self.h0 = np.ascontiguousarray(h0, np.float64)
-        self.c0 = np.ascontiguousarray(c0, np.float64)
-        self.act = np.empty((nb, nt, 4 * nn))
-        self.cs = np.empty((nb, nt, nn))
-        self.tcs = np.empty((nb, nt, nn))
-        self.ht = np.empty((nb, nt + 1, nn))
-        self.err = np.empty((nb, nt, no))
-        self.grad = np.empty(n_theta)
-        self.work = np.empty(work_size(nn, ni))
+        self.dtype = dtype
+        self.u: np.ndarray = np.ascontiguousarray(u, dt)
+        self.y: np.ndarray = np.ascontiguousarray(y, dt)
+        self.h0: np.ndarray = np.ascontiguousarray(h0, dt)
+        self.c0: np.ndarray = np.ascontiguousarray(c0, dt)
+        self.act: np.ndarray = np.empty((nb, nt, 4 * nn), dt)
+        self.cs: np.ndarray = np.empty((nb, nt, nn), dt)
+        self.tcs: np.ndarray = np.empty((nb, nt, nn), dt)
+        self.ht: np.ndarray = np.empty((nb, nt + 1, nn), dt)
+        self.err: np.ndarray = np.empty((nb, nt, no), dt)
+        self.grad: np.ndarray = np.empty(n_theta)
+        self.work: np.ndarray = np.empty(work_size(nn, ni), dt)
+        # the kernels' copies of the weights and gradient (the float64 ones
+        # themselves in float64 mode)
+        self._theta_k: np.ndarray | None = (
+            None if dt is np.float64 else np.empty(n_theta, dt)
+        )
+        self._grad_k: np.ndarray = (
+            self.grad if dt is np.float64 else np.empty(n_theta, dt)
+        )
+
+    def _kernel_theta(self, theta: np.ndarray) -> np.ndarray:
+        if self._theta_k is None:
+            return theta
+        self._theta_k[:] = theta
+        return self._theta_k
 
     def loss(self, theta: np.ndarray) -> float:
         """Mean squared error at ``theta`` (fills the forward buffers)."""
         return forward(
-            theta,
+            self._kernel_theta(theta),
             self.u,
             self.y,
             self.h0,
@@ -557,7 +684,7 @@ class Workspace:
         """Loss at ``theta``; its gradient is left in :attr:`grad`."""
         value = self.loss(theta)
         backward(
-            theta,
+            self._kernel_theta(theta),
             self.u,
             self.c0,
             self.nn,
@@ -566,9 +693,11 @@ class Workspace:
             self.tcs,
             self.ht,
             self.err,
-            self.grad,
+            self._grad_k,
             self.work,
         )
+        if self._grad_k is not self.grad:
+            self.grad[:] = self._grad_k
         return value
 
     def train_chunk(  # noqa: PLR0913
@@ -618,4 +747,6 @@ class Workspace:
             self.err,
             self.grad,
             self.work,
+            theta if self._theta_k is None else self._theta_k,
+            self._grad_k,
         )

@@ -127,10 +127,14 @@ def check_data(
     return np.ascontiguousarray(uu), np.ascontiguousarray(yy)
 
 
-def _run(params: LSTMParams, u: ArrayLike, y: ArrayLike, grad: bool):
+def _run(params: LSTMParams, u: ArrayLike, y: ArrayLike, grad: bool, dtype: str):
+    if dtype not in _kernels.DTYPES:
+        raise ValueError(
+            f"dtype: expected one of {sorted(_kernels.DTYPES)}, got {dtype!r}"
+        )
     uu, yy = check_data(params, u, y)
     theta = pack(params)
-    ws = _kernels.Workspace(uu, yy, params.h0, params.c0, theta.size)
+    ws = _kernels.Workspace(uu, yy, params.h0, params.c0, theta.size, dtype)
     if not grad:
         return float(ws.loss(theta)), None
     value = ws.gradient(theta)
@@ -143,7 +147,9 @@ def _run(params: LSTMParams, u: ArrayLike, y: ArrayLike, grad: bool):
     return float(value), grads
 
 
-def loss(params: LSTMParams, u: ArrayLike, y: ArrayLike) -> float:
+def loss(
+    params: LSTMParams, u: ArrayLike, y: ArrayLike, *, dtype: str = "float64"
+) -> float:
     """Mean squared error of the network on ``(u, y)`` (see :func:`check_data`).
 
     Parameters
@@ -154,12 +160,16 @@ def loss(params: LSTMParams, u: ArrayLike, y: ArrayLike) -> float:
         Input sequence(s).
     y : array_like, shape ``(T, No)`` or ``(B, T, No)``
         Target output(s).
+    dtype
+        ``"float64"`` or ``"float32"``: the arithmetic of the forward pass, as in
+        :class:`~blocksim_lstm.training.TrainOptions`; the loss is summed in
+        float64 either way.
     """
-    return _run(params, u, y, grad=False)[0]
+    return _run(params, u, y, False, dtype)[0]
 
 
 def loss_and_gradients(
-    params: LSTMParams, u: ArrayLike, y: ArrayLike
+    params: LSTMParams, u: ArrayLike, y: ArrayLike, *, dtype: str = "float64"
 ) -> tuple[float, dict[str, np.ndarray]]:
     """Mean squared error and its gradient with respect to W, R, b, F, bF.
 
@@ -169,6 +179,10 @@ def loss_and_gradients(
         Network; ``h0`` and ``c0`` are the (fixed) initial states of every sequence.
     u : array_like, shape ``(T, Ni)`` or ``(B, T, Ni)``
     y : array_like, shape ``(T, No)`` or ``(B, T, No)``
+    dtype
+        ``"float64"`` (default) or ``"float32"``: the arithmetic of the forward
+        and backward passes (the gradient is returned as float64 arrays either
+        way).
 
     Returns
     -------
@@ -178,6 +192,6 @@ def loss_and_gradients(
         ``"W" (4Nn, Ni)``, ``"R" (4Nn, Nn)``, ``"b" (4Nn,)``, ``"F" (No, Nn)``,
         ``"bF" (No,)``.
     """
-    value, grads = _run(params, u, y, grad=True)
+    value, grads = _run(params, u, y, True, dtype)
     assert grads is not None
     return value, grads

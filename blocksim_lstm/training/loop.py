@@ -203,7 +203,7 @@ def _run(
     losses = np.full(total, np.nan)
     done = state.epoch
     losses[:done] = state.losses[:done]
-    ws = _kernels.Workspace(u, y, p.h0, p.c0, theta.size)
+    ws = _kernels.Workspace(u, y, p.h0, p.c0, theta.size, options.dtype)
     seg = segments(nn, ni, no)
     active = options.active_mask()
     show = progress if progress is not None else sys.stderr.isatty()
@@ -221,7 +221,7 @@ def _run(
             lrs=lrs[:upto].copy(),
             options=options,
             elapsed_s=elapsed,
-            final_weights_loss=loss(params, u, y),
+            final_weights_loss=loss(params, u, y, dtype=options.dtype),
             ms_per_epoch=float(np.median(chunk_ms[1:] or chunk_ms or [math.nan])),
         )
 

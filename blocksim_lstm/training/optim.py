@@ -69,6 +69,12 @@ class TrainOptions:
         L2 regularization factor on W, R, F (0 = off).
     frozen : tuple of str
         Arrays among W, R, b, F, bF that are not trained.
+    dtype : str
+        ``"float64"`` (default) or ``"float32"``: the arithmetic of the forward
+        and backward passes (data, states, gates, gradients). The weights, Adam's
+        moments and the update stay float64 either way; float32 is faster for
+        large Nn and its loss differs from float64's (see README, Training).
+        Both are the same bytes on every x86-64 machine.
     """
 
     epochs: int = 1000
@@ -82,6 +88,7 @@ class TrainOptions:
     eps: float = 1e-8
     l2: float = 0.0
     frozen: tuple[str, ...] = field(default=())
+    dtype: str = "float64"
 
     def __post_init__(self) -> None:
         for name in ("epochs", "drop_period"):
@@ -115,11 +122,22 @@ class TrainOptions:
         if set(frozen) == set(LEARNABLES):
             raise ValueError("frozen: every array is frozen; nothing to train")
         object.__setattr__(self, "frozen", frozen)
+        if self.dtype not in _kernels.DTYPES:
+            raise ValueError(
+                f"dtype: expected one of {sorted(_kernels.DTYPES)}, got {self.dtype!r}"
+            )
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready dictionary (``inf`` threshold written as ``None``)."""
+        """JSON-ready dictionary (``inf`` threshold written as ``None``).
+
+        ``dtype`` appears only when it is not the default ``"float64"``, so that
+        the runs (and run identities) of float64 training are those of versions
+        without the option.
+        """
         d = asdict(self)
         d["frozen"] = list(self.frozen)
+        if self.dtype == "float64":
+            del d["dtype"]
         if math.isinf(self.grad_threshold):
             d["grad_threshold"] = None
         return d
