@@ -73,7 +73,7 @@ class _Fragment:
     block: Any
     lines: list[str]
     consts: dict[str, Any] = field(default_factory=dict)
-    after: list[str] = field(default_factory=list)  # run at the end of the step
+    label: str = ""
 
 
 def _type_name(block: Any) -> str:
@@ -161,6 +161,9 @@ class _Builder:
         if maker is None or kind not in KNOWN_BLOCKS:
             return None
         frag: _Fragment | None = maker(b, i, [w.var for w in ins], ins, outs)
+        if frag is not None:
+            src = ", ".join(w.var for w in ins) or "()"
+            frag.label = f"{b.name} ({kind}): {src} -> {', '.join(w.var for w in outs)}"
         return frag
 
     def _frag_constant(self, b, i, x, ins, outs):  # noqa: ANN001, ANN202
@@ -168,37 +171,20 @@ class _Builder:
         o = outs[0].var
         if not _is_vec(b.value):
             return None
-        return _Fragment(
-            b,
-            [f"for e in range({c}.shape[0]):", f"    {o}[k, e] = {c}[e]"],
-            {c: np.ascontiguousarray(b.value)},
-        )
+        return _Fragment(b, [f"copy({c}, 0, {o}, k)"], {c: _row(b.value)})
 
     def _frag_gain(self, b, i, x, ins, outs):  # noqa: ANN001, ANN202
         K, o, c = b.K, outs[0].var, f"c{i}"
         if isinstance(K, np.ndarray) and K.ndim == 2 and K.dtype == np.float64:
-            Kc = np.ascontiguousarray(K)
-            if b.premul:  # K @ x: row r summed over columns 0, 1, ...
+            if b.premul:  # K @ x: the sweep over the columns of K
                 if K.shape != (outs[0].width, ins[0].width):
                     return None
-                lines = [
-                    f"for r in range({c}.shape[0]):",
-                    f"    s = {c}[r, 0] * {x[0]}[k, 0]",
-                    f"    for q in range(1, {c}.shape[1]):",
-                    f"        s += {c}[r, q] * {x[0]}[k, q]",
-                    f"    {o}[k, r] = s",
-                ]
-            else:  # x @ K: column q summed over rows 0, 1, ...
+                Kt = np.ascontiguousarray(K.T)
+            else:  # x @ K: the sweep over the rows of K
                 if K.shape != (ins[0].width, outs[0].width):
                     return None
-                lines = [
-                    f"for q in range({c}.shape[1]):",
-                    f"    s = {x[0]}[k, 0] * {c}[0, q]",
-                    f"    for r in range(1, {c}.shape[0]):",
-                    f"        s += {x[0]}[k, r] * {c}[r, q]",
-                    f"    {o}[k, q] = s",
-                ]
-            return _Fragment(b, lines, {c: Kc})
+                Kt = np.ascontiguousarray(K)
+            return _Fragment(b, [f"matvec({c}, {x[0]}, {o}, k)"], {c: Kt})
         if isinstance(K, (int, float)) and not isinstance(K, bool):
             lines = [
                 f"for e in range({o}.shape[1]):",
@@ -230,42 +216,26 @@ class _Builder:
         if len({w.width for w in ins + outs}) != 1:
             return None
         o = outs[0].var
-        return _Fragment(
-            b,
-            [
-                f"for e in range({o}.shape[1]):",
-                f"    {o}[k, e] = {x[0]}[k, e] * {x[1]}[k, e]",
-            ],
-        )
+        return _Fragment(b, [f"eprod({x[0]}, {x[1]}, {o}, k)"])
 
     def _elementwise(self, b, fn, x, ins, outs):  # noqa: ANN001, ANN202
         if ins[0].width != outs[0].width:
             return None
         o = outs[0].var
-        return _Fragment(
-            b, [f"for e in range({o}.shape[1]):", f"    {o}[k, e] = {fn}({x[0]}[k, e])"]
-        )
+        return _Fragment(b, [f"{fn}({x[0]}, {o}, k)"])
 
     def _frag_sigmoid(self, b, i, x, ins, outs):  # noqa: ANN001, ANN202
-        return self._elementwise(b, "_sigmoid", x, ins, outs)
+        return self._elementwise(b, "sigmoid", x, ins, outs)
 
     def _frag_tanh(self, b, i, x, ins, outs):  # noqa: ANN001, ANN202
-        return self._elementwise(b, "_tanh", x, ins, outs)
+        return self._elementwise(b, "tanh", x, ins, outs)
 
     def _frag_affine(self, b, i, x, ins, outs):  # noqa: ANN001, ANN202
         K, c, d, o = b.K, f"c{i}", f"d{i}", outs[0].var
         if K.shape != (outs[0].width, ins[0].width):
             return None
-        lines = [  # K @ u first (row r over columns 0, 1, ...), then + bias
-            f"for r in range({c}.shape[0]):",
-            f"    s = {c}[r, 0] * {x[0]}[k, 0]",
-            f"    for q in range(1, {c}.shape[1]):",
-            f"        s += {c}[r, q] * {x[0]}[k, q]",
-            f"    {o}[k, r] = s + {d}[r]",
-        ]
-        return _Fragment(
-            b, lines, {c: np.ascontiguousarray(K), d: np.ascontiguousarray(b.bias)}
-        )
+        lines = [f"affine({c}, {x[0]}, {d}, {o}, k)"]
+        return _Fragment(b, lines, {c: np.ascontiguousarray(K.T), d: _row(b.bias)})
 
     def _frag_unitdelay(self, b, i, x, ins, outs):  # noqa: ANN001, ANN202
         c, o = f"c{i}", outs[0].var
@@ -273,13 +243,11 @@ class _Builder:
             return None
         lines = [  # y(k) = x0 at k = 0, the input of step k - 1 after
             "if k == 0:",
-            f"    for e in range({o}.shape[1]):",
-            f"        {o}[k, e] = {c}[e]",
+            f"    copy({c}, 0, {o}, k)",
             "else:",
-            f"    for e in range({o}.shape[1]):",
-            f"        {o}[k, e] = {x[0]}[k - 1, e]",
+            f"    copy({x[0]}, k - 1, {o}, k)",
         ]
-        return _Fragment(b, lines, {c: np.array(b._x0, dtype=float)})
+        return _Fragment(b, lines, {c: _row(b._x0)})
 
     def _frag_sequence(self, b, i, x, ins, outs):  # noqa: ANN001, ANN202
         c, s, o = f"c{i}", f"s{i}", outs[0].var
@@ -287,9 +255,7 @@ class _Builder:
         if b._clock is not self.clock or x0 != int(x0) or x0 < 0:
             return None
         lines = [  # the block's state counts steps from x0 (0): row min(x0 + k, N-1)
-            f"j = min({s} + k, {c}.shape[0] - 1)",
-            f"for e in range({o}.shape[1]):",
-            f"    {o}[k, e] = {c}[j, e]",
+            f"copy({c}, min({s} + k, {c}.shape[0] - 1), {o}, k)"
         ]
         return _Fragment(b, lines, {c: np.ascontiguousarray(b.u), s: int(x0)})
 
@@ -305,13 +271,14 @@ class _Builder:
         args = ", ".join(f"{v}[k]" for v in x)
         return _Fragment(
             b,
-            [
-                f"r{i} = {c}({args})",
-                f"for e in range({o}.shape[1]):",
-                f"    {o}[k, e] = r{i}[e]",
-            ],
+            [f"{o}[k, :] = {c}({args})"],
             {c: f},
         )
+
+
+def _row(v: Any) -> np.ndarray:
+    """A vector as a 1-row 2-D float64 array (what the kernels take)."""
+    return np.array(v, dtype=np.float64).reshape(1, -1)
 
 
 def _numba_function(func: Callable[..., Any], samples: list[Any], out: Any) -> Any:
@@ -335,12 +302,8 @@ def _numba_function(func: Callable[..., Any], samples: list[Any], out: Any) -> A
 _HEADER = '''"""Generated by blocksim_lstm._compiled from a bdsim diagram."""
 from numba import njit
 
-from blocksim_lstm.training._kernels import _sigmoid, _tanh
+from blocksim_lstm._compiled_kernels import affine, copy, eprod, matvec, sigmoid, tanh
 '''
-
-
-def _comment(b: Any) -> str:
-    return f"# {b.name} ({_type_name(b)})"
 
 
 def _segment_source(
@@ -355,13 +318,19 @@ def _segment_source(
     cache = not any(_type_name(f.block) == "FUNCTION" for f in frags)
     lines = [
         f"@njit(cache={cache}, error_model='numpy')",
-        f"def {name}({head}, {', '.join(args)}):",
     ]
+    row = f"def {name}({head},"
+    for a in args:
+        if len(row) + len(a) + 2 > 84:
+            lines.append(row)
+            row = "        "
+        row += f" {a},"
+    lines.append(row[:-1] + "):")
     pad = "        " if loop else "    "
     if loop:
         lines.append("    for k in range(n):")
     for f in frags:
-        lines.append(pad + _comment(f.block))
+        lines.append(f"{pad}# {f.label}")
         lines += [pad + ln for ln in f.lines]
     lines.append("    return 0")
     return "\n".join(lines) + "\n"
@@ -377,10 +346,11 @@ def _cache_folder() -> Path:
 
 def _stamp() -> str:
     """Hash of the sources the generated code depends on (a change recompiles)."""
+    from . import _compiled_kernels
     from .training import _kernels
 
     h = hashlib.sha256()
-    for mod in (sys.modules[__name__], _kernels):
+    for mod in (sys.modules[__name__], _compiled_kernels, _kernels):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:16]
 
@@ -518,7 +488,7 @@ class CompiledDiagram:
         """
         self.load()
         b = self._b
-        traces = {w.var: np.zeros((steps, w.width)) for w in b.wires.values()}
+        traces = {w.var: np.empty((steps, w.width)) for w in b.wires.values()}
         env: dict[str, Any] = {**traces, **self.consts}
         if self.fused:
             for st in self._steps:
