@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -45,8 +46,10 @@ print(json.dumps({{"modules": mods, "file": blocksim_lstm.__file__}}))
 """
 
 
-def _run(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, dict]:
+def _run(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, float, dict]:
+    """Wall and CPU (user + system) seconds of one fresh process, and its report."""
     code = _PROBE.format(argv=argv, heavy=HEAVY)
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     r = subprocess.run(
         [sys.executable, "-c", code],
@@ -56,9 +59,11 @@ def _run(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, dict]:
         text=True,
     )
     dt = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if r.returncode:
         raise SystemExit(f"{argv}: {r.stderr}")
-    return dt, json.loads(r.stdout.splitlines()[-1])
+    return dt, cpu, json.loads(r.stdout.splitlines()[-1])
 
 
 def main() -> None:
@@ -86,26 +91,38 @@ def main() -> None:
             "BLOCKSIM_LSTM_CACHE": os.path.join(tmp, "gen"),
             "MPLBACKEND": "Agg",
         }
-        print("| command | cold (s) | warm (s, median) | heavy modules loaded |")
-        print("|---|---:|---:|---|")
+        print(
+            "| command | cold wall (s) | cold CPU (s) | warm wall (s, median) "
+            "| warm CPU (s, median) | heavy modules loaded |"
+        )
+        print("|---|---:|---:|---:|---:|---|")
         compiled: list[str] = []
         for label, argv in commands.items():
             work = tempfile.mkdtemp(dir=tmp)
-            cold, info = _run(argv, env, work)
+            cold, cold_cpu, info = _run(argv, env, work)
             if label.startswith("train --epochs"):
                 idx = sorted(Path(tmp, "numba").rglob("*.nbi"))
-                compiled = [p.name.split(".py")[0] for p in idx]
-            warm = []
+                compiled = [
+                    f"{p.name.split('.py')[0]} x"
+                    f"{len(list(p.parent.glob(p.name[:-4] + '.*.nbc')))}"
+                    for p in idx
+                ]
+            warm, warm_cpu = [], []
             for _ in range(args.repeats):
                 work = tempfile.mkdtemp(dir=tmp)
-                dt, info = _run(argv, env, work)
+                dt, cpu, info = _run(argv, env, work)
                 warm.append(dt)
+                warm_cpu.append(cpu)
             assert Path(info["file"]).is_relative_to(args.tree.resolve()), info
             mods = ", ".join(info["modules"]) or "none"
-            print(f"| {label} | {cold:.2f} | {statistics.median(warm):.2f} | {mods} |")
+            print(
+                f"| {label} | {cold:.2f} | {cold_cpu:.2f} | "
+                f"{statistics.median(warm):.2f} | {statistics.median(warm_cpu):.2f} "
+                f"| {mods} |"
+            )
         print(
             f"\nnumba functions compiled by the cold `train --epochs 10` "
-            f"({len(compiled)}): {', '.join(compiled)}"
+            f"(x specializations) ({len(compiled)}): {', '.join(compiled)}"
         )
     load = os.getloadavg()
     print(f"\nload average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
