@@ -471,14 +471,24 @@ class LSTMDiagram:
             self.compile()
         return [b.name for group in self.bd.plan for b in group]
 
-    def run(self) -> DiagramRun:
+    def run(self, *, engine: str = "bdsim") -> DiagramRun:
         """Run the diagram over the whole input and record every wire.
+
+        Parameters
+        ----------
+        engine
+            ``"bdsim"`` (bdsim's own ``run``, the reference) or ``"compiled"``
+            (the diagram as one generated numba function, see
+            :mod:`blocksim_lstm._compiled`; same wires to a few units in the last
+            place, the same bytes on any machine).
 
         Returns
         -------
         DiagramRun
             Each signal's trace, shape ``(T, width)``, row k = step k.
         """
+        if engine not in ("bdsim", "compiled"):
+            raise ValueError(f"engine: expected 'bdsim' or 'compiled', got {engine!r}")
         n = self.steps
         check_memory(
             "u",
@@ -489,6 +499,13 @@ class LSTMDiagram:
         )
         if not self._compiled:
             self.compile()
+        if engine == "compiled":
+            from ._compiled import compile_diagram
+
+            ports = compile_diagram(self.bd).run(n, self.ts)
+            return self._result(
+                {s.block: ports[(s.block, s.port)] for s in self.signals}
+            )
         watch = [self.blocks[s.block][s.port] for s in self.signals]
         # bdsim's k-th tick is at k * Ts (computed as k * T): T = n * Ts gives
         # exactly the ticks 1..n; a T between ticks would add an extra sample
@@ -504,9 +521,12 @@ class LSTMDiagram:
         for s, tr in zip(self.signals, traces, strict=True):
             arr = np.asarray(tr, dtype=float)
             recorded[s.block] = arr.reshape(n + 1, -1)[1:].copy()
+        return self._result(recorded)
+
+    def _result(self, recorded: dict[str, np.ndarray]) -> DiagramRun:
         signals = Signals(recorded, signal_labels(self.signals, len(self.layers)))
         return DiagramRun(
-            signals=signals, y=signals[FC_BLOCK], t=np.arange(n) * self.ts
+            signals=signals, y=signals[FC_BLOCK], t=np.arange(self.steps) * self.ts
         )
 
 

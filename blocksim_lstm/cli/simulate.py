@@ -21,11 +21,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write every wire's trace (by block name), y and t "
         "(.npz is appended if missing; never one of the input files)",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("bdsim", "compiled"),
+        default="bdsim",
+        help="bdsim: bdsim's own run (the reference, default); compiled: the "
+        "diagram as one generated numba function (same wires to a few units in "
+        "the last place, the same bytes on any machine)",
+    )
+    parser.add_argument(
+        "--show-code",
+        action="store_true",
+        help="print the Python source the compiled engine generates for the "
+        "diagram (with --engine compiled)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from .._diagram import build_lstm_diagram
 
+    if args.show_code and args.engine != "compiled":
+        raise ValueError(
+            f"--show-code: expected --engine compiled, got --engine {args.engine}"
+        )
     out = None
     if args.out is not None:  # checked before any work
         out = args.out if args.out.suffix == ".npz" else args.out.with_suffix(".npz")
@@ -34,10 +52,16 @@ def run(args: argparse.Namespace) -> int:
         )
     params, u = load_problem(args)
     diagram = build_lstm_diagram(params, u, ts=args.ts)
-    result = diagram.run()
+    if args.show_code:
+        from .._compiled import compile_diagram
+
+        diagram.compile()
+        print(compile_diagram(diagram.bd).source)
+    result = diagram.run(engine=args.engine)
     print(
         f"LSTM block diagram: Nn={params.nn}, Ni={params.ni}, No={params.no}, "
         f"{diagram.steps} steps, Ts={args.ts:g} s, {len(diagram.bd.blocklist)} blocks"
+        f", engine {args.engine}"
     )
     print("first output samples y(t):")
     with np.printoptions(precision=6, suppress=True):

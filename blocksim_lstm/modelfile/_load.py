@@ -174,7 +174,7 @@ class ModelDiagram(LSTMDiagram):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # pragma: no cover
         raise TypeError("ModelDiagram: use blocksim_lstm.modelfile.load_model(path)")
 
-    def run(self) -> DiagramRun:
+    def run(self, *, engine: str = "bdsim") -> DiagramRun:
         """Run the model over its whole input and record every recognised wire.
 
         The model's clock ticks at ``(k + 1/2) Ts`` (see
@@ -182,11 +182,22 @@ class ModelDiagram(LSTMDiagram):
         evaluations after t = 0 are steps 0 .. N-1 (then one more, dropped).
         The logger writes no file here (``bdrun`` does).
 
+        Parameters
+        ----------
+        engine
+            ``"bdsim"`` only: the compiled engine does not run model files yet
+            (their clocks tick half a period early).
+
         Returns
         -------
         DiagramRun
             Each signal's trace, shape ``(T, width)``, row k = step k.
         """
+        if engine != "bdsim":
+            raise ValueError(
+                f"engine: a model file runs on 'bdsim' only (the compiled engine "
+                f"does not take model files yet), got {engine!r}"
+            )
         n = self.steps
         check_memory(
             "u",

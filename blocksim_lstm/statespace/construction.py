@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -32,6 +31,13 @@ from .._parameters import LSTMParams
 from .._validate import ArgumentTypeError, as_array
 from . import _linalg as la
 from .lti import check_discrete
+
+if TYPE_CHECKING:
+    import control as ct
+else:  # imported on first use: control loads scipy.signal and pyplot
+    from .._lazy import LazyModule
+
+    ct = LazyModule("control")
 
 __all__ = [
     "COND_LIMIT",
@@ -169,8 +175,23 @@ def lstm_from_state_space(
         ``A`` singular or ``cond(A) > max_cond`` (the message gives ``cond(A)``
         and points to :func:`lstm_from_state_space_delayed`).
     """
-    scl = check_scl(scl)
     A, B, C, D = _matrices(sys)
+    return lstm_from_arrays(A, B, C, D, scl, x0=x0, max_cond=max_cond)
+
+
+def lstm_from_arrays(
+    A: np.ndarray,
+    B: np.ndarray,
+    C: np.ndarray,
+    D: np.ndarray,
+    scl: float = SCL,
+    *,
+    x0: ArrayLike | None = None,
+    max_cond: float = COND_LIMIT,
+) -> LSTMParams:
+    """:func:`lstm_from_state_space` on the float arrays ``A, B, C, D`` of a
+    discrete-time system (checked by the caller)."""
+    scl = check_scl(scl)
     nx, nu = B.shape
     CAi, CAiB = _checked_inverse_products(A, B, C, max_cond, "spec")
     Wg = scl * np.vstack([B, np.eye(nu)])

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import linear_sum_assignment
-from scipy.stats import ortho_group
 
 from .._experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
 from .._files import read_npz, savez_atomic
 from .._validate import as_array, check_memory, check_positive_int, check_seed
 from ._discretize import zoh_companion
+
+if TYPE_CHECKING:
+    import control as ct
+else:  # imported on first use: control loads scipy.signal and pyplot
+    from .._lazy import LazyModule
+
+    ct = LazyModule("control")
 
 __all__ = [
     "check_discrete",
@@ -209,6 +214,8 @@ def random_stable(
         n = blk.shape[0]
         J[k : k + n, k : k + n] = blk
         k += n
+    from scipy.stats import ortho_group
+
     Q = ortho_group.rvs(nx, random_state=rng) if nx > 1 else np.ones((1, 1))
     T = Q * rng.uniform(0.5, 2.0, nx)
     A = T @ J @ np.linalg.inv(T)
@@ -425,6 +432,8 @@ def match_distance(a: ArrayLike, b: ArrayLike) -> float:
     if a_.size == 0:
         return 0.0
     cost = np.abs(a_[:, None] - b_[None, :])
+    from scipy.optimize import linear_sum_assignment
+
     r, c = linear_sum_assignment(cost)
     return float(cost[r, c].max())
 

@@ -21,14 +21,19 @@ dependency here; the square-root method below uses only
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import control as ct
 import numpy as np
-from scipy.linalg import eigh, solve_discrete_lyapunov, svd
 
 from . import _linalg as la
 from .lti import check_discrete
+
+if TYPE_CHECKING:
+    import control as ct
+else:  # imported on first use: control loads scipy.signal and pyplot
+    from .._lazy import LazyModule
+
+    ct = LazyModule("control")
 
 __all__ = [
     "REALIZATIONS",
@@ -46,6 +51,8 @@ REALIZATIONS: tuple[str, ...] = ("balanced", "given")
 
 def _reachable_basis(A: np.ndarray, B: np.ndarray, tol: float) -> np.ndarray:
     """Orthonormal basis of the reachable subspace (block Arnoldi with SVD ranks)."""
+    from scipy.linalg import svd
+
     n = A.shape[0]
     basis = np.zeros((n, 0))
     new = B
@@ -88,6 +95,19 @@ def minimal_realization(sys: ct.StateSpace, *, tol: float = 1e-9) -> ct.StateSpa
     """
     sys = check_discrete(sys)
     A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
+    Ar, Br, Cr = minimal_arrays(A, B, C, D, tol=tol)
+    if Ar.shape[0] == A.shape[0]:  # already minimal: the given coordinates, untouched
+        return sys
+    return ct.ss(Ar, Br, Cr, D, sys.dt)
+
+
+def minimal_arrays(
+    A: np.ndarray, B: np.ndarray, C: np.ndarray, D: np.ndarray, *, tol: float = 1e-9
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`minimal_realization` on arrays: ``(A, B, C)`` of the minimal part.
+
+    Returns the given arrays themselves when the system is already minimal.
+    """
     scale = max(float(np.linalg.norm(np.block([[A, B], [C, D]]), 2)), 1e-300)
     n = A.shape[0]
     V = _reachable_basis(A, B, tol * scale)
@@ -97,9 +117,7 @@ def minimal_realization(sys: ct.StateSpace, *, tol: float = 1e-9) -> ct.StateSpa
         Wb = _reachable_basis(A.T, C.T, tol * scale)
         if Wb.shape[1] < A.shape[0]:
             A, B, C = Wb.T @ A @ Wb, Wb.T @ B, C @ Wb
-    if A.shape[0] == n:  # already minimal: the given coordinates, untouched
-        return sys
-    return ct.ss(A, B, C, D, sys.dt)
+    return A, B, C
 
 
 def _gramian_factors(
@@ -123,6 +141,8 @@ def _gramian_factors(
         return la.cholesky((Wc + Wc.T) / 2), la.cholesky((Wo + Wo.T) / 2)
     except la.LinAlgError:
         pass
+    from scipy.linalg import eigh, solve_discrete_lyapunov
+
     Wc = solve_discrete_lyapunov(A, B @ B.T)
     Wo = solve_discrete_lyapunov(A.T, C.T @ C)
 
@@ -251,6 +271,15 @@ def balanced_realization(sys: ct.StateSpace) -> ct.StateSpace:
     A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
     if A.shape[0] == 0:
         return sys
+    Ab, Bb, Cb = balanced_arrays(A, B, C)
+    return ct.ss(Ab, Bb, Cb, D, sys.dt)
+
+
+def balanced_arrays(
+    A: np.ndarray, B: np.ndarray, C: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`balanced_realization` of a minimal, stable ``(A, B, C)`` on arrays
+    (``nx >= 1``); ``D`` is unchanged by a change of coordinates."""
     Lc, Lo = _gramian_factors(A, B, C)
     U, s, V = la.svd(la.matmul(Lo.T, Lc))  # Lo^T Lc = U diag(s) V^T
     keep = s > s[0] * 1e-12
@@ -260,7 +289,7 @@ def balanced_realization(sys: ct.StateSpace) -> ct.StateSpace:
     Ti = la.matmul(si[:, None] * U.T, Lo.T)  # x_bal = Ti x_old
     Ab = la.matmul(la.matmul(Ti, A), T)
     Ab, Bb, Cb = canonical_signs(Ab, la.matmul(Ti, B), la.matmul(C, T), s)
-    return ct.ss(Ab, Bb, Cb, D, sys.dt)
+    return Ab, Bb, Cb
 
 
 def realize(sys: ct.StateSpace, realization: Realization = "balanced") -> ct.StateSpace:

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-import control as ct
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import njit
 
-from .._experiment import INPUT_STREAMS, SCL, TRAINING_STEPS, normal_input
+from .._experiment import (
+    INPUT_STREAMS,
+    PLANT_GAIN,
+    PLANT_POLES,
+    PLANT_TS,
+    PLANT_ZEROS,
+    SCL,
+    TRAINING_STEPS,
+    normal_input,
+)
 from .._parameters import LSTMParams
 from .._validate import check_positive_int
-from ..statespace.construction import lstm_from_state_space
-from ..statespace.lti import seed_plant
-from ..statespace.realization import realize
+
+if TYPE_CHECKING:
+    import control as ct
+
+# The seed's plant is used here as its four matrices (the same bits as
+# seed_plant()'s): python-control, and through it scipy.signal and pyplot, is
+# imported only when a control.StateSpace is given (lti_data).
 
 __all__ = ["calculated_weights", "lti_data", "seed_data"]
 
@@ -39,15 +53,31 @@ def lti_data(
     u : ndarray, shape ``(T, nu)``
     y : ndarray, shape ``(T, ny)``
     """
+    import control as ct
+
     steps = check_positive_int("steps", steps)
     seed = check_positive_int("seed", seed, minimum=0)
     if not ct.isdtime(sys, strict=True):
         raise ValueError("sys: expected a discrete-time system (dt > 0)")
-    u = normal_input(steps, sys.ninputs, seed=seed, stream=INPUT_STREAMS["design"])
-    arrays = [np.ascontiguousarray(m, np.float64) for m in (sys.A, sys.B, sys.C, sys.D)]
-    y = np.empty((steps, sys.noutputs))
+    return _lti_arrays(sys.A, sys.B, sys.C, sys.D, steps, seed)
+
+
+def _lti_arrays(
+    A: np.ndarray, B: np.ndarray, C: np.ndarray, D: np.ndarray, steps: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    u = normal_input(steps, B.shape[1], seed=seed, stream=INPUT_STREAMS["design"])
+    arrays = [np.ascontiguousarray(m, np.float64) for m in (A, B, C, D)]
+    y = np.empty((steps, C.shape[0]))
     _simulate(*arrays, u, y)  # type: ignore[call-arg]
     return u, y
+
+
+def _seed_plant_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A, B, C, D of :func:`~blocksim_lstm.statespace.lti.seed_plant`."""
+    from ..statespace._discretize import zoh_companion
+
+    A, B, C, D = zoh_companion(PLANT_ZEROS, PLANT_POLES, PLANT_GAIN, float(PLANT_TS))
+    return tuple(np.asarray(m, dtype=float) for m in (A, B, C, D))  # type: ignore[return-value]
 
 
 @njit(cache=True, error_model="numpy")
@@ -95,7 +125,9 @@ def seed_data(
     -------
     u, y : ndarray, shape ``(steps, 1)``
     """
-    return lti_data(seed_plant(), steps, seed=seed)
+    steps = check_positive_int("steps", steps)
+    seed = check_positive_int("seed", seed, minimum=0)
+    return _lti_arrays(*_seed_plant_arrays(), steps, seed)
 
 
 def calculated_weights(
@@ -117,4 +149,19 @@ def calculated_weights(
     LSTMParams
         ``Nn = nx + nu = 5``, ``Ni = No = 1``, zero initial states.
     """
-    return lstm_from_state_space(realize(seed_plant(), realization), scl)  # type: ignore[arg-type]
+    from ..statespace.construction import lstm_from_arrays
+    from ..statespace.realization import (
+        REALIZATIONS,
+        balanced_arrays,
+        minimal_arrays,
+    )
+
+    A, B, C, D = _seed_plant_arrays()
+    if realization == "balanced":  # as realize(seed_plant(), "balanced")
+        A, B, C = minimal_arrays(A, B, C, D)
+        A, B, C = balanced_arrays(A, B, C)
+    elif realization != "given":
+        raise ValueError(
+            f"realization: expected one of {REALIZATIONS}, got {realization!r}"
+        )
+    return lstm_from_arrays(A, B, C, D, scl)

@@ -1,0 +1,99 @@
+"""Start-up: a command imports only what it uses (checked in a fresh process).
+
+No timing here (see benchmarks/bench_startup.py): what is checked is the set of
+modules a real run leaves in ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_RUN = r"""
+import contextlib, io, json, runpy, sys
+sys.argv = ["blocksim-lstm"] + json.loads(sys.argv[1])
+out = io.StringIO()
+code = 0
+with contextlib.redirect_stdout(out):
+    try:
+        runpy.run_module("blocksim_lstm", run_name="__main__")
+    except SystemExit as e:
+        code = e.code or 0
+print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}))
+"""
+
+
+def _modules(argv: list[str], cwd: Path) -> tuple[str, set[str]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    r = subprocess.run(
+        [sys.executable, "-c", _RUN, json.dumps(argv)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout.splitlines()[-1])
+    assert res["code"] == 0, res
+    return res["out"], set(res["modules"])
+
+
+PLANT_AND_PICTURES = {"control", "scipy.signal", "matplotlib.pyplot", "matplotlib"}
+
+
+def test_train_imports_neither_control_nor_pictures_nor_bdsim(tmp_path):
+    out, mods = _modules(["train", "--epochs", "2", "--json"], tmp_path)
+    summary = json.loads(out)
+    assert summary["epochs"] == 2 and summary["init"] == "calculated"
+    assert "blocksim_lstm.training" in mods  # it did train
+    assert not (PLANT_AND_PICTURES | {"bdsim"}) & mods
+
+
+def test_train_help_imports_no_engine(tmp_path):
+    out, mods = _modules(["train", "--help"], tmp_path)
+    assert "--epochs" in out
+    assert not (PLANT_AND_PICTURES | {"bdsim", "numba", "scipy"}) & mods
+
+
+def test_simulate_imports_no_control(tmp_path):
+    """bdsim itself imports scipy.signal and pyplot; python-control is ours to
+    avoid, and is avoided."""
+    out, mods = _modules(["simulate"], tmp_path)
+    assert "LSTM block diagram" in out
+    assert "bdsim" in mods and "control" not in mods
+
+
+@pytest.mark.parametrize("realization", ["balanced", "given"])
+@pytest.mark.parametrize("scl", [1e-3, 0.25])
+def test_seed_weights_and_data_are_the_control_route_bytes(realization, scl):
+    """The array route of calculated_weights / seed_data (no python-control) gives
+    the bytes of the route through control.StateSpace objects."""
+    from blocksim_lstm.statespace.construction import lstm_from_state_space
+    from blocksim_lstm.statespace.lti import seed_plant
+    from blocksim_lstm.statespace.realization import realize
+    from blocksim_lstm.training import calculated_weights, lti_data, seed_data
+
+    got = calculated_weights(scl, realization=realization)
+    want = lstm_from_state_space(realize(seed_plant(), realization), scl)
+    for k in ("W", "R", "b", "F", "bF", "h0", "c0"):
+        assert getattr(got, k).tobytes() == getattr(want, k).tobytes(), k
+    u, y = seed_data(57, seed=4)
+    u2, y2 = lti_data(seed_plant(), 57, seed=4)
+    assert u.tobytes() == u2.tobytes() and y.tobytes() == y2.tobytes()
+    assert np.all(np.isfinite(y))
+
+
+def test_calculated_weights_refuses_an_unknown_realization():
+    from blocksim_lstm.training import calculated_weights
+
+    with pytest.raises(ValueError, match="realization: expected one of"):
+        calculated_weights(realization="modal")  # type: ignore[arg-type]
