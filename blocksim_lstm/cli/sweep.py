@@ -233,7 +233,10 @@ def _runs(args: argparse.Namespace) -> list[Any]:
             return grid_from_file(args.grid, defaults=defaults)
         except (ValueError, TypeError) as exc:
             raise _named(exc) from exc
-    text = {k: getattr(args, k) or _DEFAULTS[k] for k in _GRID_OPTIONS}
+    text = {
+        k: _DEFAULTS[k] if getattr(args, k) is None else getattr(args, k)
+        for k in _GRID_OPTIONS
+    }
     seeds = _seeds(text["seeds"])
     units = _int("--units", text["units"], 1)
     epochs = _int("--epochs", text["epochs"], 1)
