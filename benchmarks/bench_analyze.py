@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from blocksim_lstm._parameters import LSTMParams
 from blocksim_lstm.dynamics import (
     analyze,
     driving_input,
@@ -31,7 +32,6 @@ from blocksim_lstm.dynamics import (
     linearize,
 )
 from blocksim_lstm.dynamics._lyapunov import _contraction, _exponents, trajectory
-from blocksim_lstm.parameters import LSTMParams
 from blocksim_lstm.training import calculated_weights
 
 

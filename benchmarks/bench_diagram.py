@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from blocksim_lstm import LSTMParams, reference_cell
-from blocksim_lstm.diagram import build_lstm_diagram
+from blocksim_lstm._diagram import build_lstm_diagram
 
 
 def _median_time(fn, repeats: int) -> float:

@@ -10,8 +10,11 @@
 
 The names load lazily (the first use of ``bl.train`` imports the training
 engine, not ``import blocksim_lstm``), so importing the package stays fast.
-The modules behind them stay importable for the rest of the toolbox
-(``blocksim_lstm.statespace.lti``, ``blocksim_lstm.training``, ...).
+The rest of the toolbox lives in public subpackages (``blocksim_lstm.layout``,
+``blocksim_lstm.statespace``, ``blocksim_lstm.training``, ``blocksim_lstm.dynamics``,
+``blocksim_lstm.studies``, ``blocksim_lstm.report``, ``blocksim_lstm.blocks``);
+every top-level module is private (``_diagram.py``, ...): import from
+``blocksim_lstm`` or a subpackage, never from a ``_module``.
 """
 
 from __future__ import annotations
@@ -24,21 +27,31 @@ __version__ = "0.1.0"
 # public name -> module (relative to this package) that defines it
 _PUBLIC: dict[str, str] = {
     # parameters and the reference cell
-    "LSTMParams": "parameters",
-    "GATES": "parameters",
-    "reference_cell": "reference",
+    "LSTMParams": "_parameters",
+    "reference_cell": "_reference",
     # the block diagram
-    "build_lstm_diagram": "diagram",
-    "build_stacked_diagram": "diagram",
-    "LSTMDiagram": "diagram",
+    "build_lstm_diagram": "_diagram",
+    "build_stacked_diagram": "_diagram",
+    "LSTMDiagram": "_diagram",
+    "new_sim": "_diagram",
+    # the model as a .bd file (bdrun runs it, bdedit opens it)
+    "load_model": "modelfile",
     # cross-check
     "crosscheck": "_crosscheck",
     "crosscheck_diagram": "_crosscheck",
     "CrossCheckReport": "_crosscheck",
     # graph, loops, pictures
-    "diagram_graph": "graph",
-    "structure_report": "loops",
+    "diagram_graph": "_graph",
+    "structure_report": "_loops",
+    "check_no_algebraic_loops": "_loops",
+    "AlgebraicLoopError": "_loops",
+    "bypass_block": "_graph",
     "draw": "_draw",
+    "save_figure": "_figures",
+    # parameter counts
+    "lstm_count": "_param_count",
+    "count_network": "_param_count",
+    "plot_param_growth": "_param_count",
     # LTI <-> LSTM
     "seed_plant": "statespace.lti",
     "construct": "statespace.construction",
@@ -50,16 +63,17 @@ _PUBLIC: dict[str, str] = {
     "TrainOptions": "training",
     "TrainResult": "training",
     # the seed's problems
-    "seed_problem": "experiment",
-    "seed_input": "experiment",
+    "seed_problem": "_experiment",
+    "seed_input": "_experiment",
     "seed_data": "training",
 }
 
 # importable from here for older scripts, not part of the curated API
 _ALSO: dict[str, str] = {
-    "NPZ_KEYS": "parameters",
-    "LSTMTrace": "reference",
-    "sigmoid": "reference",
+    "GATES": "_parameters",
+    "NPZ_KEYS": "_parameters",
+    "LSTMTrace": "_reference",
+    "sigmoid": "_reference",
 }
 
 __all__ = sorted(_PUBLIC)
@@ -68,20 +82,29 @@ if TYPE_CHECKING:  # what mypy and IDEs see; at run time __getattr__ loads them
     from ._crosscheck import CrossCheckReport as CrossCheckReport
     from ._crosscheck import crosscheck as crosscheck
     from ._crosscheck import crosscheck_diagram as crosscheck_diagram
+    from ._diagram import LSTMDiagram as LSTMDiagram
+    from ._diagram import build_lstm_diagram as build_lstm_diagram
+    from ._diagram import build_stacked_diagram as build_stacked_diagram
+    from ._diagram import new_sim as new_sim
     from ._draw import draw as draw
-    from .diagram import LSTMDiagram as LSTMDiagram
-    from .diagram import build_lstm_diagram as build_lstm_diagram
-    from .diagram import build_stacked_diagram as build_stacked_diagram
-    from .experiment import seed_input as seed_input
-    from .experiment import seed_problem as seed_problem
-    from .graph import diagram_graph as diagram_graph
-    from .loops import structure_report as structure_report
-    from .parameters import GATES as GATES
-    from .parameters import NPZ_KEYS as NPZ_KEYS
-    from .parameters import LSTMParams as LSTMParams
-    from .reference import LSTMTrace as LSTMTrace
-    from .reference import reference_cell as reference_cell
-    from .reference import sigmoid as sigmoid
+    from ._experiment import seed_input as seed_input
+    from ._experiment import seed_problem as seed_problem
+    from ._figures import save_figure as save_figure
+    from ._graph import bypass_block as bypass_block
+    from ._graph import diagram_graph as diagram_graph
+    from ._loops import AlgebraicLoopError as AlgebraicLoopError
+    from ._loops import check_no_algebraic_loops as check_no_algebraic_loops
+    from ._loops import structure_report as structure_report
+    from ._param_count import count_network as count_network
+    from ._param_count import lstm_count as lstm_count
+    from ._param_count import plot_param_growth as plot_param_growth
+    from ._parameters import GATES as GATES
+    from ._parameters import NPZ_KEYS as NPZ_KEYS
+    from ._parameters import LSTMParams as LSTMParams
+    from ._reference import LSTMTrace as LSTMTrace
+    from ._reference import reference_cell as reference_cell
+    from ._reference import sigmoid as sigmoid
+    from .modelfile import load_model as load_model
     from .statespace.construction import construct as construct
     from .statespace.extraction import extract_state_space as extract_state_space
     from .statespace.lti import seed_plant as seed_plant

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from ._diagram import DiagramRun, LSTMDiagram, build_lstm_diagram
+from ._experiment import EXPERIMENT1_TS
+from ._parameters import LSTMParams
+from ._reference import LSTMTrace, reference_cell
 from ._validate import check_dtype
-from .diagram import DiagramRun, LSTMDiagram, build_lstm_diagram
-from .experiment import EXPERIMENT1_TS
-from .parameters import LSTMParams
-from .reference import LSTMTrace, reference_cell
 
 __all__ = [
     "DEFAULT_TOLERANCES",
@@ -75,7 +75,24 @@ class SignalReport:
 
 @dataclass(frozen=True)
 class Divergence:
-    """The earliest failure: step, then the first signal in evaluation order."""
+    """The earliest failure: step, then the first signal in evaluation order.
+
+    Attributes
+    ----------
+    step
+        The time step (0-based) of the first failing sample.
+    signal
+        The diagram's wire (block name) that fails first at that step.
+    label
+        Its SPEC label (``"c(t-1)"``, ``"i"``, ...).
+    index
+        The element of the wire's vector that fails.
+    diagram_value, reference_value
+        That element in the diagram and in the reference cell.
+    shift
+        Steps by which the whole trace lags (> 0) or leads (< 0) its
+        reference, when a shift explains the failure; None otherwise.
+    """
 
     step: int
     signal: str
@@ -324,8 +341,8 @@ def reference_traces(
     """Each wire's expected trace, from the reference cell and the diagram's params.
 
     The diagram says which reference signal each wire stands for (its
-    :class:`~blocksim_lstm.diagram.SignalSpec`); the values come from
-    :func:`~blocksim_lstm.reference.reference_cell`, run layer after layer on
+    :class:`~blocksim_lstm._diagram.SignalSpec`); the values come from
+    :func:`~blocksim_lstm._reference.reference_cell`, run layer after layer on
     the diagram's input with the diagram's parameters.
 
     Parameters

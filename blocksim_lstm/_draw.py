@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._crosscheck import CrossCheckReport
-    from .render import CrossCheckPaint
+    from .layout import CrossCheckPaint
 
 __all__ = ["draw"]
 
@@ -31,15 +31,15 @@ def draw(
     Parameters
     ----------
     diagram
-        An :class:`~blocksim_lstm.diagram.LSTMDiagram`, a bdsim
+        An :class:`~blocksim_lstm._diagram.LSTMDiagram`, a bdsim
         ``BlockDiagram``, or a graph from
-        :func:`~blocksim_lstm.graph.diagram_graph`.
+        :func:`~blocksim_lstm._graph.diagram_graph`.
     path
         Picture file ending in ``.png`` or ``.svg``; written atomically
         (temporary name, then rename); its folder is created.
     paint
         A cross-check report (or a ready
-        :class:`~blocksim_lstm.render.CrossCheckPaint`) painted on the wires:
+        :class:`~blocksim_lstm.layout.CrossCheckPaint`) painted on the wires:
         each wire coloured by whether it agrees with the reference, the first
         divergence boxed in red. Without it, wires are coloured by feedback loop.
     title
@@ -60,11 +60,10 @@ def draw(
     """
     import networkx as nx  # type: ignore[import-untyped]
 
-    from .figures import save_one
-    from .graph import diagram_graph
-    from .layout import layered_layout, lstm_layout
-    from .names import LSTM_BLOCKS
-    from .render import CrossCheckPaint, draw_layout
+    from ._figures import save_one
+    from ._graph import diagram_graph
+    from ._names import LSTM_BLOCKS
+    from .layout import CrossCheckPaint, draw_layout, layered_layout, lstm_layout
 
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):

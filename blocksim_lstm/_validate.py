@@ -243,6 +243,15 @@ def check_input(u: ArrayLike, ni: int, *, dtype: DTypeLike = np.float64) -> np.n
 
     A 1-D input is accepted when ``Ni == 1`` and read as ``(T, 1)``.
 
+    Parameters
+    ----------
+    u : array_like, shape ``(T, Ni)`` or ``(B, T, Ni)``
+        The input sequence (or a batch of them).
+    ni
+        Expected input width Ni.
+    dtype
+        dtype of the returned array (float64 or float32).
+
     Raises
     ------
     ValueError

@@ -8,10 +8,7 @@ algebraic loop that appears when a delay is removed. Then draw the diagram.
 from pathlib import Path
 
 import blocksim_lstm as bl
-from blocksim_lstm.graph import bypass_block
-from blocksim_lstm.layout import lstm_layout
-from blocksim_lstm.loops import AlgebraicLoopError, check_no_algebraic_loops
-from blocksim_lstm.render import draw_layout, overlaps
+from blocksim_lstm.layout import draw_layout, lstm_layout, overlaps
 
 params, u = bl.seed_problem()  # Nn=3, Ni=4, No=2
 diagram = bl.build_lstm_diagram(params, u)
@@ -24,10 +21,10 @@ for cycle in report.cycles:
     print("  " + " -> ".join([*cycle.blocks, cycle.blocks[0]]))
 
 # Remove the cell-state delay: its loop is now an algebraic loop.
-broken = bypass_block(graph, "Cell State")
+broken = bl.bypass_block(graph, "Cell State")
 try:
-    check_no_algebraic_loops(broken)
-except AlgebraicLoopError as err:
+    bl.check_no_algebraic_loops(broken)
+except bl.AlgebraicLoopError as err:
     print("without the Cell State delay:", err)
 
 # one call: the LSTM layout for one layer (layered for others), PNG or SVG

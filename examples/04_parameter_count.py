@@ -6,12 +6,12 @@ R arrays and the second layer's W alone. A log-log plot shows the growth.
 
 from pathlib import Path
 
-from blocksim_lstm.param_count import count_network, lstm_count, plot_param_growth
+import blocksim_lstm as bl
 
-print("one layer, Ni=4, Nn=3:", lstm_count(4, 3))  # 96, the seed's layer
-two = count_network(1, [100, 100], no=1)
+print("one layer, Ni=4, Nn=3:", bl.lstm_count(4, 3))  # 96, the seed's layer
+two = bl.count_network(1, [100, 100], no=1)
 print(two.table())
 print("R arrays + second layer's W:", two.core_weights())  # 120000
 for nn in (10, 100, 1000):
-    print(f"Nn = {nn:5d}: {lstm_count(1, nn):>10,d} parameters (Ni = 1)")
-print("wrote", plot_param_growth(Path("param_growth.png")))
+    print(f"Nn = {nn:5d}: {bl.lstm_count(1, nn):>10,d} parameters (Ni = 1)")
+print("wrote", bl.plot_param_growth(Path("param_growth.png")))

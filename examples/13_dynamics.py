@@ -28,7 +28,6 @@ from blocksim_lstm.dynamics import (
     pole_study,
     write_figures,
 )
-from blocksim_lstm.figures import save_figure
 from blocksim_lstm.statespace import lti
 from blocksim_lstm.training import calculated_weights
 
@@ -103,5 +102,5 @@ for row in rows:
     print("  " + " | ".join(row))
 claim, verdict, number = study.claim()
 print(f"claim: {claim}\n  [{verdict}] {number}")
-png = save_figure(study.figure(), out / "poles.png")
+png = bl.save_figure(study.figure(), out / "poles.png")
 print("wrote:", png, *files.values())

@@ -84,6 +84,6 @@ def check_crosscheck_table(text: str, *, signals: int = 29, tol: float = 1e-12):
 
 def mse(params, u: np.ndarray, y: np.ndarray) -> float:
     """Training loss (mean squared error over all elements) by the numpy cell."""
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._reference import reference_cell
 
     return float(np.mean((reference_cell(params, u).y - y) ** 2))

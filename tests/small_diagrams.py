@@ -5,7 +5,7 @@ from __future__ import annotations
 import bdsim
 import numpy as np
 
-from blocksim_lstm.diagram import new_sim
+from blocksim_lstm._diagram import new_sim
 
 
 def sim() -> bdsim.BDSim:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm.reference import reference_cell
+from blocksim_lstm._reference import reference_cell
 from blocksim_lstm.statespace import lti
 from blocksim_lstm.statespace.accuracy import (
     DEFAULT_SCLS,

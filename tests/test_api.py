@@ -11,16 +11,20 @@ import pytest
 from conftest import ATOL64, RTOL64
 
 import blocksim_lstm as bl
-from blocksim_lstm.figures import save_one
-from blocksim_lstm.graph import diagram_graph
-from blocksim_lstm.layout import layered_layout, lstm_layout
-from blocksim_lstm.render import CrossCheckPaint, draw_layout
+from blocksim_lstm._figures import save_one
+from blocksim_lstm._graph import diagram_graph
+from blocksim_lstm.layout import (
+    CrossCheckPaint,
+    draw_layout,
+    layered_layout,
+    lstm_layout,
+)
 
 HEAVY = ("numpy", "bdsim", "numba", "control", "matplotlib", "networkx", "scipy")
 
 
 def test_all_names_resolve_to_their_modules_objects() -> None:
-    assert 15 <= len(bl.__all__) <= 25
+    assert 15 <= len(bl.__all__) <= 32  # a script's needs, not the whole toolbox
     assert bl.__all__ == sorted(set(bl.__all__))
     for name in bl.__all__:
         obj = getattr(bl, name)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
+from blocksim_lstm._diagram import new_sim
 from blocksim_lstm.blocks import (
     Affine,
     EProd,
@@ -15,7 +16,6 @@ from blocksim_lstm.blocks import (
     Tanh,
     UnitDelay,
 )
-from blocksim_lstm.diagram import new_sim
 
 
 def test_sigmoid_and_tanh_elementwise():

@@ -11,8 +11,8 @@ import pytest
 from lstm_loops import lstm_loops
 
 from blocksim_lstm import LSTMParams
+from blocksim_lstm._experiment import seed_problem
 from blocksim_lstm.cli import main
-from blocksim_lstm.experiment import seed_problem
 
 
 def test_simulate_prints_first_five_samples_and_saves_traces(tmp_path, capsys):

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from blocksim_lstm import _files
+from blocksim_lstm._parameters import LSTMParams
 from blocksim_lstm.cli import main
 from blocksim_lstm.dynamics import bistable_cell, jacobians
-from blocksim_lstm.parameters import LSTMParams
 from blocksim_lstm.statespace import lti
 from blocksim_lstm.training import calculated_weights
 

@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
+from blocksim_lstm._parameters import LSTMParams
 from blocksim_lstm.cli import main
-from blocksim_lstm.parameters import LSTMParams
 from blocksim_lstm.statespace import lti
 
 
@@ -201,3 +201,69 @@ def test_a_system_with_hidden_states_says_its_minimal_order(tmp_path, capsys) ->
     assert "minimal order: 0 of 4 states (the others are not controllable" in out
     assert "nan" not in out.lower()
     assert "steady-state gain: [[0.5]]" in out
+
+
+# ------------------------------------------------ the typed result behind it
+@pytest.fixture(scope="module")
+def small_random():
+    """bl.approximate on a small random system (2 inputs, 2 outputs), and the
+    command's JSON and text for the same system: one computation, two readers."""
+    import blocksim_lstm as bl
+
+    argv = ["approximate", "--nx", "3", "--nu", "2", "--ny", "2", "--seed", "4"]
+    argv += ["--steps", "301", "--no-figures", "--no-diagram"]
+    printed = {}
+    for fmt in ("--json", None):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            assert main([*argv, *([fmt] if fmt else [])]) == 0
+        printed[fmt or "text"] = buf.getvalue()
+    sys = lti.random_stable(3, 2, 2, seed=4)
+    return bl.approximate(sys, steps=301, diagram=False), printed
+
+
+def test_approximation_is_what_the_command_prints(small_random) -> None:
+    res, printed = small_random
+    label = "random stable system (nx=3, nu=2, ny=2, origin poles=0, seed=4)"
+    assert json.loads(printed["--json"]) == {**res.to_dict(), "system": label}
+    assert printed["text"] == res.text(label) + "\n"
+    assert res.text().startswith("system: nx=3, nu=2, ny=2, Ts=")
+
+
+def test_approximation_fields_against_independent_numbers(small_random) -> None:
+    import control as ct
+
+    from blocksim_lstm._reference import reference_cell
+    from blocksim_lstm.statespace.accuracy import design_input
+
+    res, _ = small_random
+    sys = lti.random_stable(3, 2, 2, seed=4)
+    np.testing.assert_allclose(res.dcgain, ct.dcgain(sys), rtol=1e-10)
+    assert res.dcgain.shape == (2, 2) and res.params.nn == res.nn == 3 + 2
+    np.testing.assert_allclose(
+        np.sort_complex(res.poles), np.sort_complex(np.linalg.eigvals(sys.A))
+    )
+    # achieved error: the reference cell against the plant on the design input
+    u = design_input(2, steps=301, amplitude=1.0, seed=0)
+    y = ct.forced_response(sys, U=u.T).outputs.T
+    e = reference_cell(res.params, u).y - y
+    want = np.sqrt(np.mean(e**2) / np.mean(y**2))
+    assert res.achieved_rel_rms_error == pytest.approx(want, rel=1e-6)
+    assert res.met is (res.achieved_rel_rms_error <= 1e-6) and res.met
+    assert res.to_dict()["tol"] == res.tol == 1e-6
+
+
+def test_approximation_save_writes_its_json(small_random, tmp_path) -> None:
+    res, _ = small_random
+    path = res.save(tmp_path / "results.json")
+    assert json.loads(path.read_text()) == res.to_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+
+
+def test_a_given_scl_has_no_verdict() -> None:
+    import blocksim_lstm as bl
+
+    res = bl.approximate(lti.seed_plant(), scl=1e-3, steps=101, diagram=False)
+    assert res.tol is None and res.met is None and res.scl == 1e-3
+    assert "scl: 0.001 (given)" in res.text()
+    assert res.to_dict()["met"] is None

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from blocksim_lstm._names import LSTM_BLOCKS
+from blocksim_lstm._param_count import lstm_count
 from blocksim_lstm.cli import main
-from blocksim_lstm.names import LSTM_BLOCKS
-from blocksim_lstm.param_count import lstm_count
 
 
 def test_graph_json_reports_30_blocks_and_five_cycles(capsys) -> None:

@@ -371,6 +371,38 @@ def test_ctrl_c_before_any_checkpoint_says_so(capsys, tmp_path, monkeypatch):
     assert "nothing to resume" in err and "resume with" not in err
 
 
+@pytest.mark.parametrize("wrapped", [True, False])
+def test_ctrl_c_while_importing_is_an_interrupt_not_a_traceback(
+    capsys, monkeypatch, wrapped
+):
+    # a SIGINT during numba's import comes out as a RuntimeError whose cause is
+    # the KeyboardInterrupt (seen under load: exit 1 with a traceback)
+    import blocksim_lstm.cli.train as cli_train
+
+    def run(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            if wrapped:
+                raise RuntimeError("Error calling __set_name__") from exc
+            raise
+
+    monkeypatch.setattr(cli_train, "run", run)
+    assert main(["train", "--epochs", "5"]) == 130
+    assert capsys.readouterr().err == "blocksim-lstm train: interrupted\n"
+
+
+def test_a_runtime_error_from_a_bug_keeps_its_traceback(monkeypatch):
+    import blocksim_lstm.cli.train as cli_train
+
+    def run(args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli_train, "run", run)
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["train", "--epochs", "5"])
+
+
 def test_ctrl_c_at_the_first_compiled_call_can_be_resumed(
     capsys, tmp_path, monkeypatch
 ):

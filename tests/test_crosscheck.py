@@ -9,10 +9,10 @@ import pytest
 
 from blocksim_lstm import LSTMParams
 from blocksim_lstm._crosscheck import compare_traces, crosscheck, crosscheck_diagram
+from blocksim_lstm._diagram import build_lstm_diagram, build_stacked_diagram
+from blocksim_lstm._experiment import seed_problem
+from blocksim_lstm._reference import reference_cell
 from blocksim_lstm.blocks import Tanh
-from blocksim_lstm.diagram import build_lstm_diagram, build_stacked_diagram
-from blocksim_lstm.experiment import seed_problem
-from blocksim_lstm.reference import reference_cell
 
 
 def test_seed_size_passes_with_at_least_15_signals_below_1e_12():

@@ -11,8 +11,8 @@ from lstm_loops import lstm_loops
 
 from blocksim_lstm import LSTMParams, reference_cell
 from blocksim_lstm._crosscheck import reference_traces
-from blocksim_lstm.diagram import build_lstm_diagram, build_stacked_diagram
-from blocksim_lstm.experiment import seed_problem
+from blocksim_lstm._diagram import build_lstm_diagram, build_stacked_diagram
+from blocksim_lstm._experiment import seed_problem
 
 ORIGINAL_BLOCKS = {
     "From Workspace", "Wi", "Wf", "Wg", "Wo", "Ri", "Rf", "Rg", "Ro",

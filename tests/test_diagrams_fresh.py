@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from blocksim_lstm.export import to_graphml
+from blocksim_lstm.layout import to_graphml
 from blocksim_lstm.studies.gallery import package_diagrams, stale_files, text_files
 
 DIAGRAMS = Path(__file__).parent.parent / "diagrams"

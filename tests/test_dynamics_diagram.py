@@ -12,9 +12,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm.diagram import build_lstm_diagram
+from blocksim_lstm._diagram import build_lstm_diagram
+from blocksim_lstm._parameters import LSTMParams
 from blocksim_lstm.dynamics import jacobians, join_state, split_state
-from blocksim_lstm.parameters import LSTMParams
 from blocksim_lstm.training import calculated_weights
 
 EPS = 1e-5

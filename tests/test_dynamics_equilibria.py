@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blocksim_lstm._parameters import LSTMParams
+from blocksim_lstm._reference import reference_cell
 from blocksim_lstm.dynamics import _equilibria as eqmod
 from blocksim_lstm.dynamics import (
     bistable_cell,
@@ -17,8 +19,6 @@ from blocksim_lstm.dynamics import (
     join_state,
     split_state,
 )
-from blocksim_lstm.parameters import LSTMParams
-from blocksim_lstm.reference import reference_cell
 from blocksim_lstm.statespace import lti
 from blocksim_lstm.statespace.realization import balanced_realization
 from blocksim_lstm.training import calculated_weights

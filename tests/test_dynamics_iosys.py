@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blocksim_lstm._parameters import LSTMParams
+from blocksim_lstm._reference import reference_cell
 from blocksim_lstm.dynamics import (
     fixed_points,
     initial_state,
@@ -15,8 +17,6 @@ from blocksim_lstm.dynamics import (
     join_state,
     lstm_iosys,
 )
-from blocksim_lstm.parameters import LSTMParams
-from blocksim_lstm.reference import reference_cell
 from blocksim_lstm.training import calculated_weights
 
 

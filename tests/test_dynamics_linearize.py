@@ -10,6 +10,7 @@ import control as ct
 import numpy as np
 import pytest
 
+from blocksim_lstm._parameters import LSTMParams
 from blocksim_lstm.cli import main
 from blocksim_lstm.dynamics import (
     fixed_points,
@@ -19,7 +20,6 @@ from blocksim_lstm.dynamics import (
     plot_bode,
     pole_study,
 )
-from blocksim_lstm.parameters import LSTMParams
 from blocksim_lstm.statespace import lti
 from blocksim_lstm.statespace.realization import balanced_realization
 from blocksim_lstm.training import calculated_weights

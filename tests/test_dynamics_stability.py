@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blocksim_lstm._parameters import LSTMParams
+from blocksim_lstm._reference import reference_cell
 from blocksim_lstm.dynamics import (
     contraction,
     iss_condition,
@@ -15,8 +17,6 @@ from blocksim_lstm.dynamics import (
     split_state,
     trajectory,
 )
-from blocksim_lstm.parameters import LSTMParams
-from blocksim_lstm.reference import reference_cell
 from blocksim_lstm.statespace import lti
 from blocksim_lstm.statespace.realization import balanced_realization
 from blocksim_lstm.training import calculated_weights

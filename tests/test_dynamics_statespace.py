@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blocksim_lstm._parameters import LSTMParams
+from blocksim_lstm._reference import reference_cell
 from blocksim_lstm.dynamics import (
     initial_state,
     jacobians,
@@ -19,8 +21,6 @@ from blocksim_lstm.dynamics import (
 )
 from blocksim_lstm.dynamics._jacobian import state_jacobian
 from blocksim_lstm.dynamics._statespace import step_parts
-from blocksim_lstm.parameters import LSTMParams
-from blocksim_lstm.reference import reference_cell
 from blocksim_lstm.training import calculated_weights
 
 

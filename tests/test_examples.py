@@ -34,8 +34,8 @@ EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
 
 
 def _01_build_and_run(out: str, folder: Path) -> None:
-    from blocksim_lstm.experiment import seed_problem
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._experiment import seed_problem
+    from blocksim_lstm._reference import reference_cell
 
     params, u = seed_problem()
     ref = reference_cell(params, u)  # numpy, not the diagram
@@ -50,7 +50,7 @@ def _01_build_and_run(out: str, folder: Path) -> None:
 
 
 def _02_crosscheck(out: str, folder: Path) -> None:
-    from blocksim_lstm.experiment import seed_problem
+    from blocksim_lstm._experiment import seed_problem
 
     check_crosscheck_table(out.split("\n\n")[0])
     # float32 against float64: rounding of ~1e-7 per step, not an exact number
@@ -207,6 +207,45 @@ def _13_dynamics(out: str, folder: Path) -> None:
     assert bistable.count("stable") >= 2 and "saddle" in bistable
 
 
+def _15_your_network(out: str, folder: Path) -> None:
+    """The saved layers run through the scalar-loop LSTM give PyTorch's output."""
+    from lstm_loops import lstm_loops
+
+    if out.startswith("skipped: PyTorch is not installed"):
+        pytest.importorskip("torch")  # skips here too, else the example lied
+        raise AssertionError("torch is installed but the example skipped")
+    assert after("PyTorch vs block diagram: max |dy| =", out) <= 1e-12
+    assert "per-wire cross-check passed: True" in out
+    u = np.load(folder / "u.npy")
+    p1, p2 = (np.load(folder / f"layer{k}.npz") for k in (1, 2))
+    _, h, _ = lstm_loops(*(p1[k] for k in ("W", "R", "b", "F", "bF", "h0", "c0")), u)
+    y, _, _ = lstm_loops(*(p2[k] for k in ("W", "R", "b", "F", "bF", "h0", "c0")), h)
+    np.testing.assert_allclose(np.load(folder / "y_torch.npy"), y, rtol=0, atol=1e-12)
+    if "onnxruntime" in out:
+        assert after("onnxruntime vs block diagram: max |dy| =", out) <= 1e-6
+    assert "With gate order i, o, f, g (ONNX's i, o, f, c) it matches" in out
+    assert "--gate-order iofc" in out
+
+
+def _14_model_file(out: str, folder: Path) -> None:
+    """bdrun's y against the reference cell; the edited model's first divergence
+    recomputed from the reference: i[0] * c0 where f[0] * c0 was due."""
+    from blocksim_lstm._experiment import seed_problem
+    from blocksim_lstm._reference import reference_cell
+
+    params, u = seed_problem()
+    assert "30 blocks" in out and "weights read back equal? True" in out
+    assert float(after("max |diff|", line_with("bdrun's y", out))) <= 1e-15
+    assert "PASSED: 29 signals, 51 steps" in out
+    assert "edited model passed? False" in out
+    line = line_with("first divergence", out)
+    assert "step 0: prod_fc (f*c(t-1))[0]" in line
+    tr = reference_cell(params, u)
+    got = float(token_after("[0] =", line))
+    assert got == pytest.approx(tr.i[0, 0] * params.c0[0], rel=1e-9)
+    assert float(token_after("reference", line)) == pytest.approx(tr.fc[0, 0], rel=1e-9)
+
+
 CHECKS = {
     "13_dynamics.py": _13_dynamics,
     "01_build_and_run.py": _01_build_and_run,
@@ -221,6 +260,8 @@ CHECKS = {
     "10_training_random.py": _10_training_random,
     "11_sweep.py": _11_sweep,
     "12_report.py": _12_report,
+    "15_your_network.py": _15_your_network,
+    "14_model_file.py": _14_model_file,
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm.parameters import LSTMParams
+from blocksim_lstm._parameters import LSTMParams
 from blocksim_lstm.statespace import lti
 from blocksim_lstm.statespace.construction import construct
 from blocksim_lstm.statespace.extraction import (

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from small_diagrams import accumulator, sim, stand_in, two_loops
 
-from blocksim_lstm.graph import (
+from blocksim_lstm._graph import (
     Connection,
     diagram_graph,
     rebuild_wiring,
@@ -149,8 +149,8 @@ def test_connection_is_ordered() -> None:
     seed=st.integers(0, 1000),
 )
 def test_lstm_diagram_graph_for_random_sizes(nn, ni, no, layers, seed) -> None:
-    from blocksim_lstm.diagram import build_stacked_diagram
-    from blocksim_lstm.parameters import LSTMParams
+    from blocksim_lstm._diagram import build_stacked_diagram
+    from blocksim_lstm._parameters import LSTMParams
 
     stack = [
         LSTMParams.random(nn, ni if k == 0 else nn, no, seed=seed + k)

@@ -69,17 +69,17 @@ def import_graph() -> dict[str, set[str]]:
 def test_the_import_reader_sees_known_edges() -> None:
     # guards the reader itself: edges we know exist must be found
     g = import_graph()
-    assert "blocksim_lstm.parameters" in g["blocksim_lstm.reference"]
-    assert "blocksim_lstm.reference" in g["blocksim_lstm._crosscheck"]
-    assert "blocksim_lstm.diagram" in g["blocksim_lstm._crosscheck"]
-    assert "blocksim_lstm.blocks" in g["blocksim_lstm.diagram"]
+    assert "blocksim_lstm._parameters" in g["blocksim_lstm._reference"]
+    assert "blocksim_lstm._reference" in g["blocksim_lstm._crosscheck"]
+    assert "blocksim_lstm._diagram" in g["blocksim_lstm._crosscheck"]
+    assert "blocksim_lstm.blocks" in g["blocksim_lstm._diagram"]
 
 
 @pytest.mark.parametrize(
     ("importer", "imported"),
     [
-        ("blocksim_lstm.diagram", "blocksim_lstm.reference"),
-        ("blocksim_lstm.reference", "blocksim_lstm.diagram"),
+        ("blocksim_lstm._diagram", "blocksim_lstm._reference"),
+        ("blocksim_lstm._reference", "blocksim_lstm._diagram"),
     ],
 )
 def test_diagram_and_reference_share_no_code(importer: str, imported: str) -> None:
@@ -205,4 +205,52 @@ def test_engines_do_not_import_the_layers_above() -> None:
         above = sorted(d for d in _closure(g, m) if d.startswith(ORCHESTRATION))
         if above:
             bad[m] = above
+    assert bad == {}
+
+
+def test_every_top_level_module_is_private_or_a_subpackage() -> None:
+    # implementation modules are private (_diagram.py): a script imports from
+    # ``blocksim_lstm`` or a public subpackage, never from the module behind it
+    public = sorted(
+        p.name
+        for p in PACKAGE.glob("*.py")
+        if not p.name.startswith("_") and p.name not in ("__init__.py",)
+    )
+    assert public == []
+
+
+def _public_subpackages() -> list[str]:
+    return sorted(
+        p.parent.name
+        for p in PACKAGE.glob("*/__init__.py")
+        if not p.parent.name.startswith("_")
+    )
+
+
+def test_every_public_subpackage_lists_its_public_names() -> None:
+    import importlib
+
+    subs = _public_subpackages()
+    assert {"layout", "statespace", "training", "dynamics", "studies"} <= set(subs)
+    bad = {}
+    for sub in subs:
+        mod = importlib.import_module(f"blocksim_lstm.{sub}")
+        names = getattr(mod, "__all__", None)
+        if not names:
+            bad[sub] = "no __all__"
+            continue
+        private = [n for n in names if n.startswith("_")]
+        if private:
+            bad[sub] = f"private names {private}"
+        # a name is an attribute, or a submodule (statespace, studies)
+        missing = []
+        for n in names:
+            if hasattr(mod, n):
+                continue
+            try:
+                importlib.import_module(f"blocksim_lstm.{sub}.{n}")
+            except ModuleNotFoundError:
+                missing.append(n)
+        if missing:
+            bad[sub] = f"unknown names {missing}"
     assert bad == {}

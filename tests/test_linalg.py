@@ -19,7 +19,7 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm.experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
+from blocksim_lstm._experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
 from blocksim_lstm.statespace import _linalg as la
 from blocksim_lstm.statespace import lti
 from blocksim_lstm.statespace._discretize import poly_from_roots, zoh_companion

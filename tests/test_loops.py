@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from small_diagrams import accumulator, sim, two_loops
 
-from blocksim_lstm.graph import diagram_graph
-from blocksim_lstm.loops import (
+from blocksim_lstm._graph import diagram_graph
+from blocksim_lstm._loops import (
     AlgebraicLoopError,
     check_no_algebraic_loops,
     evaluation_order,
@@ -139,8 +139,8 @@ def test_cycles_match_brute_force_on_random_graphs(n, edges, delays) -> None:
 def test_lstm_has_five_cycles_per_layer(nn: int, layers: int) -> None:
     import numpy as np
 
-    from blocksim_lstm.diagram import build_stacked_diagram
-    from blocksim_lstm.parameters import LSTMParams
+    from blocksim_lstm._diagram import build_stacked_diagram
+    from blocksim_lstm._parameters import LSTMParams
 
     stack = [
         LSTMParams.random(nn, 2 if k == 0 else nn, 1, seed=k) for k in range(layers)

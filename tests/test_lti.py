@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm.experiment import PLANT_TS
+from blocksim_lstm._experiment import PLANT_TS
 from blocksim_lstm.statespace import lti
 from blocksim_lstm.statespace.zpk import zpk_summary
 

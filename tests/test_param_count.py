@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksim_lstm.param_count import (
+from blocksim_lstm._param_count import (
     count_lstm,
     count_network,
     count_params,
@@ -15,7 +15,7 @@ from blocksim_lstm.param_count import (
     lstm_count,
     plot_param_growth,
 )
-from blocksim_lstm.parameters import LSTMParams
+from blocksim_lstm._parameters import LSTMParams
 
 sizes = st.integers(1, 40)
 

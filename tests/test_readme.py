@@ -43,7 +43,7 @@ def _plant_response(u: np.ndarray) -> np.ndarray:
 def _achieved(choice: Any, printed: str) -> None:
     """The printed achieved error is the relative RMS error of the network
     (numpy reference cell) against scipy's simulation of the plant."""
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._reference import reference_cell
     from blocksim_lstm.statespace.accuracy import design_input
 
     u = design_input(1, steps=1001, seed=0)
@@ -106,18 +106,45 @@ def _draw(out: str, ns: dict[str, Any], folder: Path) -> None:
 
 
 def _approximate(out: str, ns: dict[str, Any], folder: Path) -> None:
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._reference import reference_cell
     from blocksim_lstm.statespace.accuracy import design_input
 
-    scl, achieved, nn = out.splitlines()[0].split()
-    assert float(scl) == ns["results"]["scl"] and int(nn) == 5
+    lines = out.splitlines()
+    scl, achieved, nn = lines[0].split()
+    assert float(scl) == ns["approx"].scl and int(nn) == 5
     u = design_input(1, steps=1001, seed=0)
     y = _plant_response(u)
-    e = reference_cell(ns["params"], u).y - y
+    e = reference_cell(ns["approx"].params, u).y - y
     want = np.sqrt(np.mean(e**2)) / np.sqrt(np.mean(y**2))
     assert float(achieved) == pytest.approx(want, rel=1e-4)
     assert float(achieved) <= 1e-6  # what was requested
-    assert float(out.splitlines()[1]) == ns["result"].summary()["final_loss"]
+    # the summary the command prints, starting with the system
+    assert lines[1].startswith("system: nx=4, nu=1, ny=1, Ts=0.01 s")
+    assert f"achieved {float(achieved):.3g}" in out
+    assert float(lines[-1]) == ns["result"].summary()["final_loss"]
+
+
+def _your_network(out: str, ns: dict[str, Any], folder: Path) -> None:
+    """PyTorch's output against the plain scalar-loop LSTM on torch's own tensors."""
+    from lstm_loops import lstm_loops
+
+    lstm, fc = ns["lstm"], ns["fc"]
+
+    def t(name: str) -> np.ndarray:
+        return getattr(lstm, name).detach().numpy()
+
+    h = ns["x"][0].numpy()
+    for k in range(2):
+        b = t(f"bias_ih_l{k}") + t(f"bias_hh_l{k}")
+        eye = np.eye(6)
+        state = (ns["h0"][k, 0].numpy(), ns["c0"][k, 0].numpy())
+        _, h, _ = lstm_loops(
+            t(f"weight_ih_l{k}"), t(f"weight_hh_l{k}"), b, eye, np.zeros(6), *state, h
+        )
+    y = h @ fc.weight.detach().numpy().T + fc.bias.detach().numpy()
+    assert np.max(np.abs(y - ns["y_torch"])) <= 1e-12
+    err, passed = out.split()
+    assert float(err) <= 1e-12 and passed == "True"
 
 
 def _dynamics(out: str, ns: dict[str, Any], folder: Path) -> None:
@@ -148,6 +175,7 @@ CHECKS: list[tuple[tuple[str, ...], Callable[[str, dict[str, Any], Path], None]]
     (("check_no_algebraic_loops(", "save_figure("), _graph),
     (("run_study(", "train("), _training),
     (("fixed_points(", "bistable_cell("), _dynamics),
+    (("interop.torch_layers(",), _your_network),
 ]
 
 
@@ -165,6 +193,8 @@ def test_every_block_has_a_check():
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{k}" for k in range(len(BLOCKS))])
 def test_readme_block_runs_and_prints_the_truth(code, tmp_path, capsys, monkeypatch):
+    if "import torch" in code:  # the optional extra [torch]
+        pytest.importorskip("torch")
     monkeypatch.chdir(tmp_path)
     ns: dict[str, Any] = {"__name__": "__readme__"}
     exec(compile(code, "README.md", "exec"), ns)

@@ -10,21 +10,24 @@ import numpy as np
 import pytest
 from small_diagrams import accumulator, two_loops
 
-from blocksim_lstm.diagram import build_lstm_diagram
-from blocksim_lstm.experiment import seed_problem
-from blocksim_lstm.export import to_dot, to_graphml
-from blocksim_lstm.figures import save_figure
-from blocksim_lstm.graph import diagram_graph
+from blocksim_lstm._diagram import build_lstm_diagram
+from blocksim_lstm._experiment import seed_problem
+from blocksim_lstm._figures import save_figure
+from blocksim_lstm._graph import diagram_graph
+from blocksim_lstm._loops import feedback_cycles
+from blocksim_lstm._names import LSTM_BLOCKS
 from blocksim_lstm.layout import (
     Box,
+    CrossCheckPaint,
     Layout,
+    draw_layout,
     layered_layout,
     lstm_layout,
+    overlaps,
     route_problems,
+    to_dot,
+    to_graphml,
 )
-from blocksim_lstm.loops import feedback_cycles
-from blocksim_lstm.names import LSTM_BLOCKS
-from blocksim_lstm.render import CrossCheckPaint, draw_layout, overlaps
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

@@ -26,10 +26,10 @@ from lstm_loops import lstm_loops
 from scipy.signal import dlsim
 
 from blocksim_lstm import LSTMParams
+from blocksim_lstm._diagram import build_lstm_diagram
+from blocksim_lstm._experiment import seed_problem
 from blocksim_lstm._files import MARKER, OutputRefusedError, folder_kind
 from blocksim_lstm.cli import main
-from blocksim_lstm.diagram import build_lstm_diagram
-from blocksim_lstm.experiment import seed_problem
 from blocksim_lstm.report import runner, write_report
 from blocksim_lstm.report.document import Section
 from blocksim_lstm.report.precision import stated
@@ -44,6 +44,7 @@ from blocksim_lstm.report.sections.claims import (
     SENSITIVE_RATIO,
     SLOPE_TOL,
     WORSE_FACTOR,
+    claims,
 )
 from blocksim_lstm.report.sections.experiment1 import NORM32, WIRE64
 from blocksim_lstm.report.sections.training import EPOCHS_FULL
@@ -336,7 +337,7 @@ def test_dynamics_claim_against_an_independent_linearization(quick):
     reference cell run to steady state, against python-control's plant gain."""
     import control as ct
 
-    from blocksim_lstm.reference import reference_cell
+    from blocksim_lstm._reference import reference_cell
     from blocksim_lstm.training import calculated_weights
 
     _, result, _ = quick
@@ -803,3 +804,30 @@ def test_out_through_a_symlink_replaces_its_target_and_keeps_the_link(
     result = _cheap_report(link, "two", monkeypatch)
     assert result.folder == real.resolve()
     assert link.is_symlink() and (link / "figures" / "a.png").read_bytes() == b"two"
+
+
+def test_claims_fail_loudly_on_missing_numbers(tmp_path) -> None:
+    # a section that did not hand on its numbers, or a renamed key, is a bug:
+    # never a silently skipped claim, a nan or a "differs"
+    from blocksim_lstm.report.context import ReportContext
+
+    ctx = ReportContext(folder=tmp_path, log=lambda _: None)
+    with pytest.raises(KeyError, match="'experiment1'.*must run before"):
+        claims(ctx)
+    names = ("experiment1", "structure", "params", "experiment2", "beyond")
+    names += ("study_calculated", "study_random", "sweep", "dynamics")
+    ctx.results.update({k: {} for k in names})
+    with pytest.raises(KeyError):
+        claims(ctx)
+    with pytest.raises(KeyError, match="max_abs_float64"):  # the first one read
+        claims(ctx)
+    ctx.results["sweep"] = []  # not the numbers of a section
+    with pytest.raises(TypeError, match="'sweep': expected a dict, got list"):
+        claims(ctx)
+    # a spread over runs that is missing or is not one
+    from blocksim_lstm.report.sections.claims import _sp
+
+    with pytest.raises(KeyError, match="final_loss"):
+        _sp({"spread": {}}, "final_loss")
+    with pytest.raises(TypeError, match="final_loss.*expected a Spread"):
+        _sp({"spread": {"final_loss": float("nan")}}, "final_loss")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from blocksim_lstm.reference import reference_cell
+from blocksim_lstm._reference import reference_cell
 from blocksim_lstm.statespace import lti
 from blocksim_lstm.statespace.construction import construct
 from blocksim_lstm.statespace.realization import balanced_realization

@@ -7,8 +7,19 @@ they can also be instantiated directly with ``bd=``.
 
 from .functions import Affine as Affine
 from .functions import EProd as EProd
+from .functions import MatGain as MatGain
 from .functions import Sigmoid as Sigmoid
 from .functions import Tanh as Tanh
 from .sampled import Sequence as Sequence
 from .sampled import UnitDelay as UnitDelay
 from .sinks import Logger as Logger
+
+__all__ = [
+    "Affine",
+    "EProd",
+    "Logger",
+    "Sequence",
+    "Sigmoid",
+    "Tanh",
+    "UnitDelay",
+]

@@ -11,7 +11,7 @@ from scipy.special import expit
 
 from ._signal import as_vector
 
-__all__ = ["Affine", "EProd", "Sigmoid", "Tanh"]
+__all__ = ["Affine", "EProd", "MatGain", "Sigmoid", "Tanh"]
 
 
 class Sigmoid(FunctionBlock):
@@ -188,3 +188,64 @@ class Affine(FunctionBlock):
     def output(self, t: float, inputs: list[Any], x: Any) -> list[Any]:
         u = as_vector(self.name, 0, inputs[0], self.K.shape[1])
         return [self.K @ u + self.bias]
+
+
+class MatGain(FunctionBlock):
+    r"""
+    :blockname:`MATGAIN`
+
+    Matrix gain :math:`y = K u`, with ``K`` given as rows (a JSON list in a model
+    file). bdsim's ``GAIN`` applies a list ``K`` element-wise; this block always
+    takes ``K`` as a matrix and premultiplies.
+
+    Parameters
+    ----------
+    K : array_like, shape (M, N)
+        The gain matrix, as a list of rows.
+    **blockargs
+        bdsim's block options (``name``, ``bd``, ...).
+
+    :inputs: 1
+    :outputs: 1
+    :states: 0
+
+    .. list-table::
+        :header-rows: 1
+
+        *   - Port type
+            - Port number
+            - Types
+            - Description
+        *   - Input
+            - 0
+            - ndarray(N)
+            - :math:`u`
+        *   - Output
+            - 0
+            - ndarray(M)
+            - :math:`K u`
+    """
+
+    nin = 1
+    nout = 1
+    symbol = "K"
+
+    def __init__(self, K: ArrayLike | None = None, **blockargs: Any) -> None:
+        """
+        :param K: gain matrix, shape (M, N), as rows
+        :type K: array_like
+        """
+        super().__init__(nin=1, nout=1, **blockargs)
+        K = np.array(K, dtype=float)
+        if K.ndim != 2 or K.size == 0:
+            raise ValueError(
+                f"block {self.name!r}: K: expected a matrix (a list of rows), "
+                f"got shape {K.shape}"
+            )
+        if not np.all(np.isfinite(K)):
+            raise ValueError(f"block {self.name!r}: K: expected finite values")
+        self.K = K
+
+    def output(self, t: float, inputs: list[Any], x: Any) -> list[Any]:
+        u = as_vector(self.name, 0, inputs[0], self.K.shape[1])
+        return [self.K @ u]

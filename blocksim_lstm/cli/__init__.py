@@ -46,6 +46,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "blocksim_lstm.cli.graph",
         "structural report of the diagram: blocks, feedback loops by delay, order",
     ),
+    "run": (
+        "blocksim_lstm.cli.run",
+        "run a .bd model file with bdsim's own runner (bdrun); writes y",
+    ),
     "render": (
         "blocksim_lstm.cli.render",
         "regenerate diagrams/: pictures (PNG, SVG) and DOT/GraphML of every diagram",
@@ -65,6 +69,14 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": (
         "blocksim_lstm.cli.analyze",
         "the LSTM as a dynamical system: equilibria, linearization, stability",
+    ),
+    "import": (
+        "blocksim_lstm.cli.import_",
+        "read an LSTM from PyTorch (.pt), ONNX (.onnx) or Keras (.keras) into W.npz",
+    ),
+    "export": (
+        "blocksim_lstm.cli.export_",
+        "write weights W.npz as an ONNX model or a PyTorch state dict",
     ),
 }
 
@@ -116,6 +128,23 @@ def _is_bug(exc: ValueError) -> bool:
     return np is not None and isinstance(exc, np.linalg.LinAlgError)
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a Ctrl-C caused ``exc``.
+
+    A ``KeyboardInterrupt`` that lands while a module is being imported can
+    come out wrapped (numba's class set-up turns it into a ``RuntimeError``):
+    it is still the user's Ctrl-C, not a bug.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Return the top-level parser.
 
@@ -140,7 +169,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``blocksim-lstm`` command; returns the exit status."""
+    """Entry point of the ``blocksim-lstm`` command; returns the exit status.
+
+    Parameters
+    ----------
+    argv
+        The command line without the program name; None reads ``sys.argv[1:]``.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in argv if not a.startswith("-")), "")
     # register only the command being run; none for top-level help or a typo
@@ -170,6 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prefix} out of memory{detail}; choose smaller sizes", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print(f"blocksim-lstm {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except RuntimeError as exc:
+        if not _interrupted(exc):
+            raise
         print(f"blocksim-lstm {args.command}: interrupted", file=sys.stderr)
         return 130
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._experiment import EXPERIMENT1_TS, SEED, SEED_SIZES, SEED_STEPS, seed_input
+from .._parameters import LSTMParams
 from .._validate import as_array, check_memory, check_positive_int, check_seed
-from ..experiment import EXPERIMENT1_TS, SEED, SEED_SIZES, SEED_STEPS, seed_input
-from ..parameters import LSTMParams
 
 __all__ = ["add_problem_arguments", "load_input", "load_problem"]
 
@@ -170,7 +170,7 @@ def load_problem(
         Unreadable files, wrong keys or shapes, sizes that contradict the files,
         sizes that cannot fit in memory, a bad seed or sample time.
     """
-    from ..diagram import check_sample_time, run_bytes
+    from .._diagram import check_sample_time, run_bytes
 
     seed = check_seed("--seed", args.seed)
     sizes = {

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._experiment import PLANT_TS
+from .._parameters import LSTMParams
 from .._validate import check_memory, check_positive_int
-from ..experiment import PLANT_TS
-from ..parameters import LSTMParams
 from ..statespace.lti import save_system
 from ._output import check_output_folder, check_output_path, writing
 
@@ -31,6 +31,13 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``blocksim-lstm analyze``.
+
+    Parameters
+    ----------
+    parser
+        The ``analyze`` sub-command's parser; its options are added.
+    """
     g = parser.add_argument_group("network (default: the seed's calculated weights)")
     g.add_argument(
         "--weights",
@@ -114,6 +121,13 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``blocksim-lstm analyze``; return the exit status.
+
+    Parameters
+    ----------
+    args
+        The parsed options of ``blocksim-lstm analyze``.
+    """
     from ..dynamics import analyze, analyze_bytes, write_figures
 
     _check_outputs(args)

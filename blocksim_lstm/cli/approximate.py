@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import control as ct
-import numpy as np
 
 from .._validate import check_memory, check_positive_int, check_seed
 from ..statespace.construction import CONSTRUCTIONS, Method, check_scl
@@ -33,6 +33,13 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``blocksim-lstm approximate``.
+
+    Parameters
+    ----------
+    parser
+        The ``approximate`` sub-command's parser; its options are added.
+    """
     g = parser.add_argument_group("system (default: the seed's plant, SPEC §4)")
     src = g.add_mutually_exclusive_group()
     src.add_argument(
@@ -143,74 +150,14 @@ def _check_outputs(args: argparse.Namespace) -> None:
         check_output_folder(args.out, "--out")
 
 
-def _text(res: dict[str, Any], label: str) -> str:
-    def roots(rs: list[list[float]]) -> str:
-        def clean(v: float) -> float:
-            return 0.0 if abs(v) < 1e-12 else v  # round-off dust at the origin
-
-        return ", ".join(
-            f"{clean(a):.6g}{clean(b):+.6g}j" if clean(b) else f"{clean(a):.6g}"
-            for a, b in rs
-        )
-
-    rt, val, f64 = res["round_trip"], res["validation"], res["error_vs_scl"][0]
-    lines = [
-        f"system: {label}: nx={res['nx']}, nu={res['nu']}, ny={res['ny']}, "
-        f"Ts={res['ts']:g} s",
-        "zpk: " + res["zpk"].replace("\n", "\n     "),
-        "steady-state gain: " + np.array2string(np.asarray(res["dcgain"]), precision=5),
-        f"poles: {roots(res['poles'])}",
-        f"zeros: {roots(res['zeros']) or '(none)'}",
-        *(
-            []
-            if res["minimal_order"] == res["nx"]
-            else [
-                f"minimal order: {res['minimal_order']} of {res['nx']} states (the "
-                "others are not controllable or not observable)"
-            ]
-        ),
-        f"realization: {res['realization']}; construction: {res['construction']}, "
-        f"Nn={res['nn']} units, cond(A)={res['cond_A']:.3g}",
-    ]
-    if res["tol"] is None:
-        lines.append(f"scl: {res['scl']:.3g} (given)")
-    else:
-        lines.append(
-            f"scl: {res['scl']:.3g}, chosen for tol {res['tol']:.3g} "
-            f"({res['design_input']['steps']}-sample N(0, "
-            f"{res['design_input']['amplitude']:g}^2) input): "
-            f"{'met' if res['met'] else 'NOT met'}"
-        )
-    lines += [
-        f"relative RMS error: predicted {res['predicted_rel_rms_error']:.3g}, "
-        f"achieved {res['achieved_rel_rms_error']:.3g}",
-        f"error vs scl (float64): slope {f64['slope']:.2f}, best scl "
-        f"{f64['best_scl']:.0e}, lowest error {f64['floor']:.2g}",
-        f"round trip (extracted, minimal, {rt['nstates']} states): gain error "
-        f"{rt['dcgain_error']:.2g}, poles {rt['pole_distance']:.2g}, zeros "
-        f"{rt['zero_distance']:.2g}, feed-through gap {rt['feedthrough_gap']:.2g}",
-        f"validation ({val['steps']} samples): norm(y_lstm - y) = "
-        f"{val['norm_cell']:.3g} (reference cell)"
-        + (
-            ""
-            if val["norm_diagram"] is None
-            else f", {val['norm_diagram']:.3g} (block diagram); cross-check "
-            + ("PASSED" if val["crosscheck_passed"] else "FAILED")
-        ),
-        "linearity: "
-        + ", ".join(
-            f"k={k:g}: {e:.3g}"
-            for k, e in zip(
-                res["linearity"]["k"], res["linearity"]["rel_rms_error"], strict=True
-            )
-        ),
-    ]
-    for name, path in res["files"].items():
-        lines.append(f"wrote {name}: {path}")
-    return "\n".join(lines)
-
-
 def run(args: argparse.Namespace) -> int:
+    """Run ``blocksim-lstm approximate``; return the exit status (1: tolerance not met).
+
+    Parameters
+    ----------
+    args
+        The parsed options of ``blocksim-lstm approximate``.
+    """
     _check_outputs(args)
     scl = None if args.scl is None else check_scl(args.scl, name="--scl")
     tol = check_scl(args.tol, name="--tol")
@@ -229,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
         f"nx={sys.nstates}, nu={sys.ninputs}, ny={sys.noutputs}",
     )
     with writing("--out", args.out):
-        res, params = approximate(
+        res = approximate(
             sys,
             construction=cast(Method, args.construction),
             realization=cast(Realization, args.realization),
@@ -242,7 +189,10 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.weights_out is not None:
         with writing("--weights-out", args.weights_out):
-            res["files"]["weights"] = str(params.save(args.weights_out))
-    res["system"] = label
-    print(json.dumps(res, indent=2) if args.json else _text(res, label))
-    return 0 if res["met"] in (None, True) else 1
+            weights = res.params.save(args.weights_out)
+        res = replace(res, files={**res.files, "weights": weights})
+    if args.json:
+        print(json.dumps({**res.to_dict(), "system": label}, indent=2))
+    else:
+        print(res.text(label))
+    return 0 if res.met in (None, True) else 1

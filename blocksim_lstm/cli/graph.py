@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ..names import LOOP_GROUPS as EXPECTED_GROUPS
+from .._names import LOOP_GROUPS as EXPECTED_GROUPS
 from ._problem import add_problem_arguments, load_problem
 
 
@@ -45,10 +45,10 @@ def _blocks(graph: Any, helpers: set[str]) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..diagram import build_lstm_diagram
-    from ..graph import bypass_block, diagram_graph
-    from ..loops import structure_report
-    from ..names import LSTM_BLOCKS
+    from .._diagram import build_lstm_diagram
+    from .._graph import bypass_block, diagram_graph
+    from .._loops import structure_report
+    from .._names import LSTM_BLOCKS
 
     params, u = load_problem(args, runs=False)
     diagram = build_lstm_diagram(params, u, ts=args.ts)

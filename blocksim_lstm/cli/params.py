@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
-    from ..param_count import count_network, plot_param_growth
+    from .._param_count import count_network, plot_param_growth
 
     ni = check_positive_int("--ni", args.ni)
     units = [check_positive_int("--units", n) for n in args.units]

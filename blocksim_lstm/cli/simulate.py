@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..diagram import build_lstm_diagram
+    from .._diagram import build_lstm_diagram
 
     out = None
     if args.out is not None:  # checked before any work

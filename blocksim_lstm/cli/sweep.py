@@ -233,6 +233,7 @@ def _runs(args: argparse.Namespace) -> list[Any]:
             return grid_from_file(args.grid, defaults=defaults)
         except (ValueError, TypeError) as exc:
             raise _named(exc) from exc
+    # an option given empty ('--lr ""') is bad input, not the default
     text = {
         k: _DEFAULTS[k] if getattr(args, k) is None else getattr(args, k)
         for k in _GRID_OPTIONS

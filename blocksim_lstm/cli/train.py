@@ -8,7 +8,7 @@ import math
 import sys
 from pathlib import Path
 
-from ..experiment import SCL, TRAINING_STEPS
+from .._experiment import SCL, TRAINING_STEPS
 
 # the original's options for its two runs (SPEC section 5)
 ORIGINAL = {
@@ -209,7 +209,7 @@ def _check_inputs_outside_run(args: argparse.Namespace) -> None:
 
 
 def _initial(args: argparse.Namespace, ni: int, no: int, nb: int, nt: int):
-    from ..parameters import LSTMParams
+    from .._parameters import LSTMParams
     from ..training import calculated_weights
     from ..training._memory import check_fits
 
@@ -262,7 +262,7 @@ def _options(args: argparse.Namespace):
 
 
 def _write_figures(out: Path, result) -> None:
-    from ..figures import save_figure
+    from .._figures import save_figure
     from ..training.plots import plot_loss
 
     fig = plot_loss(

@@ -9,9 +9,9 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._experiment import INPUT_STREAMS, PLANT_TS, normal_input
+from .._parameters import LSTMParams
 from .._validate import as_array, check_memory, check_positive_int
-from ..experiment import PLANT_TS
-from ..parameters import LSTMParams
 from ._equilibria import Equilibria, fixed_points
 from ._iss import ISSCondition, iss_condition
 from ._linearize import LinearSummary, linear_summary, linearize
@@ -59,14 +59,16 @@ def driving_input(
     steps
         Number of samples.
     seed
-        Seed of ``numpy.random.default_rng`` for the noise.
+        Seed of the noise: the design stream of
+        :func:`blocksim_lstm._experiment.normal_input` (``default_rng(seed)``).
 
     Returns
     -------
     ndarray, shape ``(steps, Ni)``
     """
-    rng = np.random.default_rng(seed)
-    return u0 + rng.standard_normal((steps, params.ni))
+    return u0 + normal_input(
+        steps, params.ni, seed=seed, stream=INPUT_STREAMS["design"]
+    )
 
 
 def _num(v: float) -> float | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..parameters import LSTMParams
-from ..reference import sigmoid
+from .._parameters import LSTMParams
+from .._reference import sigmoid
 
 __all__ = ["bistable_cell"]
 

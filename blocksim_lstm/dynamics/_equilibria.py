@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._parameters import LSTMParams
 from .._validate import check_positive_int
-from ..parameters import LSTMParams
 from ._jacobian import jacobians, state_jacobian, vjp
 from ._stability import Kind, classify, sorted_eigenvalues
 from ._statespace import (

@@ -11,8 +11,8 @@ from typing import Any
 import control as ct
 import numpy as np
 
+from .._parameters import LSTMParams
 from .._validate import as_array
-from ..parameters import LSTMParams
 from ._statespace import _step, check_params
 
 __all__ = ["lstm_iosys"]

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ..parameters import LSTMParams
-from ..reference import sigmoid
+from .._parameters import LSTMParams
+from .._reference import sigmoid
 from ._statespace import check_params
 
 __all__ = ["ISSCondition", "iss_condition"]

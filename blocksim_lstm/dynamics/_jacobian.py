@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..parameters import LSTMParams
+from .._parameters import LSTMParams
 from ._statespace import (
     StepParts,
     _check_u,

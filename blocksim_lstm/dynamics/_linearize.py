@@ -9,8 +9,8 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..experiment import PLANT_TS
-from ..parameters import LSTMParams
+from .._experiment import PLANT_TS
+from .._parameters import LSTMParams
 from ..statespace import lti
 from ._jacobian import jacobians
 from ._stability import sorted_eigenvalues
@@ -104,7 +104,13 @@ class LinearSummary:
 
 
 def linear_summary(sys: ct.StateSpace) -> LinearSummary:
-    """Steady-state gain, poles (by decreasing modulus) and zeros of ``sys``."""
+    """Steady-state gain, poles (by decreasing modulus) and zeros of ``sys``.
+
+    Parameters
+    ----------
+    sys
+        A discrete-time ``control.StateSpace`` (e.g. from :func:`linearize`).
+    """
     sys = lti.check_discrete(sys)
     A = np.asarray(sys.A, dtype=float)
     n = A.shape[0]

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._parameters import LSTMParams
+from .._reference import check_input
 from .._validate import check_positive_int
-from ..parameters import LSTMParams
-from ..reference import check_input
 from ._jacobian import jacobians
 from ._statespace import (
     _step,

@@ -1,5 +1,5 @@
 """Figures of the dynamical-systems analysis (headless; save with
-:func:`blocksim_lstm.figures.save_figure`)."""
+:func:`blocksim_lstm._figures.save_figure`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from ..figures import new_figure, save_figure
-from ..parameters import LSTMParams
+from .._figures import new_figure, save_figure
+from .._parameters import LSTMParams
 from ._equilibria import Equilibria
 from ._statespace import _step, check_params, join_state
 

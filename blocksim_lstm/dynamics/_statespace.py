@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit as sigmoid  # overflow-free, fast
 
+from .._parameters import LSTMParams
 from .._validate import as_array
-from ..parameters import LSTMParams
 
 __all__ = [
     "StepParts",
@@ -73,18 +73,36 @@ def check_u0(params: LSTMParams, u: ArrayLike | None, name: str = "u0") -> np.nd
 
 
 def join_state(h: ArrayLike, c: ArrayLike) -> np.ndarray:
-    """Stack ``h`` and ``c`` (each ``(..., Nn)``) into ``x`` of shape ``(..., 2Nn)``."""
+    """Stack ``h`` and ``c`` (each ``(..., Nn)``) into ``x`` of shape ``(..., 2Nn)``.
+
+    Parameters
+    ----------
+    h, c : array_like, shape ``(..., Nn)``
+        Hidden and cell states.
+    """
     return np.concatenate([np.asarray(h, float), np.asarray(c, float)], axis=-1)
 
 
 def split_state(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split ``x`` of shape ``(..., 2Nn)`` into views ``h, c``, each ``(..., Nn)``."""
+    """Split ``x`` of shape ``(..., 2Nn)`` into views ``h, c``, each ``(..., Nn)``.
+
+    Parameters
+    ----------
+    x : ndarray, shape ``(..., 2Nn)``
+        States ``(h, c)``.
+    """
     nn = x.shape[-1] // 2
     return x[..., :nn], x[..., nn:]
 
 
 def initial_state(params: LSTMParams) -> np.ndarray:
-    """The diagram's initial state ``(h0, c0)`` of ``params``, shape ``(2Nn,)``."""
+    """The diagram's initial state ``(h0, c0)`` of ``params``, shape ``(2Nn,)``.
+
+    Parameters
+    ----------
+    params
+        Weights and initial states ``h0, c0`` (each ``(Nn,)``).
+    """
     return join_state(params.h0, params.c0)
 
 

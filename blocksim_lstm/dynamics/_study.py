@@ -12,8 +12,8 @@ import control as ct
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..parameters import LSTMParams
-from ..reference import sigmoid
+from .._parameters import LSTMParams
+from .._reference import sigmoid
 from ..statespace import lti
 from ._equilibria import fixed_points
 from ._iss import ISSCondition, iss_condition

@@ -1,6 +1,7 @@
 """Where each block and wire of a diagram goes on the page.
 
-Two layouts, both computed from a diagram graph (:mod:`blocksim_lstm.graph`):
+Two layouts, both computed from a diagram graph
+(:func:`blocksim_lstm.diagram_graph`):
 
 - :func:`lstm_layout`, a deliberate drawing of one LSTM layer as a control
   engineer would draw it: signal flow left to right (input gains, the four
@@ -11,8 +12,16 @@ Two layouts, both computed from a diagram graph (:mod:`blocksim_lstm.graph`):
   on rows underneath, long wires through their own tracks.
 
 Coordinates are abstract units, y upwards. All wires are orthogonal polylines.
+
+A layout is drawn by :func:`draw_layout` (a matplotlib ``Figure``, wires
+optionally painted by a cross-check, :class:`CrossCheckPaint`), checked by
+:func:`overlaps`, and exported by :func:`to_dot` (Graphviz, with the layout's
+positions) and :func:`to_graphml`. ``blocksim_lstm.draw`` does all of it in one
+call for the common case.
 """
 
+from ._export import to_dot as to_dot
+from ._export import to_graphml as to_graphml
 from ._geometry import Box as Box
 from ._geometry import Layout as Layout
 from ._geometry import Route as Route
@@ -21,14 +30,22 @@ from ._geometry import junctions as junctions
 from ._geometry import route_problems as route_problems
 from ._layered import layered_layout as layered_layout
 from ._lstm import lstm_layout as lstm_layout
+from ._render import CrossCheckPaint as CrossCheckPaint
+from ._render import draw_layout as draw_layout
+from ._render import overlaps as overlaps
 
 __all__ = [
     "Box",
+    "CrossCheckPaint",
     "Layout",
     "Route",
     "block_symbol",
+    "draw_layout",
     "junctions",
     "layered_layout",
     "lstm_layout",
+    "overlaps",
     "route_problems",
+    "to_dot",
+    "to_graphml",
 ]

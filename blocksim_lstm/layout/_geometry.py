@@ -49,6 +49,12 @@ def block_symbol(node: Mapping[str, Any]) -> str:
     """The symbol for a graph node: K, Σ, σ, tanh, ×, z⁻¹, ...
 
     The block class's own ``symbol`` when it has one, else by bdsim type.
+
+    Parameters
+    ----------
+    node
+        A node's attributes in a graph from :func:`blocksim_lstm.diagram_graph`
+        (``type``, ``class``, ...).
     """
     if node.get("symbol"):
         return str(node["symbol"])
@@ -68,6 +74,25 @@ class Box:
     ``flipped`` boxes (the delays on feedback paths) take their input on the
     right and give their output on the left. The block's name is drawn
     ``name_side`` of the box (``"above"`` or ``"left"``).
+
+    Attributes
+    ----------
+    name
+        The block's name.
+    x, y
+        Centre, in layout units (y upwards).
+    w, h
+        Width and height.
+    symbol
+        What is drawn inside (``K``, ``Σ``, ``σ``, ``z⁻¹``, ...).
+    inputs, outputs
+        Port positions, in port order.
+    flipped
+        Drawn right to left (a feedback block).
+    delay
+        A unit delay (drawn on the rows underneath).
+    name_side
+        Where the name goes: ``"above"`` or ``"left"``.
     """
 
     name: str
@@ -100,6 +125,21 @@ class Route:
     ``label`` is the text drawn on it (empty for none), at ``label_at`` (the
     anchor of the text's bottom centre). ``group`` is the delay whose feedback
     loops the wire lies on (None for forward-only wires).
+
+    Attributes
+    ----------
+    source, dest
+        Source and destination block names.
+    source_port, dest_port
+        Their port numbers (0-based).
+    points
+        The orthogonal polyline, from the source port to the destination port.
+    label
+        The wire's name drawn beside it, ``""`` for none.
+    label_at
+        Where the label goes (None: not drawn).
+    group
+        The delay whose feedback loops the wire lies on, or None.
     """
 
     source: str
@@ -114,7 +154,21 @@ class Route:
 
 @dataclass
 class Layout:
-    """Boxes, routes and junction dots of one picture, with its extent."""
+    """Boxes, routes and junction dots of one picture, with its extent.
+
+    Attributes
+    ----------
+    boxes
+        Block name -> its :class:`Box`.
+    routes
+        One :class:`Route` per wire.
+    junctions
+        Junction dots (where wires from one port part ways).
+    title
+        Title of the picture.
+    kind
+        ``"lstm"`` (the hand-designed layout) or ``"layered"``.
+    """
 
     boxes: dict[str, Box]
     routes: list[Route]
@@ -202,7 +256,7 @@ def _loop_groups(g: nx.MultiDiGraph) -> dict[tuple[str, str], str]:
     An edge on loops of several delays takes the delay with the fewest loops
     (the inner loop), so the inner loop stays visible as one colour.
     """
-    from ..loops import feedback_cycles
+    from .._loops import feedback_cycles
 
     cycles = [(c.delay, c) for c in feedback_cycles(g) if c.delay is not None]
     count: dict[str, int] = {}
@@ -246,7 +300,13 @@ def _divergence(r: tuple[Point, ...], o: tuple[Point, ...]) -> Point | None:
 
 
 def junctions(routes: list[Route]) -> list[Point]:
-    """Junction dots: where wires from one output port part ways (sorted)."""
+    """Junction dots: where wires from one output port part ways (sorted).
+
+    Parameters
+    ----------
+    routes
+        The wires of a layout.
+    """
     fan: dict[tuple[str, int], list[Route]] = {}
     for r in routes:
         fan.setdefault((r.source, r.source_port), []).append(r)
@@ -280,6 +340,11 @@ def route_problems(layout: Layout) -> list[str]:
     Checks that every wire starts and ends on its blocks' ports, is made of
     horizontal and vertical segments only, and crosses no box except at its
     own ends; and that no two boxes overlap.
+
+    Parameters
+    ----------
+    layout
+        A layout to check.
     """
     problems: list[str] = []
     for r in layout.routes:

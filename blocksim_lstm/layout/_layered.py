@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import networkx as nx  # type: ignore[import-untyped]
 
-from ..names import LSTM_NAMED_SIGNALS
+from .._names import LSTM_NAMED_SIGNALS
 from ._geometry import (
     Box,
     Layout,
@@ -77,7 +77,7 @@ def layered_layout(
     Parameters
     ----------
     graph
-        A graph from :func:`blocksim_lstm.graph.diagram_graph`.
+        A graph from :func:`blocksim_lstm._graph.diagram_graph`.
     title
         Title drawn above the picture.
     named

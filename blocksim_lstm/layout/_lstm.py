@@ -6,7 +6,7 @@ from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
-from ..names import ACTIVATION_BLOCKS, LSTM_BLOCKS, LSTM_NAMED_SIGNALS, SUM_BLOCKS
+from .._names import ACTIVATION_BLOCKS, LSTM_BLOCKS, LSTM_NAMED_SIGNALS, SUM_BLOCKS
 from ._geometry import (
     Box,
     Layout,
@@ -34,7 +34,7 @@ def lstm_layout(graph: nx.MultiDiGraph, *, title: str = "") -> Layout:
     ----------
     graph
         The graph of a diagram from
-        :func:`blocksim_lstm.diagram.build_lstm_diagram` (block names as in
+        :func:`blocksim_lstm._diagram.build_lstm_diagram` (block names as in
         the original model).
     title
         Title drawn above the picture.

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
-from ..figures import save_figure
+from .._figures import save_figure
 from .precision import Bound
+
+if TYPE_CHECKING:
+    from ..studies.approximation import Approximation
 
 __all__ = ["ReportContext"]
 
@@ -30,6 +34,8 @@ class ReportContext:
     rounding : raw values of the rounding-level numbers the report states as
         bounds (:class:`~blocksim_lstm.report.precision.Bound`), by key;
         machine-dependent, written to ``rounding.json``.
+    approximation : the seed plant's approximation study (experiment 2,
+        :func:`blocksim_lstm.approximate`), for the sections after it.
     scheduler : where the sensitivity sweep runs: None (worker processes on
         this machine) or a Dask scheduler (``"local[:N]"``, an address, a
         ``distributed.Client``); the numbers are the same.
@@ -42,6 +48,7 @@ class ReportContext:
     results: dict[str, object] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     rounding: dict[str, float] = field(default_factory=dict)
+    approximation: Approximation | None = None
     scheduler: object = None
 
     def bound(self, key: str, value: float, upper: float, lower: float = 0.0) -> Bound:
@@ -65,6 +72,13 @@ class ReportContext:
 
         The SVG is deterministic (fixed hash salt, no date), the PNG carries no
         time stamp, so the same seed gives the same files.
+
+        Parameters
+        ----------
+        fig
+            A matplotlib ``Figure`` (not registered in pyplot).
+        name
+            File name without suffix.
         """
         save_figure(fig, self.folder / "figures" / f"{name}.png")
         return f"figures/{name}.png"

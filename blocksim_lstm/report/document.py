@@ -25,14 +25,28 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Paragraph:
-    """Text with Markdown-style ``**bold**`` and ``code`` spans."""
+    """Text with Markdown-style ``**bold**`` and ``code`` spans.
+
+    Attributes
+    ----------
+    text
+        The paragraph.
+    """
 
     text: str
 
 
 @dataclass(frozen=True)
 class Table:
-    """A table: header cells and rows of cells (strings)."""
+    """A table: header cells and rows of cells (strings).
+
+    Attributes
+    ----------
+    header
+        Column headings.
+    rows
+        Rows of cells.
+    """
 
     header: Sequence[str]
     rows: Sequence[Sequence[str]]
@@ -40,7 +54,15 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure file (relative to the report folder) with a caption."""
+    """A figure file (relative to the report folder) with a caption.
+
+    Attributes
+    ----------
+    path
+        The image, relative to the report folder.
+    caption
+        Caption text (Markdown-style spans).
+    """
 
     path: str
     caption: str
@@ -48,7 +70,13 @@ class Figure:
 
 @dataclass(frozen=True)
 class Pre:
-    """Preformatted text (a console table, a zpk form)."""
+    """Preformatted text (a console table, a zpk form).
+
+    Attributes
+    ----------
+    text
+        The text, shown as is.
+    """
 
     text: str
 
@@ -58,26 +86,64 @@ Block = Paragraph | Table | Figure | Pre
 
 @dataclass
 class Section:
-    """A titled section: a list of blocks, and the numbers it measured."""
+    """A titled section: a list of blocks, and the numbers it measured.
+
+    Attributes
+    ----------
+    title
+        The section's heading.
+    blocks
+        Paragraphs, tables, figures and preformatted text, in order.
+    numbers
+        What the section measured, by key (``summary.json``).
+    """
 
     title: str
     blocks: list[Block] = field(default_factory=list)
     numbers: dict[str, object] = field(default_factory=dict)
 
     def p(self, text: str) -> None:
-        """Append a paragraph."""
+        """Append a paragraph.
+
+        Parameters
+        ----------
+        text
+            Paragraph text (Markdown-style ``**bold**`` and code spans).
+        """
         self.blocks.append(Paragraph(text))
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-        """Append a table; cells are converted with ``str``."""
+        """Append a table; cells are converted with ``str``.
+
+        Parameters
+        ----------
+        header
+            Column headings.
+        rows
+            Rows of cells, each as long as ``header``.
+        """
         self.blocks.append(Table(list(header), [[str(c) for c in r] for r in rows]))
 
     def figure(self, path: str, caption: str) -> None:
-        """Append a figure (path relative to the report folder)."""
+        """Append a figure (path relative to the report folder).
+
+        Parameters
+        ----------
+        path
+            The image, relative to the report folder.
+        caption
+            Caption text.
+        """
         self.blocks.append(Figure(path, caption))
 
     def pre(self, text: str) -> None:
-        """Append preformatted text."""
+        """Append preformatted text.
+
+        Parameters
+        ----------
+        text
+            The text, shown as is.
+        """
         self.blocks.append(Pre(text))
 
 
@@ -86,7 +152,17 @@ def _md_cell(text: str) -> str:
 
 
 def render_markdown(title: str, intro: str, sections: Sequence[Section]) -> str:
-    """The whole report as Markdown text."""
+    """The whole report as Markdown text.
+
+    Parameters
+    ----------
+    title
+        The document title.
+    intro
+        The paragraph under the title.
+    sections
+        The sections, in order.
+    """
     out = [f"# {title}", "", intro, "", "## Contents", ""]
     out += [f"{k}. {s.title}" for k, s in enumerate(sections, 1)]
     for k, s in enumerate(sections, 1):
@@ -129,7 +205,17 @@ code { background: #f3f3f3; padding: 0 0.2rem; }
 
 
 def render_html(title: str, intro: str, sections: Sequence[Section]) -> str:
-    """The whole report as one HTML page (figures referenced relatively)."""
+    """The whole report as one HTML page (figures referenced relatively).
+
+    Parameters
+    ----------
+    title
+        The page title.
+    intro
+        The paragraph under the title.
+    sections
+        The sections, in order.
+    """
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

@@ -144,7 +144,17 @@ class Spread:
 
     @classmethod
     def of(cls, values: Iterable[float], seeds: Iterable[int], what: str) -> Spread:
-        """Build from any iterables (values must be finite numbers)."""
+        """Build from any iterables (values must be finite numbers).
+
+        Parameters
+        ----------
+        values
+            One finite number per run.
+        seeds
+            The seed of each run, in the same order.
+        what
+            What the runs are (``"data seeds"``, ``"random starts"``).
+        """
         vals = tuple(_round(float(v), SUMMARY_DIGITS) for v in values)
         sds = tuple(int(s) for s in seeds)
         if not vals or len(vals) != len(sds):
@@ -180,7 +190,13 @@ class Spread:
 
     def text(self, fmt: str = ".2g") -> str:
         """``0.0015 (0.0008–0.0041)``: median, then min–max (``-0.01 to 0.01``
-        when the range holds negative numbers)."""
+        when the range holds negative numbers).
+
+        Parameters
+        ----------
+        fmt
+            Format spec of each number.
+        """
         return _spread_text(self.median, self.min, self.max, self.n, fmt)
 
     def to_json(self) -> dict[str, object]:

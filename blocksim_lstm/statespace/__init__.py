@@ -14,5 +14,18 @@ The study that runs them all (the ``approximate`` command) is
 :mod:`blocksim_lstm.studies.approximation`.
 
 Imports run one way, down this list (``_linalg`` and ``_discretize`` are the
-deterministic numerical routines underneath).
+deterministic numerical routines underneath). The public names are these
+modules, one per concept as in python-control (``statespace.lti.poles``,
+``statespace.construction.construct``); the most used also sit at the top
+(``blocksim_lstm.seed_plant``, ``construct``, ``extract_state_space``).
 """
+
+__all__ = [
+    "accuracy",
+    "construction",
+    "extraction",
+    "lti",
+    "realization",
+    "validation",
+    "zpk",
+]

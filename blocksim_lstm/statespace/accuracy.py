@@ -26,11 +26,11 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .._experiment import INPUT_STREAMS, TRAINING_STEPS, normal_input
+from .._figures import new_figure, save_figure
+from .._parameters import LSTMParams
+from .._reference import reference_cell
 from .._validate import as_array, check_dtype
-from ..experiment import TRAINING_STEPS
-from ..figures import new_figure, save_figure
-from ..parameters import LSTMParams
-from ..reference import reference_cell
 from .construction import Construction, Method, check_scl, construct
 from .lti import check_discrete, check_system_input, simulate
 
@@ -71,8 +71,29 @@ def rel_rms_error(y: ArrayLike, y_ref: ArrayLike) -> float:
 def design_input(
     nu: int, *, steps: int = TRAINING_STEPS, amplitude: float = 1.0, seed: int = 0
 ) -> np.ndarray:
-    """Seeded ``amplitude * N(0, 1)`` input, shape ``(steps, nu)``."""
-    return amplitude * np.random.default_rng(seed).standard_normal((steps, nu))
+    """Seeded ``amplitude * N(0, 1)`` input, shape ``(steps, nu)``.
+
+    The design stream of :func:`blocksim_lstm._experiment.normal_input`
+    (``default_rng(seed)``).
+
+    Parameters
+    ----------
+    nu
+        Inputs of the system.
+    steps
+        Samples T.
+    amplitude
+        Standard deviation.
+    seed
+        Seed of the stream.
+
+    Returns
+    -------
+    ndarray, shape ``(steps, nu)``
+    """
+    return amplitude * normal_input(
+        steps, nu, seed=seed, stream=INPUT_STREAMS["design"]
+    )
 
 
 def _linear_runs(params: LSTMParams, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +132,13 @@ class ErrorModel:
     structural: float
 
     def predict(self, scl: float | np.ndarray) -> float | np.ndarray:
-        """Predicted relative RMS error at ``scl``."""
+        """Predicted relative RMS error at ``scl``.
+
+        Parameters
+        ----------
+        scl : float or ndarray
+            Scale(s) of the construction.
+        """
         return self.structural + self.K * np.asarray(scl) ** 2
 
 

@@ -27,9 +27,9 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._experiment import SCL
+from .._parameters import LSTMParams
 from .._validate import ArgumentTypeError, as_array
-from ..experiment import SCL
-from ..parameters import LSTMParams
 from . import _linalg as la
 from .lti import check_discrete
 
@@ -66,6 +66,13 @@ def check_scl(scl: object, *, name: str = "scl") -> float:
     """Return ``scl`` as a float if it is positive and finite, else raise.
 
     ``name`` is the argument named in the message (also used for tolerances).
+
+    Parameters
+    ----------
+    scl
+        The value to check.
+    name
+        What the message calls it (``"scl"``, ``"--tol"``, ...).
 
     Raises
     ------
@@ -177,6 +184,13 @@ def lstm_from_state_space(
 def nx_feedthrough(sys: ct.StateSpace, *, max_cond: float = COND_LIMIT) -> np.ndarray:
     """Feed-through ``C A^-1 B`` that the ``Nn = nx`` construction really has.
 
+    Parameters
+    ----------
+    sys
+        Discrete-time system with an invertible ``A``.
+    max_cond
+        Largest condition number of ``A`` accepted.
+
     Returns
     -------
     ndarray, shape ``(ny, nu)``
@@ -199,6 +213,17 @@ def lstm_from_state_space_nx(
     :func:`construct` to get that gap reported.
 
     Parameters and errors as :func:`lstm_from_state_space`.
+
+    Parameters
+    ----------
+    sys
+        Discrete-time system with an invertible ``A``.
+    scl
+        Scale of the hidden state.
+    x0 : array_like, shape ``(nx,)``, optional
+        Initial state of the system (default zeros).
+    max_cond
+        Largest condition number of ``A`` accepted.
 
     Returns
     -------

@@ -20,8 +20,8 @@ import control as ct
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..parameters import LSTMParams
-from ..reference import reference_cell, sigmoid
+from .._parameters import LSTMParams
+from .._reference import reference_cell, sigmoid
 from .construction import check_scl
 
 __all__ = ["LinearRegimeReport", "extract_state_space", "linear_regime_report"]

@@ -16,9 +16,9 @@ from numpy.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import ortho_group
 
+from .._experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
 from .._files import read_npz, savez_atomic
 from .._validate import as_array, check_memory, check_positive_int, check_seed
-from ..experiment import PLANT_GAIN, PLANT_POLES, PLANT_TS, PLANT_ZEROS
 from ._discretize import zoh_companion
 
 __all__ = [
@@ -109,6 +109,13 @@ def state_space(
 
 def check_discrete(sys: object, name: str = "sys") -> ct.StateSpace:
     """Return ``sys`` if it is a discrete-time ``control.StateSpace``, else raise.
+
+    Parameters
+    ----------
+    sys
+        The value to check.
+    name
+        What the messages call it.
 
     Raises
     ------
@@ -216,6 +223,11 @@ def system_bytes(nx: int, nu: int, ny: int) -> float:
 
     ``A`` and a dozen ``nx x nx`` work arrays (mixing matrix, inverse, realization
     and factorizations), plus ``B``, ``C``, ``D``.
+
+    Parameters
+    ----------
+    nx, nu, ny
+        States, inputs and outputs.
     """
     x, u, y = float(nx), float(nu), float(ny)
     return 8.0 * (16 * x * x + 4 * (x * u + y * x + y * u))
@@ -225,6 +237,13 @@ def check_system_input(u: ArrayLike, nu: int) -> np.ndarray:
     """Return ``u`` as a finite float array of shape ``(T, nu)``, ``T >= 1``.
 
     A 1-D ``u`` is read as ``(T, 1)`` when ``nu == 1``.
+
+    Parameters
+    ----------
+    u : array_like, shape ``(T, nu)`` (or ``(T,)`` when nu = 1)
+        The input.
+    nu
+        Inputs of the system.
 
     Raises
     ------
@@ -270,6 +289,11 @@ def simulate(
 def dcgain(sys: ct.StateSpace) -> np.ndarray:
     """Steady-state gain ``C (I - A)^-1 B + D``, shape ``(ny, nu)``.
 
+    Parameters
+    ----------
+    sys
+        Discrete-time system without a pole at z = 1.
+
     Raises
     ------
     ValueError
@@ -288,7 +312,13 @@ def dcgain(sys: ct.StateSpace) -> np.ndarray:
 
 
 def poles(sys: ct.StateSpace) -> np.ndarray:
-    """Poles: eigenvalues of ``A``, shape ``(nx,)``, sorted by decreasing |Re|."""
+    """Poles: eigenvalues of ``A``, shape ``(nx,)``, sorted by decreasing |Re|.
+
+    Parameters
+    ----------
+    sys
+        Discrete-time system.
+    """
     p = np.linalg.eigvals(np.asarray(check_discrete(sys).A, dtype=float))
     return _sorted_roots(p)
 
@@ -307,6 +337,14 @@ def zeros(sys: ct.StateSpace, *, rtol: float = 1e-7) -> np.ndarray:
     ``D = 0``, say) has a singular pencil: every ``z`` makes it lose rank, and the
     eigenvalue solver returns NaN. Only finite roots are returned, so such a
     system has no finite zeros here.
+
+    Parameters
+    ----------
+    sys
+        Discrete-time system.
+    rtol
+        Non-square systems: roots of the two square-downs closer than ``rtol``
+        (relative) are the same zero.
 
     Returns
     -------
@@ -348,6 +386,13 @@ def markov_gain(sys: ct.StateSpace, *, rtol: float = 1e-10) -> float:
 
     ``D``, else ``C B``, else ``C A B``, ...: the ``k`` of
     ``k (z - z1).../(z - p1)...``.
+
+    Parameters
+    ----------
+    sys
+        Discrete-time SISO system.
+    rtol
+        A Markov parameter counts as zero below ``rtol`` times the largest one.
     """
     A, B, C, D = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C, sys.D))
     scale = max(np.abs(D).max(), np.linalg.norm(C) * np.linalg.norm(B), 1e-300)
@@ -367,6 +412,11 @@ def match_distance(a: ArrayLike, b: ArrayLike) -> float:
     """Largest distance between two sets of complex numbers, optimally paired.
 
     Returns ``inf`` if the sets have different sizes, ``0`` for two empty sets.
+
+    Parameters
+    ----------
+    a, b : array_like of complex, shapes ``(n,)`` and ``(m,)``
+        The two sets; with ``n != m`` the distance is infinite.
     """
     a_ = np.asarray(a, dtype=complex).ravel()
     b_ = np.asarray(b, dtype=complex).ravel()
@@ -407,7 +457,15 @@ def load_system(path: str | os.PathLike[str], *, what: str = "system") -> ct.Sta
 
 
 def save_system(sys: ct.StateSpace, path: str | os.PathLike[str]) -> Path:
-    """Write ``A, B, C, D, Ts`` to an ``.npz`` atomically (tmp file + rename)."""
+    """Write ``A, B, C, D, Ts`` to an ``.npz`` atomically (tmp file + rename).
+
+    Parameters
+    ----------
+    sys
+        Discrete-time system.
+    path
+        The ``.npz`` file to write.
+    """
     sys = check_discrete(sys)
     ts = 1.0 if sys.dt is True else float(sys.dt)
     return savez_atomic(path, A=sys.A, B=sys.B, C=sys.C, D=sys.D, Ts=ts)

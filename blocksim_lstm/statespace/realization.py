@@ -134,7 +134,13 @@ def _gramian_factors(
 
 
 def hankel_singular_values(sys: ct.StateSpace) -> np.ndarray:
-    """Hankel singular values of a stable system, shape ``(nx,)``, decreasing."""
+    """Hankel singular values of a stable system, shape ``(nx,)``, decreasing.
+
+    Parameters
+    ----------
+    sys
+        Stable discrete-time system.
+    """
     sys = check_discrete(sys)
     A, B, C = (np.asarray(m, dtype=float) for m in (sys.A, sys.B, sys.C))
     Lc, Lo = _gramian_factors(A, B, C)

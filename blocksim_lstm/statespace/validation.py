@@ -21,9 +21,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from ..figures import new_figure, save_figure
-from ..parameters import LSTMParams
-from ..reference import reference_cell
+from .._experiment import INPUT_STREAMS, normal_input
+from .._figures import new_figure, save_figure
+from .._parameters import LSTMParams
+from .._reference import reference_cell
 from .accuracy import rel_rms_error
 from .lti import check_discrete, check_system_input, simulate
 
@@ -49,10 +50,24 @@ def validation_input(
 ) -> np.ndarray:
     """Seeded ``N(0, 1)`` validation input, shape ``(steps, nu)``.
 
-    Drawn from ``default_rng([seed, 2])``: a stream of its own, so it never
-    coincides with the design input of :func:`.accuracy.design_input`.
+    The validation stream of :func:`blocksim_lstm._experiment.normal_input`
+    (``default_rng([seed, 2])``): a stream of its own, so it never coincides
+    with the design input of :func:`.accuracy.design_input`.
+
+    Parameters
+    ----------
+    nu
+        Inputs of the system.
+    steps
+        Samples T (the original's 51 by default).
+    seed
+        Seed of the stream.
+
+    Returns
+    -------
+    ndarray, shape ``(steps, nu)``
     """
-    return np.random.default_rng([seed, 2]).standard_normal((steps, nu))
+    return normal_input(steps, nu, seed=seed, stream=INPUT_STREAMS["validation"])
 
 
 @dataclass(frozen=True)
@@ -99,9 +114,13 @@ class ValidationResult:
         """Relative RMS error of the reference cell's output."""
         return rel_rms_error(self.y_cell, self.y)
 
+    @property
+    def crosscheck_passed(self) -> bool | None:
+        """The diagram's cross-check verdict, or None if it was not run."""
+        return None if self.crosscheck is None else bool(self.crosscheck.passed)
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready summary (norms, errors, cross-check verdict)."""
-        cc = self.crosscheck
         return {
             "steps": int(self.t.size),
             "norm_cell": self.norm_cell,
@@ -110,7 +129,7 @@ class ValidationResult:
             "rel_rms_diagram": None
             if self.y_diagram is None
             else rel_rms_error(self.y_diagram, self.y),
-            "crosscheck_passed": None if cc is None else bool(cc.passed),
+            "crosscheck_passed": self.crosscheck_passed,
         }
 
 
@@ -168,7 +187,7 @@ def validate(
     y_diag = report = None
     if diagram:
         from .._crosscheck import crosscheck  # bdsim: imported only when used
-        from ..diagram import build_lstm_diagram
+        from .._diagram import build_lstm_diagram
 
         y_diag = build_lstm_diagram(params, uu, ts=ts).run().y
         report = crosscheck(params, uu, ts=ts)
@@ -250,6 +269,15 @@ def plot_validation(
     """Stairs plot of ``y`` and the LSTM output; the difference norm in the title.
 
     One panel per output. Returns the PNG path.
+
+    Parameters
+    ----------
+    result
+        From :func:`validate`.
+    path
+        The PNG to write (an SVG beside it).
+    title
+        The figure's title.
     """
     ny = result.y.shape[1]
     fig = new_figure(8.0, 2.6 + 2.0 * ny)
@@ -301,7 +329,17 @@ def plot_linearity(
     *,
     title: str = "Linearity test: LSTM error for inputs k u",
 ) -> Path:
-    """Log-log plot of the relative error against ``k``. Returns the PNG path."""
+    """Log-log plot of the relative error against ``k``. Returns the PNG path.
+
+    Parameters
+    ----------
+    result
+        From :func:`linearity_test`.
+    path
+        The PNG to write (an SVG beside it).
+    title
+        The figure's title.
+    """
     fig = new_figure(6.5, 4.5)
     ax = fig.add_subplot()
     ax.loglog(result.ks, result.rel_rms, "o-", ms=7, label="achieved")

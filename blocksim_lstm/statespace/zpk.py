@@ -42,6 +42,13 @@ def zpk_summary(sys: ct.StateSpace, *, var: str = "z") -> str:
     MATLAB's ``zpk`` display, four significant digits, gain five. Each channel is
     first reduced to a minimal realization, so cancelling pole-zero pairs vanish.
 
+    Parameters
+    ----------
+    sys
+        Discrete-time (or continuous) system.
+    var
+        The transform variable's name (``"z"`` or ``"s"``).
+
     Returns
     -------
     str

@@ -13,5 +13,9 @@ command line and report that present the results:
   and the report's sensitivity section).
 - :mod:`.gallery`: every package diagram, laid out, drawn and exported.
 
-The engines never import this package.
+The engines never import this package. The public names are these modules
+(``studies.training.run_study``); :func:`blocksim_lstm.approximate` is the
+approximation study at the top.
 """
+
+__all__ = ["approximation", "gallery", "training"]

@@ -32,12 +32,13 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .sweep import Row, SweepRun
+# the sweep's types, named here: the sweep imports this module, never the reverse
+Row = dict[str, Any]  # one line of the sweep's table (sweep.Row)
+SweepRun = Any  # a sweep.SweepRun: one run's settings
 
 __all__ = [
     "ALLOWED_FAILURES",
@@ -147,11 +148,13 @@ def _data(u: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, y
 
 
-def _remote_run(run: SweepRun, data: tuple[np.ndarray, np.ndarray]) -> Row:
-    """One run on a worker: its row (never raises)."""
-    from .sweep import _one
-
-    return _one(run, *data)
+def _remote_run(
+    run: SweepRun,
+    data: tuple[np.ndarray, np.ndarray],
+    run_one: Callable[[SweepRun, np.ndarray, np.ndarray], Row],
+) -> Row:
+    """One run on a worker: its row (``run_one`` never raises)."""
+    return run_one(run, *data)
 
 
 # ---------------------------------------------------------------- on the client
@@ -239,6 +242,7 @@ def run_on_cluster(
     y: np.ndarray,
     scheduler: object,
     done: Callable[[Row], None],
+    run_one: Callable[[SweepRun, np.ndarray, np.ndarray], Row],
     *,
     env: dict[str, str],
     cores: int,
@@ -256,6 +260,10 @@ def run_on_cluster(
         See :func:`check_scheduler`.
     done
         Called in this thread with each row (in the order runs finish).
+    run_one
+        ``run_one(run, u, y)`` is one run's row on a worker, failures included
+        (a module-level function: workers import it by name). Passed in, so
+        that this module never imports the sweep that calls it.
     env
         Environment of a local cluster's workers (one-thread BLAS, ...).
     cores
@@ -310,6 +318,7 @@ def run_on_cluster(
             _remote_run,
             list(todo),
             data=data,
+            run_one=run_one,
             key=[f"blocksim-sweep-run-{r.run}-{token}" for r in todo],
             pure=False,
             retries=0,

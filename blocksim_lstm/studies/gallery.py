@@ -15,7 +15,9 @@ Every file in ``diagrams/`` is written by :func:`render_all` (the
 - ``param_growth``: parameters of one LSTM layer against units (log-log).
 
 Each diagram gets ``.dot`` and ``.graphml`` text (compared by the test suite
-with what the package generates now) and ``.png``/``.svg`` pictures.
+with what the package generates now) and ``.png``/``.svg`` pictures; the three
+LSTM diagrams also a ``.bd`` model file (bdsim's runner runs it, bdedit opens
+it; compared as text).
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ import networkx as nx  # type: ignore[import-untyped]
 import numpy as np
 
 from .._files import write_atomic
-from ..graph import diagram_graph
+from .._graph import diagram_graph
 from ..layout import Layout, layered_layout, lstm_layout
 
 __all__ = [
+    "MODEL_FILES",
     "DiagramEntry",
     "package_diagrams",
     "render_all",
@@ -44,7 +47,19 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DiagramEntry:
-    """One package diagram: its graph, its layout and the bdsim diagram object."""
+    """One package diagram: its graph, its layout and the bdsim diagram object.
+
+    Attributes
+    ----------
+    name
+        File stem in ``diagrams/``.
+    graph
+        Its graph (:func:`blocksim_lstm.diagram_graph`).
+    layout
+        Its layout.
+    diagram
+        The bdsim diagram (or ``LSTMDiagram``) it was read from.
+    """
 
     name: str
     graph: nx.MultiDiGraph
@@ -53,25 +68,25 @@ class DiagramEntry:
 
 
 def _seed_layer() -> Any:
-    from ..diagram import build_lstm_diagram
-    from ..experiment import seed_problem
+    from .._diagram import build_lstm_diagram
+    from .._experiment import seed_problem
 
     params, u = seed_problem()
     return build_lstm_diagram(params, u)
 
 
 def _stacked() -> Any:
-    from ..diagram import build_stacked_diagram
-    from ..experiment import seed_input
-    from ..parameters import LSTMParams
+    from .._diagram import build_stacked_diagram
+    from .._experiment import seed_input
+    from .._parameters import LSTMParams
 
     layers = [LSTMParams.random(3, 4, 2, seed=0), LSTMParams.random(3, 3, 2, seed=1)]
     return build_stacked_diagram(layers, seed_input(51, 4))
 
 
 def _lti_construction() -> Any:
-    from ..diagram import build_lstm_diagram
-    from ..experiment import SCL, seed_input
+    from .._diagram import build_lstm_diagram
+    from .._experiment import SCL, seed_input
     from ..statespace.construction import lstm_from_state_space
     from ..statespace.lti import seed_plant
 
@@ -82,10 +97,10 @@ def _lti_construction() -> Any:
 
 def _lti_plant() -> Any:
     """x(t+1) = A x + B u, y = C x + D u from bdsim stock blocks (+ our delay)."""
+    from .._diagram import new_sim
+    from .._experiment import seed_input
     from ..blocks import Logger, UnitDelay
     from ..blocks import Sequence as SequenceSource
-    from ..diagram import new_sim
-    from ..experiment import seed_input
     from ..statespace.lti import seed_plant
 
     plant = seed_plant()
@@ -176,15 +191,32 @@ def package_diagrams() -> dict[str, DiagramEntry]:
     return out
 
 
+MODEL_FILES: tuple[str, ...] = ("lstm_layer", "lstm_stacked", "lti_construction")
+"""The package diagrams also written as ``.bd`` model files (bdrun runs them,
+bdedit opens them; the logger writes y to ``NAME_y.npy`` in the folder bdrun
+runs in)."""
+
+
 def text_files(entries: dict[str, DiagramEntry] | None = None) -> dict[str, str]:
-    """File name -> text of every DOT and GraphML file ``diagrams/`` must hold."""
-    from ..export import to_dot, to_graphml
+    """File name -> text of every DOT, GraphML and ``.bd`` file ``diagrams/`` must hold.
+
+    Parameters
+    ----------
+    entries
+        The diagrams (default: every package diagram, built here).
+    """
+    from ..layout import to_dot, to_graphml
+    from ..modelfile import model_text
 
     entries = package_diagrams() if entries is None else entries
     out: dict[str, str] = {}
     for name, e in entries.items():
         out[f"{name}.dot"] = to_dot(e.graph, e.layout)
         out[f"{name}.graphml"] = to_graphml(e.graph)
+        if name in MODEL_FILES:
+            out[f"{name}.bd"] = model_text(
+                e.diagram, layout=e.layout, y_file=f"{name}_y.npy", name=name
+            )
     return out
 
 
@@ -267,8 +299,8 @@ def render_all(
     list of Path
         The files written, each written atomically (tmp file + rename).
     """
-    from ..figures import save_figure
-    from ..render import CrossCheckPaint, draw_layout
+    from .._figures import save_figure
+    from ..layout import CrossCheckPaint, draw_layout
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -308,7 +340,7 @@ def render_all(
         png = save_figure(fig, out / f"{name}.png", dpi=None)
         written += [png, png.with_suffix(".svg")]
         say(f"{name}.png")
-    from ..param_count import plot_param_growth
+    from .._param_count import plot_param_growth
 
     png = plot_param_growth(out / "param_growth.png")
     written += [png, png.with_suffix(".svg")]

@@ -54,7 +54,7 @@ from .._files import (
     remove_stale_temporaries,
     write_atomic,
 )
-from ..parameters import LSTMParams
+from .._parameters import LSTMParams
 from ..training.bptt import check_data
 from ..training.data import calculated_weights, seed_data
 from ..training.loop import NonFiniteLossError, TrainResult, train
@@ -973,6 +973,7 @@ def run_sweep(
             y,
             scheduler,
             done,
+            _one,
             env=_ONE_THREAD,
             cores=_cores(),
             on_cluster=on_cluster,
@@ -1114,7 +1115,7 @@ class SweepSummary:
         folder
             The sweep folder (``out`` of :func:`sweep`).
         """
-        from ..figures import save_figure
+        from .._figures import save_figure
 
         folder = Path(folder)
         write_atomic(

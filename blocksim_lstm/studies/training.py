@@ -21,10 +21,10 @@ from typing import TextIO
 import control as ct
 import numpy as np
 
+from .._experiment import PLANT_TS, SCL, TRAINING_STEPS
+from .._figures import save_figure
 from .._files import write_atomic
-from ..experiment import PLANT_TS, SCL, TRAINING_STEPS
-from ..figures import save_figure
-from ..parameters import GATES, LSTMParams
+from .._parameters import GATES, LSTMParams
 from ..statespace.extraction import extract_state_space, linear_regime_report
 from ..statespace.lti import dcgain, poles, seed_plant, zeros
 from ..statespace.realization import minimal_realization
@@ -121,6 +121,13 @@ def extracted_summary(params: LSTMParams, *, scl: float = SCL) -> dict[str, obje
     """The linear system read out of ``params`` (SPEC §4) and its key numbers.
 
     ``Ann = Rg``, ``Bnn = Wg / scl``, ``Cnn = scl F Ann``, ``Dnn = scl F Bnn``.
+
+    Parameters
+    ----------
+    params
+        Weights of a (constructed or trained) network.
+    scl
+        The construction's scale.
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 Sweeps of many runs are an orchestration: :mod:`blocksim_lstm.studies.sweep`.
 
-The public names are re-exported here; the modules are small and private-ish.
+The public names are re-exported here (``__all__``).
 """
 
 from .bptt import LEARNABLES as LEARNABLES
@@ -23,3 +23,24 @@ from .loop import train as train
 from .optim import TrainOptions as TrainOptions
 from .optim import clip_gradients as clip_gradients
 from .optim import piecewise_lr as piecewise_lr
+
+__all__ = [
+    "LEARNABLES",
+    "NonFiniteLossError",
+    "TrainOptions",
+    "TrainResult",
+    "calculated_weights",
+    "check_data",
+    "clip_gradients",
+    "load_data",
+    "loss",
+    "loss_and_gradients",
+    "lti_data",
+    "pack",
+    "piecewise_lr",
+    "resumable",
+    "resume",
+    "seed_data",
+    "train",
+    "unpack",
+]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._parameters import LSTMParams
+from .._reference import check_input
 from .._validate import as_array
-from ..parameters import LSTMParams
-from ..reference import check_input
 from . import _kernels
 
 __all__ = [
@@ -31,6 +31,11 @@ LEARNABLES: tuple[str, str, str, str, str] = ("W", "R", "b", "F", "bF")
 def segments(nn: int, ni: int, no: int) -> np.ndarray:
     """Start and stop of each learnable array in the flat vector.
 
+    Parameters
+    ----------
+    nn, ni, no
+        Units, input width and output width.
+
     Returns
     -------
     ndarray of int64, shape ``(5, 2)``
@@ -44,6 +49,11 @@ def segments(nn: int, ni: int, no: int) -> np.ndarray:
 def pack(params: LSTMParams) -> np.ndarray:
     """Flatten W, R, b, F, bF into one float64 vector (row-major, in that order).
 
+    Parameters
+    ----------
+    params
+        Weights (sizes Nn, Ni, No).
+
     Returns
     -------
     ndarray, shape ``(4Nn(Ni + Nn + 1) + No(Nn + 1),)``
@@ -54,7 +64,15 @@ def pack(params: LSTMParams) -> np.ndarray:
 
 
 def unpack(theta: np.ndarray, like: LSTMParams) -> LSTMParams:
-    """Inverse of :func:`pack`: new parameters with ``like``'s sizes and states."""
+    """Inverse of :func:`pack`: new parameters with ``like``'s sizes and states.
+
+    Parameters
+    ----------
+    theta : ndarray, shape ``(P,)``
+        A flat vector from :func:`pack` (P learnable numbers).
+    like
+        Parameters whose sizes and initial states the result keeps.
+    """
     seg = segments(like.nn, like.ni, like.no)
     arrays = {
         k: theta[lo:hi].reshape(getattr(like, k).shape)
@@ -126,7 +144,17 @@ def _run(params: LSTMParams, u: ArrayLike, y: ArrayLike, grad: bool):
 
 
 def loss(params: LSTMParams, u: ArrayLike, y: ArrayLike) -> float:
-    """Mean squared error of the network on ``(u, y)`` (see :func:`check_data`)."""
+    """Mean squared error of the network on ``(u, y)`` (see :func:`check_data`).
+
+    Parameters
+    ----------
+    params
+        Weights of the LSTM + FC network.
+    u : array_like, shape ``(T, Ni)`` or ``(B, T, Ni)``
+        Input sequence(s).
+    y : array_like, shape ``(T, No)`` or ``(B, T, No)``
+        Target output(s).
+    """
     return _run(params, u, y, grad=False)[0]
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .._files import read_npz, savez_atomic
-from ..parameters import NPZ_KEYS, LSTMParams
+from .._parameters import NPZ_KEYS, LSTMParams
 from .optim import TrainOptions
 
 __all__ = [
@@ -108,7 +108,15 @@ def run_id(
 
 
 def save_checkpoint(out: Path, ck: Checkpoint) -> Path:
-    """Write ``out/checkpoint.npz`` atomically."""
+    """Write ``out/checkpoint.npz`` atomically.
+
+    Parameters
+    ----------
+    out
+        The run's output folder.
+    ck
+        The state to save.
+    """
     return savez_atomic(
         Path(out) / CHECKPOINT,
         **ck.params.arrays(),
@@ -152,6 +160,11 @@ def load_checkpoint(out: Path) -> Checkpoint:
     checks them, ``adam_m`` and ``adam_v`` float64 of the flat parameter
     vector's length, finite (``adam_v >= 0``), ``losses`` float64 of length
     ``epoch``, finite, ``elapsed_s`` finite and ``>= 0``, ``options`` valid.
+
+    Parameters
+    ----------
+    out
+        The run's output folder.
 
     Raises
     ------
@@ -214,12 +227,27 @@ def load_checkpoint(out: Path) -> Checkpoint:
 
 
 def save_data(out: Path, u: np.ndarray, y: np.ndarray) -> Path:
-    """Write the training data ``out/data.npz`` (keys ``u``, ``y``)."""
+    """Write the training data ``out/data.npz`` (keys ``u``, ``y``).
+
+    Parameters
+    ----------
+    out
+        The run's output folder.
+    u : ndarray, shape ``(T, Ni)``
+        Training input.
+    y : ndarray, shape ``(T, No)``
+        Training target.
+    """
     return savez_atomic(Path(out) / DATA, u=u, y=y)
 
 
 def load_data(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Read an ``.npz`` with arrays ``u`` and ``y``.
+
+    Parameters
+    ----------
+    path
+        The ``.npz`` file (``u``: ``(T, Ni)``, ``y``: ``(T, No)``).
 
     Raises
     ------

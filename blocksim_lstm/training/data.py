@@ -6,9 +6,9 @@ import control as ct
 import numpy as np
 from numba import njit
 
+from .._experiment import INPUT_STREAMS, SCL, TRAINING_STEPS, normal_input
+from .._parameters import LSTMParams
 from .._validate import check_positive_int
-from ..experiment import SCL, TRAINING_STEPS
-from ..parameters import LSTMParams
 from ..statespace.construction import lstm_from_state_space
 from ..statespace.lti import seed_plant
 from ..statespace.realization import realize
@@ -31,7 +31,8 @@ def lti_data(
     steps
         Number of samples T (t = 0 .. T-1 sample times).
     seed
-        Seed of ``numpy.random.default_rng`` for the input.
+        Seed of the input: the design stream of
+        :func:`blocksim_lstm._experiment.normal_input` (``default_rng(seed)``).
 
     Returns
     -------
@@ -42,8 +43,7 @@ def lti_data(
     seed = check_positive_int("seed", seed, minimum=0)
     if not ct.isdtime(sys, strict=True):
         raise ValueError("sys: expected a discrete-time system (dt > 0)")
-    rng = np.random.default_rng(seed)
-    u = rng.standard_normal((steps, sys.ninputs))
+    u = normal_input(steps, sys.ninputs, seed=seed, stream=INPUT_STREAMS["design"])
     arrays = [np.ascontiguousarray(m, np.float64) for m in (sys.A, sys.B, sys.C, sys.D)]
     y = np.empty((steps, sys.noutputs))
     _simulate(*arrays, u, y)  # type: ignore[call-arg]

@@ -24,8 +24,8 @@ from .._files import (
     remove_stale_temporaries,
     write_atomic,
 )
+from .._parameters import NPZ_KEYS, LSTMParams
 from .._validate import check_positive_int
-from ..parameters import NPZ_KEYS, LSTMParams
 from . import _kernels
 from ._memory import check_fits
 from .bptt import check_data, loss, pack, segments, unpack
@@ -109,7 +109,15 @@ class TrainResult:
 
 
 class NonFiniteLossError(RuntimeError):
-    """The loss or a gradient became NaN/Inf; ``.result`` holds the run so far."""
+    """The loss or a gradient became NaN/Inf; ``.result`` holds the run so far.
+
+    Parameters
+    ----------
+    message
+        What became non-finite, and when.
+    result
+        The run up to the last finite epoch (None before the first).
+    """
 
     def __init__(self, message: str, result: TrainResult | None) -> None:
         super().__init__(message)
@@ -571,6 +579,11 @@ def _load_run_inputs(
 
 def resumable(out: str | Path) -> int | None:
     """Epochs done in the checkpoint of ``out`` if :func:`resume` would accept it.
+
+    Parameters
+    ----------
+    out
+        The run's output folder.
 
     Returns
     -------

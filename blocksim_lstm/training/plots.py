@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..figures import new_figure
+from .._figures import new_figure
 
 __all__ = ["plot_loss", "plot_sweep"]
 

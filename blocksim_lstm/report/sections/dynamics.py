@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..._parameters import LSTMParams
 from ...dynamics import pole_study
-from ...parameters import LSTMParams
 from ...training import calculated_weights
 from ..context import ReportContext
 from ..document import Section
@@ -13,7 +13,13 @@ __all__ = ["dynamics"]
 
 def dynamics(ctx: ReportContext) -> Section:
     """The LSTM as a dynamical system: fixed points and poles, before and after
-    training."""
+    training.
+
+    Parameters
+    ----------
+    ctx
+        The report run (the training sections' weights are read from it).
+    """
     sec = Section("The networks as dynamical systems: fixed points and poles")
     trained: dict[str, LSTMParams] = {}
     for name, label in (("calculated", "a)"), ("random", "b)")):

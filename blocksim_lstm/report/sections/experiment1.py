@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..._crosscheck import crosscheck_diagram
-from ...diagram import build_lstm_diagram
-from ...experiment import SEED_STEPS, seed_problem
+from ..._diagram import build_lstm_diagram
+from ..._experiment import SEED_STEPS, seed_problem
 from ..context import ReportContext
 from ..document import Section
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import control as ct
 import numpy as np
 
-from ...experiment import SCL, TRAINING_STEPS
-from ...reference import reference_cell
-from ...statespace.accuracy import design_input, rel_rms_error
+from ..._experiment import SCL, TRAINING_STEPS
+from ..._reference import reference_cell
+from ...statespace.accuracy import design_input
 from ...statespace.construction import construct
 from ...statespace.lti import seed_plant, simulate, state_space
-from ...statespace.realization import realize
-from ...studies.approximation import approximate
+from ...statespace.realization import Realization, realize
+from ...studies.approximation import RoundTrip, approximate
 from ..context import ReportContext
 from ..document import Section
+from ..precision import Bound
 
 """The original's scale."""
 
@@ -29,36 +30,66 @@ ROUND_TRIP = 1e-11
 """Gain, pole and zero errors of construction + extraction are below this."""
 
 
-def _roots(rs: list[list[float]]) -> str:
+def _roots(rs: np.ndarray) -> str:
     def one(a: float, b: float) -> str:
         b = 0.0 if abs(b) < 1e-12 else b
         return f"{a:.5g}{b:+.5g}j" if b else f"{a:.5g}"
 
-    return ", ".join(one(a, b) for a, b in rs)
+    return ", ".join(one(float(z.real), float(z.imag)) for z in rs)
 
 
-def _mse_at(sys: ct.StateSpace, realization: str, u: np.ndarray) -> float:
-    sys_r = realize(sys, realization)  # type: ignore[arg-type]
+def _mse_at(sys: ct.StateSpace, realization: Realization, u: np.ndarray) -> float:
+    sys_r = realize(sys, realization)
     params = construct(sys_r, SCL, method="spec").params
     y = simulate(sys_r, u)
     return float(np.mean((reference_cell(params, u).y - y) ** 2))
+
+
+def _tol(tol: float | None) -> float:
+    if tol is None:  # the report always asks approximate() to choose scl
+        raise TypeError("approximate: expected scl chosen for a tol, got a fixed scl")
+    return tol
+
+
+def _ran(value: float | None, what: str) -> float:
+    if value is None:
+        raise TypeError(f"{what}: expected a number, got None (not run)")
+    return value
+
+
+def _round_trip_bounds(
+    rt: RoundTrip, ctx: ReportContext | None = None
+) -> dict[str, Bound]:
+    """The round trip's rounding-level errors as bounds (recorded once, by ctx)."""
+    values = {
+        "dcgain_error": rt.dcgain_error,
+        "pole_distance": rt.pole_distance,
+        "zero_distance": rt.zero_distance,
+    }
+    if ctx is None:
+        return {k: Bound(float(v), ROUND_TRIP) for k, v in values.items()}
+    return {
+        k: ctx.bound(f"experiment2.round_trip.{k}", v, ROUND_TRIP)
+        for k, v in values.items()
+    }
 
 
 def experiment2(ctx: ReportContext) -> Section:
     """Experiment 2: LSTM weights that reproduce a linear system."""
     sec = Section("Experiment 2: an LTI system, and LSTM weights that reproduce it")
     plant = seed_plant()
-    res, params = approximate(plant, out=ctx.figures)
+    res = approximate(plant, seed=ctx.seed, out=ctx.figures)
+    ctx.approximation = res
     sec.p(
         "The plant: zero −4, poles −9 ± 5i and −2 ± 50i, gain 5e5, discretised "
         "with a zero-order hold at Ts = 0.01 s (python-control `zpk`, `c2d`, `ss`). "
-        f"Steady-state gain C (I − A)⁻¹ B + D = **{res['dcgain'][0][0]:.4f}** "
+        f"Steady-state gain C (I − A)⁻¹ B + D = **{res.dcgain[0, 0]:.4f}** "
         "(SPEC: 7.5351). Discrete zero-pole-gain form:"
     )
-    sec.pre(res["zpk"])
+    sec.pre(res.zpk)
     sec.table(
         ["", "values"],
-        [["poles", _roots(res["poles"])], ["zeros", _roots(res["zeros"])]],
+        [["poles", _roots(res.poles)], ["zeros", _roots(res.zeros)]],
     )
     sec.p(
         "**The construction** (SPEC §4): Nn = nx + nu = 5 units; input and output "
@@ -78,7 +109,8 @@ def experiment2(ctx: ReportContext) -> Section:
         )
     # realizations at the original's scale
     u_train = design_input(1, steps=TRAINING_STEPS, amplitude=1.0, seed=ctx.seed)
-    mse = {r: _mse_at(plant, r, u_train) for r in ("given", "balanced")}
+    realizations: tuple[Realization, ...] = ("given", "balanced")
+    mse = {r: _mse_at(plant, r, u_train) for r in realizations}
     sec.p(
         f"**State coordinates matter.** At the original's scl = {SCL:g}, on "
         f"a {TRAINING_STEPS}-sample N(0, 1) input, the transfer function is the "
@@ -112,69 +144,62 @@ def experiment2(ctx: ReportContext) -> Section:
     )
     sec.p(
         f"**scl chosen for a requested accuracy.** For a relative RMS error of "
-        f"{res['tol']:g} on the {TRAINING_STEPS}-sample input, the error model "
-        f"(two linear recursions, no fitting) chooses scl = {res['scl']:.3g}; "
-        f"predicted {res['predicted_rel_rms_error']:.3g}, achieved "
-        f"{res['achieved_rel_rms_error']:.3g}."
+        f"{_tol(res.tol):g} on the {TRAINING_STEPS}-sample input, the error model "
+        f"(two linear recursions, no fitting) chooses scl = {res.scl:.3g}; "
+        f"predicted {res.predicted_rel_rms_error:.3g}, achieved "
+        f"{res.achieved_rel_rms_error:.3g}."
     )
-    val = res["validation"]
-    verdict = "passes" if val["crosscheck_passed"] else "FAILS"
+    val = res.validation
+    norm_diagram = _ran(val.norm_diagram, "the validation through the diagram")
+    verdict = "passes" if val.crosscheck_passed else "FAILS"
     sec.figure(
         "figures/validation.png",
         f"Validation as in the original: 51 samples of N(0, 1). "
-        f"norm(y_lstm − y) = {val['norm_cell']:.3g} through the reference cell and "
-        f"{val['norm_diagram']:.3g} through the bdsim block diagram; the diagram's "
+        f"norm(y_lstm − y) = {val.norm_cell:.3g} through the reference cell and "
+        f"{norm_diagram:.3g} through the bdsim block diagram; the diagram's "
         f"wire-by-wire cross-check {verdict}.",
     )
-    f64, f32 = res["error_vs_scl"]
-    floor64 = ctx.bound("experiment2.floor_float64", f64["floor"], FLOOR64)
-    floor32 = ctx.bound("experiment2.floor_float32", f32["floor"], FLOOR32)
+    f64, f32 = res.error_vs_scl
+    floor64 = ctx.bound("experiment2.floor_float64", f64.floor, FLOOR64)
+    floor32 = ctx.bound("experiment2.floor_float32", f32.floor, FLOOR32)
     sec.figure(
         "figures/error_vs_scl.png",
-        f"Error against scl: slope {f64['slope']:.2f} (error ∝ scl²) until "
-        f"rounding takes over; best scl {f64['best_scl']:.0e} in float64 (floor: "
-        f"{floor64}), {f32['best_scl']:.0e} in float32 (floor: {floor32}).",
+        f"Error against scl: slope {f64.slope:.2f} (error ∝ scl²) until "
+        f"rounding takes over; best scl {f64.best_scl:.0e} in float64 (floor: "
+        f"{floor64}), {f32.best_scl:.0e} in float32 (floor: {floor32}).",
     )
-    lin = res["linearity"]
+    ks, errors = res.linearity.ks.tolist(), res.linearity.rel_rms.tolist()
     sec.figure(
         "figures/linearity.png",
         "Linearity test, responses to k·u: relative RMS error "
-        + ", ".join(
-            f"{e:.2g} at k = {k:g}"
-            for k, e in zip(lin["k"], lin["rel_rms_error"], strict=True)
-        )
+        + ", ".join(f"{e:.2g} at k = {k:g}" for k, e in zip(ks, errors, strict=True))
         + ": it grows like k² (the cubic term of tanh), so the network is linear "
         "only within an input range.",
     )
+    rt = res.round_trip
     sec.numbers.update(
         {
-            "dcgain": res["dcgain"][0][0],
-            "zpk": res["zpk"],
+            "dcgain": float(res.dcgain[0, 0]),
+            "zpk": res.zpk,
             "mse_companion_scl1e-3": mse["given"],
             "mse_balanced_scl1e-3": mse["balanced"],
-            "requested_rel_rms_error": res["tol"],
-            "auto_scl": res["scl"],
-            "predicted_rel_rms_error": res["predicted_rel_rms_error"],
-            "achieved_rel_rms_error": res["achieved_rel_rms_error"],
-            "slope": f64["slope"],
-            "best_scl_float64": f64["best_scl"],
-            "best_scl_float32": f32["best_scl"],
+            "requested_rel_rms_error": res.tol,
+            "auto_scl": res.scl,
+            "predicted_rel_rms_error": res.predicted_rel_rms_error,
+            "achieved_rel_rms_error": res.achieved_rel_rms_error,
+            "slope": f64.slope,
+            "best_scl_float64": f64.best_scl,
+            "best_scl_float32": f32.best_scl,
             "floor_float64": floor64,
             "floor_float32": floor32,
-            "validation_norm_cell": val["norm_cell"],
-            "validation_norm_diagram": val["norm_diagram"],
-            "validation_crosscheck_passed": val["crosscheck_passed"],
-            "linearity": dict(
-                zip(map(str, lin["k"]), lin["rel_rms_error"], strict=True)
-            ),
+            "validation_norm_cell": val.norm_cell,
+            "validation_norm_diagram": norm_diagram,
+            "validation_crosscheck_passed": val.crosscheck_passed,
+            "linearity": dict(zip(map(str, ks), errors, strict=True)),
             "round_trip": {
-                "nstates": res["round_trip"]["nstates"],
-                **{
-                    k: ctx.bound(f"experiment2.round_trip.{k}", v, ROUND_TRIP)
-                    for k, v in res["round_trip"].items()
-                    if k in ("dcgain_error", "pole_distance", "zero_distance")
-                },
-                "feedthrough_gap": res["round_trip"]["feedthrough_gap"],
+                "nstates": rt.nstates,
+                **_round_trip_bounds(rt, ctx),
+                "feedthrough_gap": rt.feedthrough_gap,
             },
         }
     )
@@ -193,13 +218,16 @@ def beyond_invertible_a(ctx: ReportContext) -> Section:
         refusal = "(unexpectedly accepted)"
     except ValueError as exc:
         refusal = str(exc)
-    res, _ = approximate(
-        fir, construction="delayed", realization="given", diagram=True, out=None
+    res = approximate(
+        fir,
+        construction="delayed",
+        realization="given",
+        seed=ctx.seed,
+        diagram=True,
+        out=None,
     )
-    u = design_input(1, steps=TRAINING_STEPS, amplitude=1.0, seed=ctx.seed)
-    y_lin = simulate(fir, u)
-    y_nn = reference_cell(construct(fir, res["scl"], method="delayed").params, u).y
-    achieved = rel_rms_error(y_nn, y_lin)
+    achieved = res.achieved_rel_rms_error
+    fir_passed = res.validation.crosscheck_passed
     sec.p(
         "The SPEC construction needs A⁻¹ (F = [C A⁻¹, D − C A⁻¹ B] / scl). A system "
         "with a pole at the origin (a pure delay, an FIR filter) has a singular A. "
@@ -211,13 +239,16 @@ def beyond_invertible_a(ctx: ReportContext) -> Section:
         "The new construction uses Nn = 2 nx + nu units: the hidden state also "
         "carries a one-step-delayed copy of the scaled state, h = scl [x(t+1); "
         "x(t); u(t)], so y = [0, C, D] h / scl with no A⁻¹ anywhere. On the FIR "
-        f"system it uses Nn = {res['nn']} units and scl = {res['scl']:.3g}, chosen "
-        f"for {res['tol']:g}; achieved relative RMS error {achieved:.3g} on a "
+        f"system it uses Nn = {res.nn} units and scl = {res.scl:.3g}, chosen "
+        f"for {_tol(res.tol):g}; achieved relative RMS error {achieved:.3g} on a "
         f"{TRAINING_STEPS}-sample N(0, 1) input; validation through the block diagram: "
-        f"norm = {res['validation']['norm_diagram']:.3g}, cross-check "
-        f"{'passes' if res['validation']['crosscheck_passed'] else 'FAILS'}."
+        f"norm = {_ran(res.validation.norm_diagram, 'FIR diagram'):.3g}, cross-check "
+        f"{'passes' if fir_passed else 'FAILS'}."
     )
-    rt = ctx.results["experiment2"]["round_trip"]  # type: ignore[index]
+    if ctx.approximation is None:
+        raise KeyError("approximation: the experiment 2 section must run first")
+    plant_rt = ctx.approximation.round_trip
+    rt = {"nstates": plant_rt.nstates, **_round_trip_bounds(plant_rt)}
     sec.p(
         "**Extraction** (SPEC §4): Ann = Rg, Bnn = Wg / scl, Cnn = scl F Ann, "
         "Dnn = scl F Bnn. From the seed plant's constructed weights, the minimal "
@@ -229,11 +260,11 @@ def beyond_invertible_a(ctx: ReportContext) -> Section:
     sec.numbers.update(
         {
             "fir_spec_refused": "cond" in refusal or "singular" in refusal,
-            "fir_nn": res["nn"],
-            "fir_scl": res["scl"],
-            "fir_requested_rel_rms_error": res["tol"],
+            "fir_nn": res.nn,
+            "fir_scl": res.scl,
+            "fir_requested_rel_rms_error": res.tol,
             "fir_achieved_rel_rms_error": achieved,
-            "fir_crosscheck_passed": res["validation"]["crosscheck_passed"],
+            "fir_crosscheck_passed": fir_passed,
         }
     )
     ctx.results["beyond"] = sec.numbers

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from ..._crosscheck import crosscheck_diagram
-from ...diagram import build_lstm_diagram
-from ...experiment import seed_problem
-from ...graph import bypass_block, diagram_graph
-from ...layout import lstm_layout
-from ...loops import structure_report
-from ...names import CELL_DELAY, LSTM_BLOCKS
-from ...param_count import count_lstm, count_network, plot_param_growth
-from ...render import CrossCheckPaint, draw_layout
+from ..._diagram import build_lstm_diagram
+from ..._experiment import seed_problem
+from ..._graph import bypass_block, diagram_graph
+from ..._loops import structure_report
+from ..._names import CELL_DELAY, LSTM_BLOCKS
+from ..._param_count import count_lstm, count_network, plot_param_growth
+from ...layout import CrossCheckPaint, draw_layout, lstm_layout
 from ..context import ReportContext
 from ..document import Section
 
 
 def diagram_and_loops(ctx: ReportContext) -> Section:
-    """The diagram and its two feedback loops."""
+    """The diagram and its two feedback loops.
+
+    Parameters
+    ----------
+    ctx
+        The report run (figures go to its folder).
+    """
     sec = Section("The diagram and its feedback loops")
     params, u = seed_problem(seed=ctx.seed)
     diagram = build_lstm_diagram(params, u)
@@ -83,7 +88,13 @@ def diagram_and_loops(ctx: ReportContext) -> Section:
 
 
 def parameter_count(ctx: ReportContext) -> Section:
-    """Parameter count: quadratic in units, linear in inputs."""
+    """Parameter count: quadratic in units, linear in inputs.
+
+    Parameters
+    ----------
+    ctx
+        The report run (figures go to its folder).
+    """
     sec = Section("Parameter count")
     seed = count_lstm(4, 3, 2)
     sec.p(

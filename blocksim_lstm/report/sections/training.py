@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ...experiment import TRAINING_STEPS
-from ...figures import save_figure
+from ..._experiment import TRAINING_STEPS
+from ..._figures import save_figure
 from ...studies.sweep import Row, SweepSummary, grid, sweep
 from ...studies.training import ORIGINAL_LOG, ORIGINAL_OPTIONS, StudyResult, run_study
 from ...training import TrainOptions
@@ -320,8 +320,9 @@ def study_random(ctx: ReportContext) -> Section:
         ctx, "random", "Experiment 3b: training from random weights", spread, study
     )
     n = sec.numbers
-    calc = ctx.results.get("study_calculated")
-    calc = calc if isinstance(calc, dict) else {}
+    calc = ctx.results["study_calculated"]  # its section runs first
+    if not isinstance(calc, dict):
+        raise TypeError(f"study_calculated: expected a dict, got {calc!r}")
     sec.p(
         f"The spread over random starts comes from the sensitivity sweep's runs "
         f"at drop factor {drop:g} (the next section): the same trainings as this "
@@ -329,7 +330,7 @@ def study_random(ctx: ReportContext) -> Section:
         f"minimum far from the calculated weights (bias changes up to "
         f"{n['max_bias_change']:.3g}, F changes up to {n['max_F_change']:.3g}); "
         f"the final losses over the starts are {spread['final_loss'].text()} "
-        f"against {calc.get('first_loss', float('nan')):.3g} for the calculated "
+        f"against {calc['first_loss']:.3g} for the calculated "
         "weights."
     )
     return sec

@@ -2,7 +2,7 @@
 
 A *feedback cycle* is a simple cycle of the diagram graph. It is broken by a
 delay block (a block without direct feedthrough, see
-:func:`blocksim_lstm.graph.is_delay_block`). A cycle with no delay is an
+:func:`blocksim_lstm._graph.is_delay_block`). A cycle with no delay is an
 *algebraic loop*: its blocks would need their own present output to compute
 it, and the diagram cannot be evaluated.
 """
@@ -28,7 +28,14 @@ __all__ = [
 
 
 class AlgebraicLoopError(ValueError):
-    """The diagram holds a cycle without a delay block (an algebraic loop)."""
+    """The diagram holds a cycle without a delay block (an algebraic loop).
+
+    Parameters
+    ----------
+    loops
+        Each algebraic loop as the block names along it, in wire order (the
+        first block is not repeated at the end).
+    """
 
     def __init__(self, loops: list[list[str]]) -> None:
         self.loops = loops
@@ -101,7 +108,7 @@ def feedback_cycles(graph: nx.MultiDiGraph) -> list[Cycle]:
     Parameters
     ----------
     graph
-        A graph from :func:`blocksim_lstm.graph.diagram_graph`.
+        A graph from :func:`blocksim_lstm._graph.diagram_graph`.
 
     Returns
     -------
@@ -119,12 +126,23 @@ def feedback_cycles(graph: nx.MultiDiGraph) -> list[Cycle]:
 
 
 def algebraic_loops(graph: nx.MultiDiGraph) -> list[Cycle]:
-    """The cycles that no delay breaks (empty for a well-formed diagram)."""
+    """The cycles that no delay breaks (empty for a well-formed diagram).
+
+    Parameters
+    ----------
+    graph
+        A graph from :func:`blocksim_lstm.diagram_graph`.
+    """
     return [c for c in feedback_cycles(graph) if c.delay is None]
 
 
 def check_no_algebraic_loops(graph: nx.MultiDiGraph) -> None:
     """Raise :class:`AlgebraicLoopError` naming the blocks of every algebraic loop.
+
+    Parameters
+    ----------
+    graph
+        A graph from :func:`blocksim_lstm.diagram_graph`.
 
     Raises
     ------
@@ -141,6 +159,11 @@ def evaluation_order(graph: nx.MultiDiGraph) -> list[str]:
 
     Wires into delay blocks are cut (a delay's output depends only on its
     state); the rest is sorted topologically, ties broken by block-list order.
+
+    Parameters
+    ----------
+    graph
+        A graph from :func:`blocksim_lstm.diagram_graph`.
 
     Raises
     ------
@@ -178,6 +201,8 @@ class StructureReport:
         ``"src[port] -> dst[port]"`` -> elements on that wire (None if unknown).
     order : tuple of str
         Evaluation order (empty when there is an algebraic loop).
+    wire_names
+        Block name -> the name of the wire leaving its output port 0 (named wires only).
     """
 
     blocks: tuple[str, ...]
@@ -255,7 +280,7 @@ def structure_report(
     Parameters
     ----------
     graph
-        A graph from :func:`blocksim_lstm.graph.diagram_graph`.
+        A graph from :func:`blocksim_lstm._graph.diagram_graph`.
     original
         Names of the modelled system's blocks; any other block is listed as a
         helper block.

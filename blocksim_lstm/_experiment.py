@@ -4,17 +4,21 @@ Experiment 1 (a random LSTM layer run as a diagram): sizes, steps, sample time
 and its seeded data. The LTI plant of the later experiments: zero, poles, gain
 and its sample time (another one than experiment 1's). The original
 construction's scale and the length of the training and design inputs.
+
+Every seeded input of the package comes from :func:`normal_input`, with the
+stream of its kind (:data:`INPUT_STREAMS`): one convention, one home.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._parameters import LSTMParams
 from ._validate import check_memory, check_positive_int, check_seed
-from .parameters import LSTMParams
 
 __all__ = [
     "EXPERIMENT1_TS",
+    "INPUT_STREAMS",
     "PLANT_GAIN",
     "PLANT_POLES",
     "PLANT_TS",
@@ -24,6 +28,7 @@ __all__ = [
     "SEED_SIZES",
     "SEED_STEPS",
     "TRAINING_STEPS",
+    "normal_input",
     "seed_input",
     "seed_problem",
 ]
@@ -48,13 +53,62 @@ TRAINING_STEPS: int = 1001
 """Samples of the training input and of the construction's design input."""
 SEED: int = 0
 """Default seed of the package's experiments."""
+INPUT_STREAMS: dict[str, int] = {
+    "design": 0,  # the construction's design input and the training data
+    "experiment1": 1,  # experiment 1's input, beside the weights of the seed
+    "validation": 2,  # the 51-sample validation input of the LTI experiments
+}
+"""The random stream of each kind of seeded input (see :func:`normal_input`)."""
+
+
+def normal_input(
+    steps: int, width: int, *, seed: int = SEED, stream: int = 0
+) -> np.ndarray:
+    """Standard normal input, shape ``(steps, width)``, from one seeded stream.
+
+    The package's one convention for seeded inputs: stream ``k >= 1`` is
+    ``numpy.random.default_rng([seed, k])``; stream 0 is ``default_rng(seed)``
+    itself (the design input and the training data always used it, so their
+    bytes did not change). Each kind of input has its stream
+    (:data:`INPUT_STREAMS`), so for one seed the kinds never coincide, and a
+    stream depends on nothing but ``seed``: a longer input extends a shorter one.
+
+    Parameters
+    ----------
+    steps
+        Number of samples T.
+    width
+        Signals per sample (the input width).
+    seed
+        Seed (an integer >= 0).
+    stream
+        Stream number (an integer >= 0), one per kind of input.
+
+    Returns
+    -------
+    ndarray, shape ``(steps, width)``, float64
+
+    Raises
+    ------
+    ValueError
+        ``steps`` or ``width`` below 1, a negative ``seed`` or ``stream``, or an
+        input too large for the memory.
+    """
+    steps = check_positive_int("steps", steps)
+    width = check_positive_int("width", width)
+    seed = check_seed("seed", seed)
+    stream = check_positive_int("stream", stream, minimum=0)
+    check_memory("steps", 8.0 * steps * width, f"an input of {steps} x {width}")
+    rng = np.random.default_rng(seed if stream == 0 else [seed, stream])
+    return rng.standard_normal((steps, width))
 
 
 def seed_input(steps: int, ni: int, *, seed: int = SEED) -> np.ndarray:
-    """Standard normal input, shape ``(steps, ni)``, from its own seeded stream.
+    """Experiment 1's standard normal input, shape ``(steps, ni)``.
 
-    The stream is ``default_rng([seed, 1])``, independent of the weights' stream
-    ``default_rng(seed)``, so changing ``steps`` never changes the weights.
+    Its stream (``INPUT_STREAMS["experiment1"]``, :func:`normal_input`) is
+    independent of the weights' stream ``default_rng(seed)``, so changing
+    ``steps`` never changes the weights.
 
     Parameters
     ----------
@@ -65,12 +119,8 @@ def seed_input(steps: int, ni: int, *, seed: int = SEED) -> np.ndarray:
     seed
         Seed of the stream.
     """
-    steps = check_positive_int("steps", steps)
     ni = check_positive_int("ni", ni)
-    check_memory("steps", 8.0 * steps * ni, f"an input of {steps} x {ni}")
-    return np.random.default_rng([check_seed("seed", seed), 1]).standard_normal(
-        (steps, ni)
-    )
+    return normal_input(steps, ni, seed=seed, stream=INPUT_STREAMS["experiment1"])
 
 
 def seed_problem(

@@ -13,15 +13,21 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from ._parameters import GATES, LSTMParams
 from ._validate import as_array, check_dtype
 from ._validate import check_input as check_input
-from .parameters import GATES, LSTMParams
 
 __all__ = ["LSTMTrace", "check_input", "reference_cell", "sigmoid"]
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid ``1 / (1 + exp(-x))``, overflow-free for large ``|x|``."""
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, overflow-free for large ``|x|``.
+
+    Parameters
+    ----------
+    x : ndarray, any shape
+        Pre-activations.
+    """
     # exp of a non-positive number never overflows
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
@@ -74,7 +80,15 @@ class LSTMTrace:
         return self.u.shape[-2]
 
     def gate_block(self, name: str, gate: str) -> np.ndarray:
-        """Return the ``Nn`` columns of ``Wu``, ``Rh`` or ``z`` for one gate."""
+        """Return the ``Nn`` columns of ``Wu``, ``Rh`` or ``z`` for one gate.
+
+        Parameters
+        ----------
+        name
+            ``"Wu"``, ``"Rh"`` or ``"z"`` (each of shape ``(T, 4Nn)``).
+        gate
+            One of ``"i", "f", "g", "o"``.
+        """
         arr = getattr(self, name)
         nn = self.h.shape[-1]
         k = GATES.index(gate)

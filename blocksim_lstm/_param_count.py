@@ -27,14 +27,35 @@ __all__ = [
 
 
 def lstm_count(ni: int, nn: int) -> int:
-    """Parameters of one LSTM layer: ``4 Nn (Ni + Nn + 1)``."""
+    """Parameters of one LSTM layer: ``4 Nn (Ni + Nn + 1)``.
+
+    Parameters
+    ----------
+    ni
+        Inputs of the layer (>= 1).
+    nn
+        Units of the layer (>= 1).
+
+    Returns
+    -------
+    int
+        The number of entries of ``W`` (4Nn x Ni), ``R`` (4Nn x Nn) and ``b`` (4Nn).
+    """
     ni = check_positive_int("ni", ni)
     nn = check_positive_int("nn", nn)
     return 4 * nn * (ni + nn + 1)
 
 
 def fc_count(nn: int, no: int) -> int:
-    """Parameters of a fully connected layer on Nn inputs: ``No (Nn + 1)``."""
+    """Parameters of a fully connected layer on Nn inputs: ``No (Nn + 1)``.
+
+    Parameters
+    ----------
+    nn
+        Inputs of the FC layer (the LSTM's units).
+    no
+        Outputs of the FC layer.
+    """
     nn = check_positive_int("nn", nn)
     no = check_positive_int("no", no)
     return no * (nn + 1)
@@ -42,7 +63,17 @@ def fc_count(nn: int, no: int) -> int:
 
 @dataclass(frozen=True)
 class ArrayCount:
-    """One learnable array: ``layer`` (e.g. ``"lstm1"``, ``"fc"``), ``name``, shape."""
+    """One learnable array: ``layer`` (e.g. ``"lstm1"``, ``"fc"``), ``name``, shape.
+
+    Attributes
+    ----------
+    layer
+        The layer (``"lstm1"``, ``"lstm2"``, ..., ``"fc"``).
+    name
+        The array (``"W"``, ``"R"``, ``"b"``, ``"F"``, ``"bF"``).
+    shape
+        Its shape, e.g. ``(4Nn, Ni)`` for ``W``.
+    """
 
     layer: str
     name: str
@@ -59,7 +90,13 @@ class ArrayCount:
 
 @dataclass(frozen=True)
 class ParamCount:
-    """Per-array parameter count of a network, with totals."""
+    """Per-array parameter count of a network, with totals.
+
+    Attributes
+    ----------
+    arrays
+        One :class:`ArrayCount` per learnable array, layer by layer.
+    """
 
     arrays: tuple[ArrayCount, ...]
 
@@ -76,7 +113,13 @@ class ParamCount:
         return out
 
     def by_name(self, name: str) -> int:
-        """Total over the arrays called ``name`` (e.g. ``"R"`` for all layers)."""
+        """Total over the arrays called ``name`` (e.g. ``"R"`` for all layers).
+
+        Parameters
+        ----------
+        name
+            An array name (``"W"``, ``"R"``, ``"b"``, ``"F"``, ``"bF"``).
+        """
         return sum(a.size for a in self.arrays if a.name == name)
 
     def core_weights(self) -> int:
@@ -184,17 +227,30 @@ def count_network(ni: int, units: Sequence[int], no: int | None = None) -> Param
 
 
 def count_lstm(ni: int, nn: int, no: int | None = None) -> ParamCount:
-    """Per-array counts of one LSTM layer (+ FC layer if ``no`` is given)."""
+    """Per-array counts of one LSTM layer (+ FC layer if ``no`` is given).
+
+    Parameters
+    ----------
+    ni, nn
+        Inputs and units of the layer (>= 1).
+    no
+        Outputs of the FC layer after it; None counts the LSTM layer alone.
+    """
     return count_network(ni, [nn], no)
 
 
 def count_params(params: object) -> ParamCount:
-    """Count the arrays of an :class:`~blocksim_lstm.parameters.LSTMParams`.
+    """Count the arrays of an :class:`~blocksim_lstm._parameters.LSTMParams`.
 
     The sizes are read from the parameter object (``W, R, b, F, bF``); initial
     states are not learnable and are not counted.
+
+    Parameters
+    ----------
+    params
+        An :class:`~blocksim_lstm.LSTMParams` (LSTM + FC layer).
     """
-    from .parameters import LSTMParams
+    from ._parameters import LSTMParams
 
     if not isinstance(params, LSTMParams):
         raise TypeError(f"params: expected LSTMParams, got {type(params).__name__}")
@@ -227,7 +283,7 @@ def plot_param_growth(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .figures import save_figure
+    from ._figures import save_figure
 
     nns = [check_positive_int("units", n) for n in units]
     fig = Figure(figsize=(7.0, 5.0), dpi=110)

@@ -7,7 +7,7 @@ import json
 
 import networkx as nx  # type: ignore[import-untyped]
 
-from .layout import Layout
+from ._geometry import Layout
 
 __all__ = ["to_dot", "to_graphml"]
 
@@ -23,9 +23,17 @@ def to_dot(graph: nx.MultiDiGraph, layout: Layout | None = None) -> str:
     wires carry their port numbers (``taillabel``/``headlabel``), their name
     and, with a layout, their loop colour and fixed positions (``pos``, for
     ``neato -n``). The text is deterministic (sorted by block-list order).
+
+    Parameters
+    ----------
+    graph
+        A graph from :func:`blocksim_lstm.diagram_graph`.
+    layout
+        Its layout; when given, wires get their loop colour and nodes their
+        fixed position (``pos``).
     """
-    from .layout import block_symbol
-    from .render import _group_colours
+    from ._geometry import block_symbol
+    from ._render import _group_colours
 
     lines = [
         f"digraph {_dot_quote(graph.graph.get('name') or 'diagram')} {{",
@@ -75,6 +83,11 @@ def to_graphml(graph: nx.MultiDiGraph) -> str:
     """GraphML text of a diagram graph (deterministic; attributes flattened).
 
     Node ``params`` are written as JSON text; an unknown wire width as -1.
+
+    Parameters
+    ----------
+    graph
+        A graph from :func:`blocksim_lstm.diagram_graph`.
     """
     flat = nx.MultiDiGraph(name=str(graph.graph.get("name") or "diagram"))
     for n in sorted(graph.nodes, key=lambda n: graph.nodes[n]["index"]):

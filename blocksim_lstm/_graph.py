@@ -48,7 +48,17 @@ _PRIVATE_PARAMS = {"_x0": "x0"}
 
 @dataclass(frozen=True, order=True)
 class Connection:
-    """One wire: ``source[source_port] -> dest[dest_port]``, optionally named."""
+    """One wire: ``source[source_port] -> dest[dest_port]``, optionally named.
+
+    Attributes
+    ----------
+    source, dest
+        Names of the source and destination blocks.
+    source_port, dest_port
+        Output port of the source and input port of the destination (0-based).
+    name
+        The wire's name, ``""`` when unnamed.
+    """
 
     source: str
     source_port: int
@@ -75,6 +85,11 @@ def is_delay_block(block: Any) -> bool:
     (``"transfer"``) bdsim block whose output does not depend on its present
     input, such as ``ZOH`` or the package's ``UnitDelay``. A clocked source
     (no inputs) is not a delay: it is in no loop.
+
+    Parameters
+    ----------
+    block
+        A bdsim block (or a graph node's ``block`` attribute).
     """
     if getattr(block, "nin", 0) < 1 or getattr(block, "nout", 0) < 1:
         return False
@@ -140,6 +155,18 @@ def bypass_block(graph: nx.MultiDiGraph, name: str) -> nx.MultiDiGraph:
     ports on both sides are kept). Bypassing a delay turns its feedback loops
     into algebraic loops: the structural check then names their blocks.
 
+    Parameters
+    ----------
+    graph
+        A graph from :func:`diagram_graph`; it is not changed.
+    name
+        The block to remove (a node of ``graph``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The new graph, without ``name``.
+
     Raises
     ------
     ValueError
@@ -192,7 +219,7 @@ def diagram_graph(
     ----------
     diagram
         A bdsim ``BlockDiagram``, or any object whose ``.bd`` is one (such as
-        :class:`blocksim_lstm.diagram.LSTMDiagram`). It need not be compiled.
+        :class:`blocksim_lstm._diagram.LSTMDiagram`). It need not be compiled.
     wire_names
         Optional signal names by ``(source block name, source port)``; they
         complete the names bdsim stores on its wires (``wire.name``). If
@@ -259,7 +286,13 @@ def diagram_graph(
 
 
 def wiring(graph: nx.MultiDiGraph) -> list[Connection]:
-    """The sorted list of connections held by a diagram graph."""
+    """The sorted list of connections held by a diagram graph.
+
+    Parameters
+    ----------
+    graph
+        A graph from :func:`diagram_graph`.
+    """
     return sorted(
         Connection(u, d["source_port"], v, d["dest_port"], d["name"])
         for u, v, d in graph.edges(data=True)
@@ -271,6 +304,11 @@ def wiring_of_diagram(diagram: Any) -> list[Connection]:
 
     An independent reading of the diagram (no ``networkx``), for comparisons.
     Wire names are those bdsim stores on the wires.
+
+    Parameters
+    ----------
+    diagram
+        A bdsim ``BlockDiagram`` (compiled or not).
     """
     bd = _diagram_of(diagram)
     return sorted(

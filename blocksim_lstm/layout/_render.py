@@ -1,6 +1,6 @@
 """Draw diagram layouts with matplotlib (no Graphviz binary is used).
 
-Files are written by :mod:`blocksim_lstm.export` (PNG, SVG, DOT, GraphML).
+Files are written by :mod:`blocksim_lstm.layout._export` (PNG, SVG, DOT, GraphML).
 
 Every block shows its name (above the box) and its symbol (in the box); named
 wires carry their label; wires on feedback loops are coloured by the delay that
@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .layout import Layout, Route
-from .names import CELL_DELAY, HIDDEN_DELAY
+from .._names import CELL_DELAY, HIDDEN_DELAY
+from ._geometry import Layout, Route
 
 __all__ = [
     "CrossCheckPaint",
@@ -62,7 +62,13 @@ class CrossCheckPaint:
 
     @classmethod
     def from_report(cls, report: Any) -> CrossCheckPaint:
-        """Read a :class:`blocksim_lstm._crosscheck.CrossCheckReport`."""
+        """Read a :class:`blocksim_lstm._crosscheck.CrossCheckReport`.
+
+        Parameters
+        ----------
+        report
+            A cross-check report (``bl.crosscheck_diagram``).
+        """
         errors = {s.name: float(s.max_abs) for s in report.signals}
         fd = report.first_divergence
         text = ""

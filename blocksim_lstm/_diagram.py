@@ -4,7 +4,7 @@ original Simulink model ``lstm_sim.mdl`` (SPEC section 2).
 Each block's output is one wire ("signal"). :class:`LSTMDiagram` records, for
 every signal, the name of the reference trace it stands for (a
 :class:`SignalSpec`); it never computes that trace. The reference cell
-(:mod:`blocksim_lstm.reference`) is a sibling that shares no code with this
+(:mod:`blocksim_lstm._reference`) is a sibling that shares no code with this
 module: only the cross-check (:mod:`blocksim_lstm._crosscheck`) uses both.
 """
 
@@ -22,11 +22,8 @@ import bdsim
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import as_array, check_input, check_memory
-from .blocks import Affine, EProd, Logger, Sigmoid, Tanh, UnitDelay
-from .blocks import Sequence as SequenceSource
-from .experiment import EXPERIMENT1_TS
-from .names import (
+from ._experiment import EXPERIMENT1_TS
+from ._names import (
     ACTIVATION_BLOCKS,
     CELL_DELAY,
     FC_BLOCK,
@@ -35,7 +32,10 @@ from .names import (
     OUTPUT_BLOCK,
     SUM_BLOCKS,
 )
-from .parameters import GATES, LSTMParams
+from ._parameters import GATES, LSTMParams
+from ._validate import as_array, check_input, check_memory
+from .blocks import Affine, EProd, Logger, Sigmoid, Tanh, UnitDelay
+from .blocks import Sequence as SequenceSource
 
 __all__ = [
     "MAX_END_TIME",
@@ -102,6 +102,13 @@ def run_bytes(steps: int, nn: int, ni: int, no: int) -> float:
     bdsim keeps one small array per wire and step: measured about
     ``24 (Ni + 27 Nn + No) + 4000`` bytes a step (Nn = 3, 30; Ni = 4, 40); this
     takes ``32 (...) + 5000``, plus the cross-check's reference traces.
+
+    Parameters
+    ----------
+    steps
+        Steps of the run T.
+    nn, ni, no
+        Units, input width and output width of the layer.
     """
     widths = ni + 27 * nn + no
     return float(steps) * (32.0 * widths + 5000.0)
@@ -117,7 +124,7 @@ class SignalSpec:
     port : output port number.
     label : the signal's name in SPEC terms (``u(t)``, ``h(t-1)``, ``i``, ...).
     layer : 0-based LSTM layer index the signal belongs to.
-    ref : :class:`~blocksim_lstm.reference.LSTMTrace` attribute it equals, or
+    ref : :class:`~blocksim_lstm._reference.LSTMTrace` attribute it equals, or
         ``"b"`` for a bias constant.
     gate : gate whose row block of ``ref`` is meant, or None for all of it.
     """
@@ -254,6 +261,15 @@ def name_wires(bd: Any, block: Any, name: str) -> None:
 
     bdsim 1.4's ``connect(..., name=)`` loses the name (``add_wire`` resets it to
     None), so names are set on the wires afterwards.
+
+    Parameters
+    ----------
+    bd
+        The bdsim ``BlockDiagram`` that holds ``block``.
+    block
+        The block whose output port 0 feeds the wires.
+    name
+        The wire name (a SPEC label such as ``"c(t-1)"``).
     """
     for w in bd.wirelist:
         if w.start.block is block and w.start.port == 0:
