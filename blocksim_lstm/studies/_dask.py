@@ -193,7 +193,12 @@ def local_cluster(workers: int, env: dict[str, str]) -> Any:
     distributed = import_distributed()
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+    settings = {
+        "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+        # the workers' sampling profiler (every 10 ms) costs CPU a run needs
+        "distributed.worker.profile.enabled": False,
+    }
+    with dask.config.set(settings):
         return distributed.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
