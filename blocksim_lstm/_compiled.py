@@ -396,6 +396,15 @@ class _Step:
 class CompiledDiagram:
     """A bdsim diagram turned into generated code (see :func:`compile_diagram`).
 
+    Parameters
+    ----------
+    builder
+        The walk of the diagram's compiled plan: blocks in evaluation order,
+        wire widths, sinks.
+    frags
+        Each block (by ``id``) -> its generated code, or None for a block that
+        runs its own ``output`` / ``next``.
+
     Attributes
     ----------
     source : the generated Python source (numba functions).

@@ -18,6 +18,11 @@ class LazyModule:
 
     Unlike ``importlib.util.LazyLoader`` it puts nothing in ``sys.modules`` until
     the module is really imported.
+
+    Parameters
+    ----------
+    name
+        Absolute module name (``"control"``, ``"scipy.linalg"``).
     """
 
     def __init__(self, name: str) -> None:
