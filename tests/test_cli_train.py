@@ -358,6 +358,27 @@ def test_kill_9_temporaries_are_cleaned_on_resume(tmp_path, capsys):
     assert load_checkpoint(out).epoch == done + 2
 
 
+def test_ctrl_c_while_writing_the_figures_says_resume(capsys, tmp_path, monkeypatch):
+    # the training is done and checkpointed; the interrupt lands in the pictures
+    # (seen under load in test_early_real_ctrl_c_message_is_true: no message)
+    import blocksim_lstm.cli.train as cli_train
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_train, "_write_figures", interrupted)
+    out = tmp_path / "run"
+    assert main(["train", "--epochs", "20", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert (
+        f"resume with: blocksim-lstm train --resume {out} (checkpoint at epoch 20)"
+        in err
+    )
+    monkeypatch.undo()
+    s = run_json(capsys, "--resume", str(out))
+    assert s["epochs"] == 20 and (out / "loss.png").is_file()
+
+
 def test_ctrl_c_before_any_checkpoint_says_so(capsys, tmp_path, monkeypatch):
     from blocksim_lstm.training import loop
 

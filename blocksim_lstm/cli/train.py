@@ -346,7 +346,11 @@ def run(args: argparse.Namespace) -> int:
         raise
     summary = {"init": "resume" if args.resume else str(args.init), **result.summary()}
     if out is not None:
-        _write_figures(out, result)
+        try:  # a Ctrl-C here leaves the finished run's checkpoint: say so
+            _write_figures(out, result)
+        except KeyboardInterrupt:
+            _interrupted(out)
+            raise
         summary["out"] = str(out)
     if args.json:
         print(json.dumps(summary, indent=2, allow_nan=True))
