@@ -471,6 +471,19 @@ class LSTMDiagram:
             self.compile()
         return [b.name for group in self.bd.plan for b in group]
 
+    def _prepare_run(self) -> None:
+        """Refuse a run whose recording cannot fit in memory; compile once."""
+        n = self.steps
+        check_memory(
+            "u",
+            run_bytes(
+                n, sum(p.nn for p in self.layers), self.layers[0].ni, self.layers[-1].no
+            ),
+            f"recording every wire over {n} steps",
+        )
+        if not self._compiled:
+            self.compile()
+
     def run(self, *, engine: str = "bdsim") -> DiagramRun:
         """Run the diagram over the whole input and record every wire.
 
@@ -489,16 +502,8 @@ class LSTMDiagram:
         """
         if engine not in ("bdsim", "compiled"):
             raise ValueError(f"engine: expected 'bdsim' or 'compiled', got {engine!r}")
+        self._prepare_run()
         n = self.steps
-        check_memory(
-            "u",
-            run_bytes(
-                n, sum(p.nn for p in self.layers), self.layers[0].ni, self.layers[-1].no
-            ),
-            f"recording every wire over {n} steps",
-        )
-        if not self._compiled:
-            self.compile()
         if engine == "compiled":
             from ._compiled import compile_diagram
 

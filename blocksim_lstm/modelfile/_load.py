@@ -26,7 +26,6 @@ from .._diagram import (
     SignalSpec,
     name_wires,
     new_sim,
-    run_bytes,
     signal_labels,
 )
 from .._names import (
@@ -39,7 +38,7 @@ from .._names import (
     SUM_BLOCKS,
 )
 from .._parameters import GATES, LSTMParams
-from .._validate import check_input, check_memory
+from .._validate import check_input
 from ._read import ModelFileError, check_model, read_model
 
 __all__ = ["ModelDiagram", "layer_signals", "load_model"]
@@ -198,16 +197,8 @@ class ModelDiagram(LSTMDiagram):
                 f"engine: a model file runs on 'bdsim' only (the compiled engine "
                 f"does not take model files yet), got {engine!r}"
             )
+        self._prepare_run()
         n = self.steps
-        check_memory(
-            "u",
-            run_bytes(
-                n, sum(p.nn for p in self.layers), self.layers[0].ni, self.layers[-1].no
-            ),
-            f"recording every wire over {n} steps",
-        )
-        if not self._compiled:
-            self.compile()
         watch = [self.blocks[s.block][s.port] for s in self.signals]
         loggers = [b for b in self.bd.blocklist if type(b).__name__ == "Logger"]
         files = [b._file for b in loggers]
