@@ -382,6 +382,7 @@ def read_npz(
     keys: Sequence[str],
     *,
     exact: bool = False,
+    every: bool = False,
 ) -> dict[str, np.ndarray]:
     """Read the arrays ``keys`` of an ``.npz`` file, with clear errors.
 
@@ -396,11 +397,13 @@ def read_npz(
         Keys the file must hold.
     exact
         Also refuse keys beyond ``keys``.
+    every
+        Return every array of the file, not only ``keys``.
 
     Returns
     -------
     dict
-        ``key -> array`` for each of ``keys``.
+        ``key -> array`` for each of ``keys`` (or every key, with ``every``).
 
     Raises
     ------
@@ -443,4 +446,4 @@ def read_npz(
             f"{list(keys)}; missing {missing}"
             + (f", unexpected {extra}" if exact else "")
         )
-    return {k: found[k] for k in keys}
+    return found if every else {k: found[k] for k in keys}
