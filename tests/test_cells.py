@@ -425,3 +425,16 @@ def test_random_is_seeded_and_float32_runs_in_float32() -> None:
     assert {v.dtype for v in f.arrays().values()} == {np.dtype(np.float32)}
     tr = cells.cell_reference(f, np.zeros((3, 1)), dtype="float32")
     assert tr.h.dtype == np.float32
+
+
+def test_file_key_registry_matches_the_classes(tmp_path) -> None:
+    from blocksim_lstm._cellfiles import FILE_KEYS, REQUIRED_KEYS
+
+    assert REQUIRED_KEYS["lstm"] == set(bl.NPZ_KEYS)
+    for name, cls in cells.CELLS.items():
+        if name != "lstm":
+            assert REQUIRED_KEYS[name] == set(cls.keys())
+            assert FILE_KEYS[name] == set(cls.file_keys())
+    gru = cells.GRUParams.random(2, 1, 1).save(tmp_path / "gru.npz")
+    with pytest.raises(ValueError, match="holds GRU weights .* expected LSTM"):
+        bl.LSTMParams.load(gru, what="--weights")
