@@ -363,3 +363,17 @@ def test_a_builder_per_cell():
         cell_blocks("rnn", nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="cell: expected one of"):
         cell_blocks("lstm2")
+
+
+def test_the_diagrams_never_reach_a_reference_cell():
+    # the builders name the trace a wire stands for, they never compute it: no
+    # import path (function-level imports count) leads to a reference module
+    from test_house import _closure, import_graph
+
+    graph = import_graph()
+    for module in ("blocksim_lstm._cell_layers", "blocksim_lstm._diagram"):
+        reached = _closure(graph, module)
+        assert "blocksim_lstm.cells._params" in reached | {module}
+        assert (
+            not {"blocksim_lstm._reference", "blocksim_lstm.cells._reference"} & reached
+        )
