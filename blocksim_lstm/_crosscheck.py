@@ -481,8 +481,8 @@ def _reference_trace(
         )
     if arr.shape[1] != width:
         raise ValueError(
-            f"{where}: expected width {width} (wire {key!r} carries {width} "
-            f"elements), got shape {arr.shape}"
+            f"{where}: expected width {width} (the width of wire {key!r}), got "
+            f"shape {arr.shape}"
         )
     return arr
 

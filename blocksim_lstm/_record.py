@@ -50,7 +50,8 @@ class Recording:
     t : ndarray, shape ``(T,)``
         The time of step k, ``k * Ts``.
     order : tuple of str
-        Block names in the order bdsim evaluates them within one step.
+        Block names in the order bdsim evaluates them within one step (its
+        schedule, ``bd.plan``; sinks are not in it).
     labels : dict
         Wire key -> label: the name the diagram gives the wire (bdsim wire
         names, or this package's SPEC labels for its LSTM diagrams); wires
@@ -236,9 +237,8 @@ def record(diagram: Any, *, steps: int | None = None) -> Recording:
     ts = check_sample_time(f"diagram: clock {clock.name!r} period", clock.T, n)
     order = [b.name for group in bd.plan for b in group]
     blocks = {b.name: b for b in bd.blocklist}
-    order += [name for name in blocks if name not in order]
     ports: dict[str, tuple[Any, int]] = {}
-    for name in order:
+    for name in order + [name for name in blocks if name not in order]:
         b = blocks[name]
         for p in range(int(b.nout)):
             key = wire_key(name, p)
