@@ -234,6 +234,7 @@ def _through(make, width: int = 1, steps: int = 6):
         ),
         (lambda bd, c, w: UnitDelay(c, np.full(w, 7.0), bd=bd, name="blk"), 3, True),
         (lambda bd, c, w: bd.INTEGRATOR_S(c, x0=7.0, name="blk"), 1, False),
+        (lambda bd, c, w: bd.DERIV_S(c, x0=7.0, name="blk"), 1, False),
     ],
     ids=[
         "ZOH x0 full",
@@ -242,10 +243,24 @@ def _through(make, width: int = 1, steps: int = 6):
         "LTI_SISO_S",
         "UnitDelay",
         "INTEGRATOR_S",
+        "DERIV_S",
     ],
 )
 def test_which_stock_blocks_are_exact_unit_delays(make, width, is_delay) -> None:
     assert _through(make, width).passed is is_delay
+
+
+def test_the_stock_integrator_is_an_accumulator() -> None:
+    bd = bl.new_sim().blockdiagram()
+    clock = bd.clock(0.1, unit="s", name="clock")
+    u = np.arange(1.0, 7.0)
+    bd.connect(
+        Sequence(clock, u[:, None], bd=bd, name="u"),
+        bd.INTEGRATOR_S(clock, x0=7.0, gain=2.0, name="acc"),
+    )
+    rec = bl.record(bd, steps=6)
+    want = 7.0 + 2.0 * 0.1 * np.r_[0.0, np.cumsum(u)[:-1]]
+    np.testing.assert_allclose(rec.traces["acc"][:, 0], want, rtol=1e-15, atol=0)
 
 
 def test_a_scalar_zoh_fed_a_vector_is_not_a_delay() -> None:
