@@ -31,13 +31,15 @@ from typing import Any
 import numpy as np
 
 from ._diagram import Signals, check_sample_time, new_sim, run_watched
+from ._graph import diagram_graph
+from ._loops import check_no_algebraic_loops
 from ._validate import check_memory, check_positive_int
 from ._wirekey import wire_key
 
 __all__ = ["Recording", "record", "record_bytes"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Recording:
     """Every wire's trace of a run of a bdsim diagram, aligned to steps.
 
@@ -168,6 +170,26 @@ def _labels(diagram: Any, bd: Any, keys: set[str]) -> dict[str, str]:
     return {k: v for k, v in out.items() if k in keys}
 
 
+def _compile(diagram: Any, bd: Any) -> None:
+    """Compile ``bd``; a failure becomes a one-line error naming its cause."""
+    compile_ = getattr(diagram, "compile", None) if diagram is not bd else None
+    try:
+        if compile_ is not None:
+            compile_()  # an LSTMDiagram remembers that it is compiled
+        else:
+            with contextlib.redirect_stdout(io.StringIO()):
+                bd.compile(report=False)
+    except Exception as exc:
+        # bdsim prints the cause of a cycle and raises "could not compile":
+        # name the loop's blocks ourselves (AlgebraicLoopError, a ValueError)
+        check_no_algebraic_loops(diagram_graph(bd))
+        text = str(exc).strip().splitlines()
+        raise ValueError(
+            f"diagram: bdsim could not compile it: "
+            f"{text[0] if text else type(exc).__name__}"
+        ) from exc
+
+
 def record(diagram: Any, *, steps: int | None = None) -> Recording:
     """Run a discrete-time bdsim diagram and record every wire, aligned to steps.
 
@@ -203,7 +225,9 @@ def record(diagram: Any, *, steps: int | None = None) -> Recording:
     TypeError
         ``diagram`` is not a bdsim diagram.
     ValueError
-        ``steps`` is not an integer >= 1; the diagram has no clock, clocks of
+        ``steps`` is not an integer >= 1; bdsim cannot compile the diagram (an
+        algebraic loop is named by its blocks: ``AlgebraicLoopError``, an
+        unconnected input...); the diagram has no clock, clocks of
         different periods or offsets, a clock that never ticks, continuous
         states, no output port, or two wires with the same key; the recording
         would not fit in memory.
@@ -220,12 +244,7 @@ def record(diagram: Any, *, steps: int | None = None) -> Recording:
             )
     n = check_positive_int("steps", steps)
     if not bd.compiled:
-        compile_ = getattr(diagram, "compile", None) if diagram is not bd else None
-        if compile_ is not None:
-            compile_()  # an LSTMDiagram remembers that it is compiled
-        else:
-            with contextlib.redirect_stdout(io.StringIO()):
-                bd.compile(report=False)
+        _compile(diagram, bd)
     if bd.nstates > 0:
         cont = [b.name for b in bd.blocklist if getattr(b, "nstates", 0) > 0]
         raise ValueError(

@@ -195,6 +195,10 @@ def test_mapping_pairs_wires_with_reference_names() -> None:
     assert [s.name for s in report.signals] == ["z1 delay", "sum y"]
     assert [s.label for s in report.signals] == ["state 1", "y[n]"]
     assert len(report.not_compared) == 9 and "x" in report.not_compared
+    # float32 references get float32 tolerances, as in crosscheck_diagram
+    r32 = bl.crosscheck_traces(rec, {"sum y": ref["sum y"].astype(np.float32)})
+    assert (r32.dtype, r32.abs_tol, r32.rel_tol) == ("float32", 1e-5, 1e-5)
+    assert r32.passed
     assert report.output_norm == pytest.approx(
         np.linalg.norm(rec.traces["sum y"][:, 0] - ref["sum y"]), abs=0
     )
@@ -356,9 +360,38 @@ def _continuous():
     return bd
 
 
+def _unconnected():
+    bd = bl.new_sim().blockdiagram()
+    clock = bd.clock(1.0, unit="s", name="clock")
+    s = bd.SUM("++", name="s")
+    bd.connect(Sequence(clock, np.ones((3, 1)), bd=bd, name="x"), s[0])
+    return bd
+
+
+def _algebraic_loop():
+    bd = _unconnected()
+    s = bd.blocklist[0] if bd.blocklist[0].name == "s" else bd.blocklist[1]
+    g = bd.GAIN(0.5, name="g")
+    bd.connect(s, g)
+    bd.connect(g, s[1])
+    return bd
+
+
 @pytest.mark.parametrize(
     ("make", "kwargs", "err", "match"),
     [
+        (
+            _unconnected,
+            {"steps": 3},
+            ValueError,
+            "diagram: bdsim could not compile it: block s has an unconnected input",
+        ),
+        (
+            _algebraic_loop,
+            {"steps": 3},
+            bl.AlgebraicLoopError,
+            r"s -> g -> s|g -> s -> g",
+        ),
         (lambda: "filter", {"steps": 3}, TypeError, "diagram: expected a bdsim"),
         (
             _demux_diagram,
