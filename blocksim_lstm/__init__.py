@@ -41,6 +41,9 @@ _PUBLIC: dict[str, str] = {
     "crosscheck": "_crosscheck",
     "crosscheck_diagram": "_crosscheck",
     "CrossCheckReport": "_crosscheck",
+    # any bdsim diagram: every wire recorded, cross-checked against arrays
+    "record": "_record",
+    "crosscheck_traces": "_crosscheck",
     # graph, loops, pictures
     "diagram_graph": "_graph",
     "structure_report": "_loops",
@@ -83,6 +86,7 @@ if TYPE_CHECKING:  # what mypy and IDEs see; at run time __getattr__ loads them
     from ._crosscheck import CrossCheckReport as CrossCheckReport
     from ._crosscheck import crosscheck as crosscheck
     from ._crosscheck import crosscheck_diagram as crosscheck_diagram
+    from ._crosscheck import crosscheck_traces as crosscheck_traces
     from ._diagram import LSTMDiagram as LSTMDiagram
     from ._diagram import build_cell_diagram as build_cell_diagram
     from ._diagram import build_lstm_diagram as build_lstm_diagram
@@ -103,6 +107,7 @@ if TYPE_CHECKING:  # what mypy and IDEs see; at run time __getattr__ loads them
     from ._parameters import GATES as GATES
     from ._parameters import NPZ_KEYS as NPZ_KEYS
     from ._parameters import LSTMParams as LSTMParams
+    from ._record import record as record
     from ._reference import LSTMTrace as LSTMTrace
     from ._reference import reference_cell as reference_cell
     from ._reference import sigmoid as sigmoid

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,8 +20,9 @@ from numpy.typing import ArrayLike, DTypeLike
 from ._diagram import DiagramRun, LSTMDiagram, build_lstm_diagram
 from ._experiment import EXPERIMENT1_TS
 from ._parameters import LSTMParams
+from ._record import Recording
 from ._reference import LSTMTrace
-from ._validate import check_dtype
+from ._validate import as_array, check_dtype
 from .cells._reference import cell_reference
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "compare_traces",
     "crosscheck",
     "crosscheck_diagram",
+    "crosscheck_traces",
     "reference_traces",
 ]
 
@@ -135,6 +137,8 @@ class CrossCheckReport:
     steps : number of steps compared.
     output_norm : Frobenius norm of the output difference, ``norm(z - y)`` in the
         original's terms (NaN when no output signal was named).
+    not_compared : wires of the diagram that had no reference (recorded but
+        not judged; :func:`crosscheck_traces`), in evaluation order.
     """
 
     signals: tuple[SignalReport, ...]
@@ -144,6 +148,7 @@ class CrossCheckReport:
     dtype: str
     steps: int
     output_norm: float = float("nan")
+    not_compared: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -183,6 +188,7 @@ class CrossCheckReport:
             "steps": self.steps,
             "output_norm": self.output_norm,
             "signals": [asdict(s) for s in self.signals],
+            "not_compared": list(self.not_compared),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -215,6 +221,8 @@ class CrossCheckReport:
             f"max({self.abs_tol:g}, {self.rel_tol:g} * |reference|)"
         )
         rows.append(verdict)
+        if self.not_compared:
+            rows.append(f"not compared (no reference): {', '.join(self.not_compared)}")
         if np.isfinite(self.output_norm):
             rows.append(f"norm of the output difference: {self.output_norm:.3e}")
         if self.first_divergence is not None:
@@ -469,3 +477,161 @@ def crosscheck(
         abs_tol=abs_tol,
         rel_tol=rel_tol,
     )
+
+
+def _reference_trace(
+    name: str, value: ArrayLike, key: str, want: np.ndarray
+) -> np.ndarray:
+    """``value`` as a float64 array of the recorded wire's shape ``(T, width)``."""
+    where = f"reference[{name!r}]"
+    arr = as_array(where, value)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{where}: expected shape (T,) or (T, width), got shape {arr.shape}"
+        )
+    steps, width = want.shape
+    if arr.shape[0] != steps:
+        raise ValueError(
+            f"{where}: expected {steps} steps (the recording's length), got "
+            f"{arr.shape[0]} (shape {arr.shape})"
+        )
+    if arr.shape[1] != width:
+        raise ValueError(
+            f"{where}: expected width {width} (the width of wire {key!r}), got "
+            f"shape {arr.shape}"
+        )
+    return arr
+
+
+def crosscheck_traces(
+    recorded: Recording,
+    reference: Mapping[str, ArrayLike],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    abs_tol: float | None = None,
+    rel_tol: float | None = None,
+    output: str | None = None,
+) -> CrossCheckReport:
+    """Compare the recorded wires of any diagram with reference traces.
+
+    The same judgement as :func:`crosscheck_diagram`: per element the tolerance
+    ``max(abs_tol, rel_tol * |reference|)``; the first divergence is the
+    earliest failing step, then the first wire in the recorded diagram's
+    evaluation order; a failing wire that matches its reference shifted by
+    whole steps (up to 3) is reported with that shift. Wires without a
+    reference are listed as not compared, not failed.
+
+    Parameters
+    ----------
+    recorded
+        A :class:`~blocksim_lstm._record.Recording` from :func:`blocksim_lstm.record`.
+    reference
+        Name -> expected trace, shape ``(T,)`` or ``(T, width)``: T is the
+        recording's number of steps, width the wire's.
+    mapping
+        Wire key (or wire label) -> reference name, for the wires to compare.
+        Without it, every reference name must be a wire key or label.
+    abs_tol, rel_tol
+        Tolerances; defaults from :data:`DEFAULT_TOLERANCES` for the
+        references' dtype (float64 unless all of them are float32).
+    output
+        Wire key (or label) whose difference norm the report gives as
+        ``output_norm``; it must be compared.
+
+    Returns
+    -------
+    CrossCheckReport
+        One :class:`SignalReport` per compared wire, in evaluation order (the
+        name is the wire key, the label the wire's label or else the
+        reference name); ``not_compared`` lists the other wires.
+
+    Raises
+    ------
+    TypeError
+        ``recorded`` is not a Recording, ``reference`` or ``mapping`` not a mapping.
+    ValueError
+        A mapping names a wire or a reference that does not exist, a reference
+        name is no wire (without mapping), nothing is compared, a reference has
+        another length or width than its wire or is not a finite real array,
+        ``output`` is not a compared wire, a tolerance is negative.
+    """
+    if not isinstance(recorded, Recording):
+        raise TypeError(
+            "recorded: expected a Recording (from blocksim_lstm.record), got "
+            f"{type(recorded).__name__}"
+        )
+    if not isinstance(reference, Mapping):
+        raise TypeError(
+            "reference: expected a mapping name -> array, got "
+            f"{type(reference).__name__}"
+        )
+    if mapping is not None and not isinstance(mapping, Mapping):
+        raise TypeError(
+            f"mapping: expected a mapping wire -> reference name, got "
+            f"{type(mapping).__name__}"
+        )
+    wires = recorded.wires
+    by_label = {label: key for key, label in recorded.labels.items()}
+
+    def wire_of(name: str, what: str) -> str:
+        if name in wires:
+            return name
+        if name in by_label:
+            return by_label[name]
+        raise ValueError(
+            f"{what}: no wire {name!r} in the recording; wires: {list(wires)}"
+        )
+
+    pairs: dict[str, str] = {}  # wire key -> reference name
+    if mapping is None:
+        for name in reference:
+            key = wire_of(str(name), "reference")
+            if key in pairs:
+                raise ValueError(
+                    f"reference: wire {key!r} given twice ({pairs[key]!r} and {name!r})"
+                )
+            pairs[key] = name
+    else:
+        for wire, name in mapping.items():
+            key = wire_of(str(wire), "mapping")
+            if name not in reference:
+                raise ValueError(
+                    f"mapping: {wire!r} -> {name!r}: no reference trace {name!r}; "
+                    f"reference names: {list(reference)}"
+                )
+            if key in pairs:
+                raise ValueError(f"mapping: wire {key!r} given twice")
+            pairs[key] = name
+    if not pairs:
+        raise ValueError("reference: expected at least one trace to compare, got none")
+    order = [k for k in wires if k in pairs]
+    diag = {k: np.asarray(recorded.traces[k]) for k in order}
+    ref = {
+        k: _reference_trace(pairs[k], reference[pairs[k]], k, diag[k]) for k in order
+    }
+    kinds = {np.asarray(reference[pairs[k]]).dtype for k in order}
+    dtype = "float32" if kinds == {np.dtype(np.float32)} else "float64"
+    a0, r0 = DEFAULT_TOLERANCES[dtype]
+    labels = {
+        k: recorded.labels.get(k, pairs[k] if pairs[k] != k else k) for k in order
+    }
+    out_key = None
+    if output is not None:
+        out_key = wire_of(output, "output")
+        if out_key not in pairs:
+            raise ValueError(
+                f"output: wire {out_key!r} has no reference; compared: {order}"
+            )
+    report = compare_traces(
+        diag,
+        ref,
+        order,
+        labels=labels,
+        abs_tol=a0 if abs_tol is None else abs_tol,
+        rel_tol=r0 if rel_tol is None else rel_tol,
+        dtype=dtype,
+        output=out_key,
+    )
+    return replace(report, not_compared=tuple(k for k in wires if k not in pairs))

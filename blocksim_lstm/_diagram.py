@@ -46,6 +46,7 @@ __all__ = [
     "name_wires",
     "new_sim",
     "run_bytes",
+    "run_watched",
     "signal_labels",
 ]
 
@@ -228,6 +229,73 @@ def new_sim() -> bdsim.BDSim:
     return _SIM
 
 
+def run_watched(
+    sim: Any, bd: Any, plugs: Sequence[Any], *, steps: int, clock: Any
+) -> list[np.ndarray]:
+    """Run a compiled pure-discrete diagram for ``steps`` ticks and record wires.
+
+    The one recording mechanism of the package (:meth:`LSTMDiagram.run` and
+    :func:`blocksim_lstm.record` both use it). bdsim evaluates the diagram at
+    t = 0 and at each tick ``t_k = k Ts + offset``, k >= 1, and latches the
+    states after each tick's evaluation, never at t = 0: the evaluations at
+    t = 0 and at the first tick both see the initial states. The run ends on
+    tick ``steps`` exactly (``T = clock.time(steps)``, the float bdsim computes
+    for that tick; ``steps * Ts`` for a clock without offset), so the samples
+    are t = 0 and ticks 1 .. ``steps``; the t = 0 sample is dropped, and row k
+    is step k (the evaluation at tick k + 1).
+
+    This package's ``Logger`` blocks write no file during this run.
+
+    Parameters
+    ----------
+    sim
+        The bdsim simulator (:func:`new_sim`).
+    bd
+        A compiled bdsim ``BlockDiagram`` whose clocks all tick with ``clock``.
+    plugs
+        Output ports to record (``block[port]``).
+    steps
+        Number of steps, >= 1.
+    clock
+        The clock whose ticks are the steps.
+
+    Returns
+    -------
+    list of ndarray
+        One fresh float64 array per plug, shape ``(steps, width)``.
+
+    Raises
+    ------
+    RuntimeError
+        bdsim recorded another number of samples than ``steps + 1``.
+    """
+    loggers = [b for b in bd.blocklist if isinstance(b, Logger)]
+    files = [b._file for b in loggers]
+    try:
+        for b in loggers:
+            b._file = None
+        with contextlib.redirect_stdout(io.StringIO()):
+            out = sim.run(bd, T=clock.time(steps), watch=list(plugs))
+    finally:
+        for b, f in zip(loggers, files, strict=True):
+            b._file = f
+    traces = out[".ywatch"] if plugs else []
+    recorded = []
+    for tr in traces:
+        arr = np.asarray(tr, dtype=float)
+        if arr.shape[0] != steps + 1:
+            raise RuntimeError(
+                f"bdsim recorded {arr.shape[0]} samples, expected {steps + 1} "
+                f"(t = 0 and {steps} ticks)"
+            )
+        recorded.append(arr.reshape(steps + 1, -1)[1:].copy())
+    if len(recorded) != len(plugs):
+        raise RuntimeError(
+            f"bdsim recorded {len(recorded)} wires, expected {len(plugs)}"
+        )
+    return recorded
+
+
 class LSTMDiagram:
     """A bdsim block diagram of one or more stacked recurrent layers and an FC layer.
 
@@ -387,22 +455,11 @@ class LSTMDiagram:
             return self._result(
                 {s.block: ports[(s.block, s.port)] for s in self.signals}
             )
-        watch = [self.blocks[s.block][s.port] for s in self.signals]
-        # bdsim's k-th tick is at k * Ts (computed as k * T): T = n * Ts gives
-        # exactly the ticks 1..n; a T between ticks would add an extra sample
-        with contextlib.redirect_stdout(io.StringIO()):
-            out = self.sim.run(self.bd, T=n * self.ts, watch=watch)
-        traces = out[".ywatch"]
-        if len(traces) != len(watch) or np.asarray(traces[0]).shape[0] != n + 1:
-            raise RuntimeError(
-                f"bdsim recorded {np.asarray(traces[0]).shape[0]} samples, "
-                f"expected {n + 1} (t = 0 and {n} ticks)"
-            )
-        recorded = {}
-        for s, tr in zip(self.signals, traces, strict=True):
-            arr = np.asarray(tr, dtype=float)
-            recorded[s.block] = arr.reshape(n + 1, -1)[1:].copy()
-        return self._result(recorded)
+        plugs = [self.blocks[s.block][s.port] for s in self.signals]
+        traces = run_watched(self.sim, self.bd, plugs, steps=n, clock=self.clock)
+        return self._result(
+            {s.block: tr for s, tr in zip(self.signals, traces, strict=True)}
+        )
 
     def _result(self, recorded: dict[str, np.ndarray]) -> DiagramRun:
         signals = Signals(recorded, signal_labels(self.signals, len(self.layers)))

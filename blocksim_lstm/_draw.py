@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,8 @@ def draw(
     ----------
     diagram
         An :class:`~blocksim_lstm._diagram.LSTMDiagram`, a bdsim
-        ``BlockDiagram``, or a graph from
+        ``BlockDiagram``, a :class:`~blocksim_lstm._record.Recording` (its
+        diagram is drawn), or a graph from
         :func:`~blocksim_lstm._graph.diagram_graph`.
     path
         Picture file ending in ``.png`` or ``.svg``; written atomically
@@ -40,8 +42,10 @@ def draw(
     paint
         A cross-check report (or a ready
         :class:`~blocksim_lstm.layout.CrossCheckPaint`) painted on the wires:
-        each wire coloured by whether it agrees with the reference, the first
-        divergence boxed in red. Without it, wires are coloured by feedback loop.
+        each wire coloured by whether it agrees with the reference (wires
+        matched by key: the block's name for output port 0, ``"name[p]"`` for
+        port p), the first divergence boxed in red. Without it, wires are
+        coloured by feedback loop.
     title
         Title above the picture.
     layout
@@ -74,6 +78,9 @@ def draw(
         raise ValueError(
             f"layout: expected one of 'auto', 'lstm', 'layered', got {layout!r}"
         )
+    record = sys.modules.get(f"{__package__}._record")  # loaded if one was made
+    if record is not None and isinstance(diagram, record.Recording):
+        diagram = diagram.diagram
     if isinstance(diagram, nx.MultiDiGraph):
         graph = diagram
     else:

@@ -246,6 +246,26 @@ def _14_model_file(out: str, folder: Path) -> None:
     assert float(token_after("reference", line)) == pytest.approx(tr.fc[0, 0], rel=1e-9)
 
 
+def _filter_crosscheck(out: str, folder: Path) -> None:
+    """The miswired filter's first divergence recomputed from lfilter alone:
+    b0 x[0] + z2's initial state where lfilter has y[0] = b0 x[0] + z1's."""
+    from scipy.signal import lfilter
+
+    b, a, zi = [0.25, 0.5, 0.25], [1.0, -0.6, 0.25], [0.5, -0.3]
+    x = np.random.default_rng(1).standard_normal(40)
+    assert "PASSED: 11 signals, 40 steps" in out
+    assert after("max |y - lfilter| =", out) <= 1e-12
+    assert "miswired filter passed? False" in out
+    line = line_with("first divergence", out)
+    assert "step 0: sum y (y[n])[0]" in line
+    got = float(token_after("[0] =", line))
+    assert got == pytest.approx(b[0] * x[0] + zi[1], rel=1e-9)
+    y0 = lfilter(b, a, x, zi=zi)[0][0]
+    assert float(token_after("reference", line)) == pytest.approx(y0, rel=1e-9)
+    for name in ("filter_crosscheck.png", "filter_crosscheck_miswired.png"):
+        assert (folder / name).stat().st_size > 10_000
+
+
 CHECKS = {
     "13_dynamics.py": _13_dynamics,
     "01_build_and_run.py": _01_build_and_run,
@@ -262,6 +282,7 @@ CHECKS = {
     "12_report.py": _12_report,
     "15_your_network.py": _15_your_network,
     "14_model_file.py": _14_model_file,
+    "filter_crosscheck.py": _filter_crosscheck,
 }
 
 

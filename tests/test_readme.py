@@ -188,6 +188,26 @@ def _dynamics(out: str, ns: dict[str, Any], folder: Path) -> None:
     assert lines[-1] == "holds"
 
 
+def _filter(out: str, ns: dict[str, Any], folder: Path) -> None:
+    """Every recorded wire of the filter against a plain-Python direct-form II
+    transposed recursion (neither the diagram nor lfilter)."""
+    b, a, zi, x = ns["b"], ns["a"], ns["zi"], ns["x"]
+    s1, s2 = zi
+    want: dict[str, list[float]] = {"sum y": [], "z1 delay": [], "z2 delay": []}
+    for xn in x:
+        yn = b[0] * xn + s1
+        want["sum y"].append(yn)
+        want["z1 delay"].append(s1)
+        want["z2 delay"].append(s2)
+        s1, s2 = b[1] * xn - a[1] * yn + s2, b[2] * xn - a[2] * yn
+    for name, trace in want.items():
+        np.testing.assert_allclose(
+            ns["rec"].traces[name][:, 0], trace, rtol=0, atol=1e-14
+        )
+    assert out.startswith("PASSED: 11 signals, 40 steps")
+    assert (folder / "filter.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 # (calls the block makes, its check); a block gets every check whose calls it has
 CHECKS: list[tuple[tuple[str, ...], Callable[[str, dict[str, Any], Path], None]]] = [
     (("crosscheck_diagram(", "choose_scl(", "train("), _tour),
@@ -200,6 +220,7 @@ CHECKS: list[tuple[tuple[str, ...], Callable[[str, dict[str, Any], Path], None]]
     (("fixed_points(", "bistable_cell("), _dynamics),
     (("interop.torch_layers(",), _your_network),
     (("build_cell_diagram(",), _cell_diagram),
+    (("bl.record(", "bl.crosscheck_traces("), _filter),
 ]
 
 

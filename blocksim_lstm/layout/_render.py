@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._names import CELL_DELAY, HIDDEN_DELAY
+from .._wirekey import wire_key
 from ._geometry import Layout, Route
 
 __all__ = [
@@ -46,11 +47,15 @@ class CrossCheckPaint:
     Attributes
     ----------
     errors : dict
-        Source block name -> largest absolute error on its output wire.
+        Wire key -> largest absolute error on that wire. A wire's key is its
+        source block's name for output port 0 and ``"name[p]"`` for port p
+        (as in :func:`blocksim_lstm.record`); wires without one are drawn
+        as not compared.
     tolerance : float
         The absolute tolerance the check used (drawn on the colour bar).
     first : str or None
-        Block whose output diverged first, None when all passed.
+        Key of the wire that diverged first (its block is boxed in red), None
+        when all passed.
     first_text : str
         One line describing the first divergence.
     """
@@ -67,7 +72,8 @@ class CrossCheckPaint:
         Parameters
         ----------
         report
-            A cross-check report (``bl.crosscheck_diagram``).
+            A cross-check report (``bl.crosscheck_diagram``,
+            ``bl.crosscheck_traces``): its signal names are wire keys.
         """
         errors = {s.name: float(s.max_abs) for s in report.signals}
         fd = report.first_divergence
@@ -91,7 +97,7 @@ _PAINT_CLASSES = (
 )
 
 
-def _paint_colour(paint: CrossCheckPaint, source: str) -> str:
+def _paint_colour(paint: CrossCheckPaint, source: str, port: int) -> str:
     """Colour class of a wire: agrees, differs, or not compared.
 
     Only the class is drawn, not the size of an error below the tolerance:
@@ -99,7 +105,7 @@ def _paint_colour(paint: CrossCheckPaint, source: str) -> str:
     kernel, and the picture must be the same on every machine. The sizes are
     in the cross-check's table.
     """
-    err = paint.errors.get(source)
+    err = paint.errors.get(wire_key(source, port))
     if err is None:
         return _UNCHECKED
     return _DIFFERS if err > paint.tolerance else _AGREES
@@ -213,7 +219,7 @@ def draw_layout(
     for k in order:
         r = layout.routes[k]
         if paint is not None:
-            colour = _paint_colour(paint, r.source)
+            colour = _paint_colour(paint, r.source, r.source_port)
             lw = 2.0
         else:
             colour = colours[r.group][0] if r.group in colours else _FORWARD
@@ -253,7 +259,9 @@ def draw_layout(
         lw = 1.6 if b.delay else 1.1
         if b.delay and paint is None:
             edge = colours.get(name, (edge, ""))[0]
-        if paint is not None and paint.first == name:
+        if paint is not None and paint.first in {
+            wire_key(name, p) for p in range(len(b.outputs))
+        }:
             face, edge, lw = "#fde0dd", "#d7191c", 3.0  # the first divergence
         ax.add_patch(
             Rectangle(
