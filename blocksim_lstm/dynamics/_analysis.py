@@ -220,7 +220,7 @@ class Analysis:
         if iss is None:
             lines.append(
                 f"ISS (Bonassi et al. 2020): not computed, the condition is derived "
-                f"for the LSTM only (this is a {sy.cell} cell)"
+                f"for the LSTM only (not for the {sy.cell} cell)"
             )
         else:
             lines.append(

@@ -58,7 +58,7 @@ def check_params(
             cell = None
     got = type(params).__name__
     if cell is not None:
-        got = f"a {cell} cell ({got})"
+        got = f"the parameters of the {cell} cell ({got})"
     raise TypeError(
         f"{what}: expected LSTMParams ({purpose} is defined for the LSTM only), "
         f"got {got}"
