@@ -206,6 +206,28 @@ def _filter(out: str, ns: dict[str, Any], folder: Path) -> None:
         )
     assert out.startswith("PASSED: 11 signals, 40 steps")
     assert (folder / "filter.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def _dynamics_gru(out: str, ns: dict[str, Any], folder: Path) -> None:
+    """The GRU's fixed point by its reference cell: residual, spectral radius of
+    central differences, and the steady-state slope against the printed gain."""
+    from blocksim_lstm import cells
+
+    g, x = ns["g"], ns["fp"].x
+    kind, rho, iss = out.splitlines()[0].split()
+    assert kind == "stable" and iss == "None"
+    step = cells.gru_reference(g, np.zeros((1, 1)), h0=x).h[0]
+    assert np.max(np.abs(step - x)) <= 1e-12
+    eps = 1e-6
+    X = x + eps * np.vstack([np.eye(3), -np.eye(3)])
+    hs = cells.gru_reference(g, np.zeros((6, 1, 1)), h0=X).h[:, 0]
+    A = (hs[:3] - hs[3:]).T / (2 * eps)
+    assert float(rho) == pytest.approx(np.max(np.abs(np.linalg.eigvals(A))), abs=1e-4)
+
+    def steady(u: float) -> float:
+        return float(cells.gru_reference(g, np.full((3000, 1), u), h0=x).y[-1, 0])
+
+    slope = (steady(1e-5) - steady(-1e-5)) / 2e-5
+    shape, gain = out.splitlines()[1].rsplit(" ", 1)
+    assert shape == "(3, 3)" and float(gain) == pytest.approx(slope, abs=1e-5)
 
 
 # (calls the block makes, its check); a block gets every check whose calls it has
@@ -218,6 +240,7 @@ CHECKS: list[tuple[tuple[str, ...], Callable[[str, dict[str, Any], Path], None]]
     (("check_no_algebraic_loops(", "save_figure("), _graph),
     (("run_study(", "train("), _training),
     (("fixed_points(", "bistable_cell("), _dynamics),
+    (("GRUParams", "analyze("), _dynamics_gru),
     (("interop.torch_layers(",), _your_network),
     (("build_cell_diagram(",), _cell_diagram),
     (("bl.record(", "bl.crosscheck_traces("), _filter),

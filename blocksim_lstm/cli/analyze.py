@@ -1,10 +1,13 @@
-"""``blocksim-lstm analyze``: the LSTM as a dynamical system.
+"""``blocksim-lstm analyze``: the LSTM (or another cell) as a dynamical system.
 
-Default: the seed's calculated weights (SPEC §4, balanced realization, scl 1e-3).
+Default: the seed's calculated weights (SPEC §4, balanced realization, scl 1e-3);
+``--cell gru|peephole|rnn|lstm`` with ``--weights`` (that cell's file) or
+``--nn`` (seeded uniform [0, 1) weights) analyzes another cell.
 Prints the fixed points for the constant input ``u0`` (residual, eigenvalues,
 spectral radius, kind; most stable first), the linearization at the first one
 (steady-state gain, poles), the largest Lyapunov exponent and the contraction
-along a driven trajectory, and Bonassi et al.'s ISS condition. Optionally writes
+along a driven trajectory, and Bonassi et al.'s ISS condition (LSTM only).
+Optionally writes
 the linearization as a system ``.npz`` (``approximate --system`` reads it) and
 the figures.
 
@@ -18,12 +21,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .._experiment import PLANT_TS
-from .._parameters import LSTMParams
-from .._validate import check_memory, check_positive_int
+from .._validate import check_memory, check_positive_int, check_seed
 from ..statespace.lti import save_system
 from ._output import check_output_folder, check_output_path, writing
 
@@ -40,11 +43,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """
     g = parser.add_argument_group("network (default: the seed's calculated weights)")
     g.add_argument(
+        "--cell",
+        default="lstm",
+        metavar="CELL",
+        help="lstm (default), gru, peephole or rnn",
+    )
+    g.add_argument(
         "--weights",
         type=Path,
         metavar="W.npz",
-        help="weights .npz with keys W, R, b, F, bF, h0, c0",
+        help="the cell's weights .npz (LSTM: keys W, R, b, F, bF, h0, c0); a file "
+        "of another cell is refused",
     )
+    g.add_argument(
+        "--nn",
+        type=int,
+        help="seeded uniform [0, 1) weights of this many units instead (--seed; "
+        "default for a cell other than the LSTM: 3)",
+    )
+    g.add_argument("--ni", type=int, help="inputs of the random weights (1)")
+    g.add_argument("--no", type=int, help="outputs of the random weights (1)")
     g.add_argument(
         "--u0",
         metavar="v1,v2,..",
@@ -85,7 +103,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     o.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def _u0(text: str | None, params: LSTMParams) -> np.ndarray:
+def _u0(text: str | None, params: Any) -> np.ndarray:
     if text is None:
         return np.zeros(params.ni)
     try:
@@ -120,6 +138,43 @@ def _check_outputs(args: argparse.Namespace) -> None:
         check_output_folder(args.out, "--out")
 
 
+def _params(args: argparse.Namespace) -> tuple[Any, str]:
+    """The weights to analyze and how to name them."""
+    from ..cells import load_cell, params_class
+
+    cls: Any = params_class(args.cell, what="--cell")
+    sizes = {k: getattr(args, k) for k in ("nn", "ni", "no")}
+    given = [f"--{k}" for k, v in sizes.items() if v is not None]
+    if args.weights is not None:
+        if given:
+            raise ValueError(
+                f"{given[0]}: the sizes come from --weights {args.weights}; "
+                "give one or the other"
+            )
+        params = load_cell(args.weights, args.cell, what="--weights")
+        return params, f"{args.cell} weights from {args.weights}"
+    if args.cell == "lstm" and not given:
+        from ..training import calculated_weights
+
+        label = "the seed's calculated weights (balanced realization, scl 1e-3)"
+        return calculated_weights(), label
+    nn, ni, no = (
+        check_positive_int(f"--{k}", sizes[k] if sizes[k] is not None else d)
+        for k, d in (("nn", 3), ("ni", 1), ("no", 1))
+    )
+    check_memory(
+        "--nn",
+        8.0 * 4 * nn * (nn + ni + 2) + 8.0 * no * nn,
+        f"weights of Nn={nn}, Ni={ni}, No={no}",
+    )
+    params = cls.random(nn, ni, no, seed=check_seed("--seed", args.seed))
+    label = (
+        f"seeded uniform [0, 1) {args.cell} weights (Nn={nn}, Ni={ni}, No={no}, "
+        f"seed {args.seed})"
+    )
+    return params, label
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``blocksim-lstm analyze``; return the exit status.
 
@@ -135,14 +190,7 @@ def run(args: argparse.Namespace) -> int:
     steps = check_positive_int("--steps", args.steps)
     if not (np.isfinite(args.ts) and args.ts > 0):
         raise ValueError(f"--ts: expected a positive sample time, got {args.ts}")
-    if args.weights is not None:
-        params = LSTMParams.load(args.weights)
-        label = f"weights from {args.weights}"
-    else:
-        from ..training import calculated_weights
-
-        params = calculated_weights()
-        label = "the seed's calculated weights (balanced realization, scl 1e-3)"
+    params, label = _params(args)
     u0 = _u0(args.u0, params)
     check_memory(
         "--starts",

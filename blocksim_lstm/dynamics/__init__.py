@@ -1,12 +1,19 @@
-"""The LSTM as a dynamical system: state-space form, Jacobians, equilibria,
-linearization, stability.
+"""The LSTM (and the other cells) as a dynamical system: state-space form,
+Jacobians, equilibria, linearization, stability.
 
 State ``x = (h, c)`` (the two unit-delay outputs ``h(t-1), c(t-1)``), input ``u``,
 output ``y = F h(t) + bF``: ``x(t+1) = f(x(t), u(t))``, ``y(t) = g(x(t), u(t))``.
+Every function below takes any cell's parameters (``LSTMParams``, and from
+:mod:`blocksim_lstm.cells` ``GRUParams``, ``PeepholeParams``, ``RNNParams``;
+the GRU's and the RNN's state is ``h`` alone) through one interface,
+:class:`CellSystem` (:func:`cell_system`): state, one-step map, analytic
+Jacobians. What is the LSTM's only (:func:`iss_condition`, :func:`pole_study`,
+:func:`bistable_cell`) refuses the other cells by name.
 
+- :class:`CellSystem`, :func:`cell_system`: a cell's dynamical system.
 - :func:`state_map`, :func:`output_map`: ``f`` and ``g``, batched.
 - :func:`jacobians`: analytic ``A, B, C, D`` at any ``(x, u)``.
-- :func:`lstm_iosys`: a python-control ``NonlinearIOSystem``.
+- :func:`lstm_iosys`: a python-control ``NonlinearIOSystem`` (any cell).
 - :func:`fixed_points`: equilibria for a constant input (Newton from many starts,
   q-minimization fallback), each with residual, eigenvalues and kind.
 - :func:`linearize`: a python-control ``StateSpace`` at an operating point.
@@ -32,9 +39,6 @@ from ._iosys import lstm_iosys as lstm_iosys
 from ._iss import ISSCondition as ISSCondition
 from ._iss import iss_condition as iss_condition
 from ._jacobian import Jacobians as Jacobians
-from ._jacobian import jacobians as jacobians
-from ._jacobian import jvp as jvp
-from ._jacobian import vjp as vjp
 from ._linearize import LinearSummary as LinearSummary
 from ._linearize import linear_summary as linear_summary
 from ._linearize import linearize as linearize
@@ -50,17 +54,23 @@ from ._plots import write_figures as write_figures
 from ._stability import KINDS as KINDS
 from ._stability import classify as classify
 from ._stability import sorted_eigenvalues as sorted_eigenvalues
-from ._statespace import initial_state as initial_state
 from ._statespace import join_state as join_state
-from ._statespace import output_map as output_map
 from ._statespace import split_state as split_state
-from ._statespace import state_map as state_map
 from ._study import NetworkPoles as NetworkPoles
 from ._study import PoleStudy as PoleStudy
 from ._study import pole_study as pole_study
+from ._system import CellSystem as CellSystem
+from ._system import cell_system as cell_system
+from ._system import initial_state as initial_state
+from ._system import jacobians as jacobians
+from ._system import jvp as jvp
+from ._system import output_map as output_map
+from ._system import state_map as state_map
+from ._system import vjp as vjp
 
 __all__ = [
     "Analysis",
+    "CellSystem",
     "Contraction",
     "Equilibria",
     "FixedPoint",
@@ -75,6 +85,7 @@ __all__ = [
     "analyze",
     "analyze_bytes",
     "bistable_cell",
+    "cell_system",
     "classify",
     "contraction",
     "default_starts",

@@ -1,4 +1,4 @@
-"""One call for the whole dynamical-systems view of a set of weights."""
+"""One call for the whole dynamical-systems view of a set of weights (any cell)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._experiment import INPUT_STREAMS, PLANT_TS, normal_input
-from .._parameters import LSTMParams
 from .._validate import as_array, check_memory, check_positive_int
 from ._equilibria import Equilibria, fixed_points
 from ._iss import ISSCondition, iss_condition
 from ._linearize import LinearSummary, linear_summary, linearize
 from ._lyapunov import Contraction, _contraction, _exponents, trajectory
-from ._statespace import check_params, check_u0
+from ._system import CellSystem, cell_system
 
 __all__ = ["Analysis", "analyze", "analyze_bytes", "driving_input"]
 
@@ -31,7 +30,8 @@ def analyze_bytes(nn: int, starts: int, steps: int, points: int | None) -> float
     Parameters
     ----------
     nn
-        Units Nn (the state has 2Nn numbers).
+        Units Nn (the LSTM's state has 2Nn numbers; the estimate is an upper
+        bound for the other cells too).
     starts
         Starts of the fixed-point search.
     steps
@@ -46,14 +46,14 @@ def analyze_bytes(nn: int, starts: int, steps: int, points: int | None) -> float
 
 
 def driving_input(
-    params: LSTMParams, u0: np.ndarray, steps: int, *, seed: int = 0
+    params: Any, u0: np.ndarray, steps: int, *, seed: int = 0
 ) -> np.ndarray:
     """The input of the stability-along-trajectories study: ``u0 + N(0, 1)``.
 
     Parameters
     ----------
     params
-        Weights (for the input width ``Ni``).
+        A cell's parameters (for the input width ``Ni``).
     u0 : ndarray, shape ``(Ni,)``
         Constant part of the input.
     steps
@@ -81,7 +81,8 @@ class Analysis:
 
     Attributes
     ----------
-    params : LSTMParams
+    params
+        The cell's float64 parameters (``LSTMParams``, ``GRUParams``, ...).
     u0 : ndarray, shape ``(Ni,)``
     ts : float
         Sample time of the linearization.
@@ -95,14 +96,17 @@ class Analysis:
         Largest Lyapunov exponent per step along the driven trajectory.
     contraction : Contraction
         Largest singular value of ``df/dx`` along the same trajectory.
-    iss : ISSCondition
-        Bonassi et al.'s sufficient ISS condition.
+    iss : ISSCondition or None
+        Bonassi et al.'s sufficient ISS condition (LSTM only: None for the
+        other cells).
     steps, burn_in, seed : int
         The driven trajectory: ``burn_in + steps`` samples of ``u0 + N(0, 1)``
-        (seeded), from ``(h0, c0)``; the first ``burn_in`` are not averaged.
+        (seeded), from the initial state; the first ``burn_in`` are not averaged.
+    system : CellSystem
+        The cell's dynamical system.
     """
 
-    params: LSTMParams
+    params: Any
     u0: np.ndarray
     ts: float
     equilibria: Equilibria
@@ -110,24 +114,33 @@ class Analysis:
     linear: LinearSummary | None
     lyapunov_exponent: float
     contraction: Contraction
-    iss: ISSCondition
+    iss: ISSCondition | None
     steps: int
     burn_in: int
     seed: int
+    system: CellSystem | None = None
+
+    @property
+    def cell(self) -> str:
+        """The cell's name (``"lstm"``, ``"gru"``, ``"peephole"``, ``"rnn"``)."""
+        return cell_system(self.params if self.system is None else self.system).cell
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary.
 
-        Keys: ``sizes``, ``u0``, ``ts``, ``fixed_points`` (each ``h, c,
-        residual, eigenvalues ([re, im]), spectral_radius, kind, starts``; most
-        stable first), ``starts``, ``slow_points``, ``linearization`` (``dcgain,
+        Keys: ``cell``, ``sizes``, ``u0``, ``ts``, ``fixed_points`` (each
+        ``h, c`` (``h`` alone for the GRU and the RNN), ``residual, eigenvalues
+        ([re, im]), spectral_radius, kind, starts``; most stable first),
+        ``starts``, ``slow_points``, ``linearization`` (``dcgain,
         dcgain_matrix, poles, zeros`` at the first fixed point, or None),
         ``lyapunov_exponent`` (per step), ``lyapunov_exponent_per_second``,
-        ``contraction``, ``trajectory``, ``iss`` (``holds, margin, ...``).
+        ``contraction``, ``trajectory``, ``iss`` (``holds, margin, ...``; None
+        for cells other than the LSTM).
         """
         eq = self.equilibria.to_dict()
         le = self.lyapunov_exponent
         return {
+            "cell": self.cell,
             "sizes": {"nn": self.params.nn, "ni": self.params.ni, "no": self.params.no},
             "u0": [float(v) for v in self.u0],
             "ts": self.ts,
@@ -143,24 +156,30 @@ class Analysis:
                 "burn_in": self.burn_in,
                 "input": f"u0 + N(0, 1), seed {self.seed}",
             },
-            "iss": self.iss.to_dict(),
+            "iss": None if self.iss is None else self.iss.to_dict(),
         }
 
     def text(self) -> str:
         """A readable summary."""
         p = self.params
+        sy = cell_system(p if self.system is None else self.system)
         eq = self.equilibria
         lines = [
-            f"LSTM Nn={p.nn}, Ni={p.ni}, No={p.no}: state (h, c) of {2 * p.nn}, "
+            f"{sy.title} Nn={p.nn}, Ni={p.ni}, No={p.no}: state "
+            f"({', '.join(sy.STATES)}) of {sy.n}, "
             f"u0 = {np.array2string(self.u0, precision=4)}",
             f"fixed points: {len(eq.fixed_points)} distinct, from {eq.converged} of "
             f"{len(eq.starts)} starts (tolerance {eq.tol:g})",
         ]
         for k, fp in enumerate(eq.fixed_points):
+            sizes = ", ".join(
+                f"|{name}|max {np.max(np.abs(v)):.4g}"
+                for name, v in sy.split(fp.x).items()
+            )
             lines.append(
                 f"  #{k}: {fp.kind:8s} spectral radius {fp.spectral_radius:.6g}, "
                 f"residual {fp.residual:.1e}, reached from {fp.starts} start(s), "
-                f"|h|max {np.max(np.abs(fp.h)):.4g}, |c|max {np.max(np.abs(fp.c)):.4g}"
+                f"{sizes}"
             )
         failed = [s for s in eq.starts if not s.converged]
         reasons: dict[str, int] = {}
@@ -196,18 +215,27 @@ class Analysis:
             f"{self.steps} steps of u0 + N(0, 1) after {self.burn_in}",
             f"contraction: |df/dx|_2 max {c.max:.4g}, mean {c.mean:.4g}, below 1 at "
             f"{100 * c.contracting_fraction:.0f} % of {c.steps.size} sampled steps",
-            f"ISS (Bonassi et al. 2020): {'holds' if self.iss.holds else 'fails'}, "
-            f"margin {self.iss.margin:.4g} (sigma_f {self.iss.sigma_f:.4g}, sigma_i "
-            f"{self.iss.sigma_i:.4g}, sigma_o {self.iss.sigma_o:.4g}, |Rg|_inf "
-            f"{self.iss.norm_rg:.4g}); with signed biases: "
-            f"{'holds' if self.iss.signed_holds else 'fails'}, margin "
-            f"{self.iss.signed_margin:.4g}",
         ]
+        iss = self.iss
+        if iss is None:
+            lines.append(
+                f"ISS (Bonassi et al. 2020): not computed, the condition is derived "
+                f"for the LSTM only (not for the {sy.cell} cell)"
+            )
+        else:
+            lines.append(
+                f"ISS (Bonassi et al. 2020): {'holds' if iss.holds else 'fails'}, "
+                f"margin {iss.margin:.4g} (sigma_f {iss.sigma_f:.4g}, sigma_i "
+                f"{iss.sigma_i:.4g}, sigma_o {iss.sigma_o:.4g}, |Rg|_inf "
+                f"{iss.norm_rg:.4g}); with signed biases: "
+                f"{'holds' if iss.signed_holds else 'fails'}, margin "
+                f"{iss.signed_margin:.4g}"
+            )
         return "\n".join(lines)
 
 
 def analyze(
-    params: LSTMParams,
+    params: Any,
     u0: ArrayLike | None = None,
     *,
     starts: int = 32,
@@ -223,7 +251,11 @@ def analyze(
     Parameters
     ----------
     params
-        Weights (cast to float64).
+        A cell's parameters (:class:`~blocksim_lstm.LSTMParams`,
+        :class:`~blocksim_lstm.cells.GRUParams`, ``PeepholeParams``,
+        ``RNNParams``; cast to float64) or a
+        :class:`~blocksim_lstm.dynamics.CellSystem`. The ISS test is the
+        LSTM's only (None for the others).
     u0 : array_like, shape ``(Ni,)``, optional
         Constant input of the equilibria; zero if omitted.
     starts
@@ -243,8 +275,8 @@ def analyze(
     -------
     Analysis
     """
-    p = check_params(params)
-    u = check_u0(p, u0)
+    p = cell_system(params)
+    u = p.check_u0(u0)
     starts = check_positive_int("starts", starts)
     steps = check_positive_int("steps", steps)
     burn_in = check_positive_int("burn_in", burn_in, minimum=0)
@@ -271,7 +303,7 @@ def analyze(
         )
     con = _contraction(p, X, drive, burn_in, contraction_points)
     return Analysis(
-        params=p,
+        params=p.params,
         u0=u,
         ts=ts_,
         equilibria=eq,
@@ -279,8 +311,9 @@ def analyze(
         linear=summary,
         lyapunov_exponent=float(le),
         contraction=con,
-        iss=iss_condition(p),
+        iss=iss_condition(p.params) if p.cell == "lstm" else None,
         steps=steps,
         burn_in=burn_in,
         seed=seed,
+        system=p,
     )

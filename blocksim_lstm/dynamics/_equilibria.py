@@ -1,4 +1,4 @@
-"""Fixed points ``x* = f(x*, u0)`` of the LSTM for a constant input ``u0``.
+"""Fixed points ``x* = f(x*, u0)`` of any cell for a constant input ``u0``.
 
 Newton's method on ``F(x) = f(x, u0) - x`` with the analytic Jacobian, from many
 starts at once (random states and states sampled along a driven trajectory), with
@@ -7,7 +7,8 @@ a non-finite or divergent iterate, no decrease, too many iterations) falls back
 to minimizing ``q(x) = 1/2 |F(x)|^2`` as in FixedPointFinder (Golub & Sussillo,
 2018), then Newton again from the minimizer. Every point returned has had its
 residual ``|f(x*, u0) - x*|_inf`` recomputed and checked; points reached from
-several starts are merged.
+several starts are merged. Everything goes through the cell's
+:class:`~blocksim_lstm.dynamics.CellSystem` (its step, ``A`` and ``A^T w``).
 """
 
 from __future__ import annotations
@@ -18,20 +19,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._parameters import LSTMParams
 from .._validate import check_positive_int
-from ._jacobian import jacobians, state_jacobian, vjp
 from ._stability import Kind, classify, sorted_eigenvalues
-from ._statespace import (
-    _step,
-    check_params,
-    check_state,
-    check_u0,
-    initial_state,
-    join_state,
-    split_state,
-    step_parts,
-)
+from ._system import CellSystem, cell_system
 
 __all__ = [
     "Equilibria",
@@ -56,19 +46,36 @@ def _pairs(z: np.ndarray) -> list[list[float]]:
     return [[float(v.real), float(v.imag)] for v in np.asarray(z, dtype=complex)]
 
 
+def _parts(x: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    nn = x.shape[-1] // len(names)
+    return {s: x[..., k * nn : (k + 1) * nn] for k, s in enumerate(names)}
+
+
+def _lists(x: np.ndarray, names: tuple[str, ...]) -> dict[str, list[float]]:
+    return {k: [float(v) for v in a] for k, a in _parts(x, names).items()}
+
+
+def _part(x: np.ndarray, names: tuple[str, ...], name: str) -> np.ndarray:
+    if name not in names:
+        raise AttributeError(
+            f"{name}: this cell's state is ({', '.join(names)}), it has no {name}"
+        )
+    return _parts(x, names)[name]
+
+
 @dataclass(frozen=True)
 class FixedPoint:
     """One fixed point ``x* = f(x*, u0)``.
 
     Attributes
     ----------
-    x : ndarray, shape ``(2Nn,)``
-        ``(h*, c*)``.
+    x : ndarray, shape ``(n,)``
+        ``(h*, c*)`` (LSTMs, ``n = 2Nn``) or ``h*`` (GRU, RNN, ``n = Nn``).
     u0 : ndarray, shape ``(Ni,)``
         The constant input.
     residual : float
         ``|f(x*, u0) - x*|_inf``, recomputed after the search.
-    eigenvalues : ndarray, complex, shape ``(2Nn,)``
+    eigenvalues : ndarray, complex, shape ``(n,)``
         Of ``A = df/dx`` at ``(x*, u0)``, by decreasing modulus.
     spectral_radius : float
         Largest eigenvalue modulus.
@@ -77,6 +84,8 @@ class FixedPoint:
         :data:`~blocksim_lstm.dynamics.KINDS`).
     starts : int
         How many starts converged to it.
+    states : tuple of str
+        The cell's state arrays in ``x`` (``("h", "c")`` or ``("h",)``).
     """
 
     x: np.ndarray
@@ -86,16 +95,17 @@ class FixedPoint:
     spectral_radius: float
     kind: Kind
     starts: int = 1
+    states: tuple[str, ...] = ("h", "c")
 
     @property
     def h(self) -> np.ndarray:
         """Hidden state ``h*``, shape ``(Nn,)``."""
-        return split_state(self.x)[0]
+        return _part(self.x, self.states, "h")
 
     @property
     def c(self) -> np.ndarray:
-        """Cell state ``c*``, shape ``(Nn,)``."""
-        return split_state(self.x)[1]
+        """Cell state ``c*``, shape ``(Nn,)`` (AttributeError for a GRU or RNN)."""
+        return _part(self.x, self.states, "c")
 
     @property
     def stable(self) -> bool:
@@ -103,11 +113,12 @@ class FixedPoint:
         return self.kind == "stable"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``h, c, residual, eigenvalues ([re, im] pairs),
-        spectral_radius, kind, starts``."""
+        """JSON-ready: ``h, c`` (the state arrays), ``residual, eigenvalues
+        ([re, im] pairs), spectral_radius, kind, starts``."""
         return {
-            "h": [float(v) for v in self.h],
-            "c": [float(v) for v in self.c],
+            **{
+                k: [float(v) for v in a] for k, a in _parts(self.x, self.states).items()
+            },
             "residual": float(self.residual),
             "eigenvalues": _pairs(self.eigenvalues),
             "spectral_radius": float(self.spectral_radius),
@@ -122,23 +133,26 @@ class SlowPoint:
 
     Attributes
     ----------
-    x : ndarray, shape ``(2Nn,)``
+    x : ndarray, shape ``(n,)``
     q : float
         ``q(x) > 0``.
     speed : float
         ``|f(x, u0) - x|_inf``: how far one step moves the state.
+    states : tuple of str
+        The cell's state arrays in ``x``.
     """
 
     x: np.ndarray
     q: float
     speed: float
+    states: tuple[str, ...] = ("h", "c")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``h, c, q, speed``."""
-        h, c = split_state(self.x)
+        """JSON-ready: ``h, c`` (the state arrays), ``q, speed``."""
         return {
-            "h": [float(v) for v in h],
-            "c": [float(v) for v in c],
+            **{
+                k: [float(v) for v in a] for k, a in _parts(self.x, self.states).items()
+            },
             "q": float(self.q),
             "speed": float(self.speed),
         }
@@ -238,9 +252,13 @@ class Equilibria:
 
 
 # ---------------------------------------------------------------- the search
-def _residual(p: LSTMParams, X: np.ndarray, u0: np.ndarray) -> np.ndarray:
-    h, c = _step(p, X, u0)
-    return join_state(h, c) - X
+def _residual(p: CellSystem | Any, X: np.ndarray, u0: np.ndarray) -> np.ndarray:
+    return cell_system(p).step(X, u0) - X
+
+
+def state_jacobian(p: CellSystem | Any, X: np.ndarray, u0: np.ndarray) -> np.ndarray:
+    """``A`` at the rows of ``X`` (the one place the search takes it from)."""
+    return cell_system(p).state_jacobian(X, u0)
 
 
 def _inf(a: np.ndarray) -> np.ndarray:
@@ -278,7 +296,7 @@ def _solve(M: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def _newton(
-    p: LSTMParams,
+    p: CellSystem | Any,
     X0: np.ndarray,
     u0: np.ndarray,
     *,
@@ -375,7 +393,7 @@ def _newton(
 
 
 def _polish(
-    p: LSTMParams, X: np.ndarray, u0: np.ndarray
+    p: CellSystem | Any, X: np.ndarray, u0: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two more full Newton steps, each kept only where it lowers the residual."""
     eye = np.eye(X.shape[1])
@@ -393,7 +411,7 @@ def _polish(
 
 
 def _minimize_q(
-    p: LSTMParams,
+    p: CellSystem,
     X0: np.ndarray,
     u0: np.ndarray,
     iters: int,
@@ -418,8 +436,8 @@ def _minimize_q(
     mark = np.full(len(X), np.inf)  # best q PLATEAU iterations ago
     for t in range(1, iters + 1):
         with np.errstate(over="ignore", invalid="ignore"):
-            parts = step_parts(p, X, u0)  # one forward pass: residual and gradient
-            F = join_state(parts.h, parts.c) - X
+            X1, vjp = p.step_vjp(X, u0)  # one forward pass: residual and gradient
+            F = X1 - X
             q = 0.5 * np.sum(F * F, axis=-1)
         q = np.where(np.isfinite(q), q, np.inf)
         improved = q < best_q
@@ -434,7 +452,7 @@ def _minimize_q(
         if not live.any():
             break
         with np.errstate(over="ignore", invalid="ignore"):
-            g = vjp(p, X, u0, F, parts=parts) - F
+            g = vjp(F) - F
             m = b1 * m + (1 - b1) * g
             v = b2 * v + (1 - b2) * g * g
             step = lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-12)
@@ -455,18 +473,19 @@ def _merge_slow(points: list[SlowPoint], tol: float = 1e-3) -> list[SlowPoint]:
 
 
 def default_starts(
-    params: LSTMParams,
+    params: Any,
     u0: ArrayLike | None,
     count: int,
     *,
     seed: int = 0,
 ) -> tuple[np.ndarray, list[str]]:
-    """Starting states for the search, shape ``(count, 2Nn)``, and their origins.
+    """Starting states for the search, shape ``(count, n)``, and their origins.
 
     Parameters
     ----------
     params
-        Weights (cast to float64).
+        A cell's parameters (cast to float64) or a
+        :class:`~blocksim_lstm.dynamics.CellSystem`.
     u0 : array_like, shape ``(Ni,)``, optional
         The constant input (None: zero).
     count
@@ -477,38 +496,43 @@ def default_starts(
     Notes
     -----
     The first is the state after 200 steps with the constant input ``u0`` from
-    ``(h0, c0)`` (where a stable fixed point would attract it); then, half of the
-    rest are states sampled evenly along a run driven by ``u0 + N(0, 1)`` noise,
-    the others random: ``h`` uniform in (-1, 1), ``c`` uniform in
-    ``(-s, s)`` with ``s`` the largest ``|c|`` seen on the driven run (at least 1).
+    the initial state (where a stable fixed point would attract it); then, half
+    of the rest are states sampled evenly along a run driven by ``u0 + N(0, 1)``
+    noise, the others random, each state array in turn: uniform in ``(-b, b)``
+    with ``b`` its bound (``h`` of the tanh cells: 1), or for an unbounded one
+    (``c``; ``h`` of a ReLU RNN) the largest ``|value|`` seen on the driven run
+    (at least 1).
     """
-    p = check_params(params)
-    u0 = check_u0(p, u0)
+    p = cell_system(params)
+    u0 = p.check_u0(u0)
     count = check_positive_int("count", count)
     rng = np.random.default_rng(seed)
-    x = initial_state(p)
+    x = p.initial_state()
     for _ in range(200):
-        x = join_state(*_step(p, x, u0))
+        x = p.step(x, u0)
     starts = [x]
     origins = ["free run"]
     n_traj = (count - 1) // 2
     n_rand = count - 1 - n_traj
     steps = max(4 * n_traj, 50)
     noise = u0 + rng.standard_normal((steps, p.ni))
-    traj = np.empty((steps, 2 * p.nn))
-    y = initial_state(p)
+    traj = np.empty((steps, p.n))
+    y = p.initial_state()
     for t in range(steps):
-        y = join_state(*_step(p, y, noise[t]))
+        y = p.step(y, noise[t])
         traj[t] = y
     if n_traj:
         pick = np.linspace(steps // 4, steps - 1, n_traj).round().astype(int)
         starts.extend(traj[pick])
         origins += ["trajectory"] * n_traj
     if n_rand:
-        cs = max(1.0, float(np.max(np.abs(split_state(traj)[1]))))
-        h = rng.uniform(-1.0, 1.0, (n_rand, p.nn))
-        c = rng.uniform(-cs, cs, (n_rand, p.nn))
-        starts.extend(join_state(h, c))
+        seen = p.split(traj)
+        scale = [
+            max(1.0, float(np.max(np.abs(seen[name])))) if b is None else b
+            for name, b in zip(p.STATES, p.bounds, strict=True)
+        ]
+        draws = [rng.uniform(-b, b, (n_rand, p.nn)) for b in scale]
+        starts.extend(np.concatenate(draws, axis=-1))
         origins += ["random"] * n_rand
     X = np.array(starts[:count], dtype=float)
     return X, origins[:count]
@@ -532,7 +556,7 @@ def _dedup(
 
 
 def fixed_points(
-    params: LSTMParams,
+    params: Any,
     u0: ArrayLike | None = None,
     *,
     starts: int = 32,
@@ -551,14 +575,17 @@ def fixed_points(
     Parameters
     ----------
     params
-        Weights (cast to float64).
+        A cell's parameters (:class:`~blocksim_lstm.LSTMParams`,
+        :class:`~blocksim_lstm.cells.GRUParams`, ``PeepholeParams``,
+        ``RNNParams``; cast to float64) or a
+        :class:`~blocksim_lstm.dynamics.CellSystem`.
     u0 : array_like, shape ``(Ni,)``, optional
         Constant input; zero if omitted (a scalar is accepted when ``Ni == 1``).
     starts
         Number of starts (>= 1), made by :func:`default_starts` (seeded).
     seed
         Seed of the random starts and of the driving noise.
-    initial_states : array_like, shape ``(S, 2Nn)``, optional
+    initial_states : array_like, shape ``(S, n)``, optional
         Use these starts instead (``starts`` is then ignored).
     tol
         A point is a fixed point if ``|f(x, u0) - x|_inf <= tol``.
@@ -593,8 +620,8 @@ def fixed_points(
     TypeError
         ``starts`` not an integer.
     """
-    p = check_params(params)
-    u = check_u0(p, u0)
+    p = cell_system(params)
+    u = p.check_u0(u0)
     if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol: expected a positive number, got {tol!r}")
     max_iter = check_positive_int("max_iter", max_iter)
@@ -603,12 +630,12 @@ def fixed_points(
         count = check_positive_int("starts", starts)
         X0, origins = default_starts(p, u, count, seed=seed)
     else:
-        X0 = check_state(p, initial_states, "initial_states")
+        X0 = p.check_state(initial_states, "initial_states")
         if X0.ndim == 1:
             X0 = X0[None]
         if X0.ndim != 2 or X0.shape[0] < 1:
             raise ValueError(
-                f"initial_states: expected shape (S, 2Nn) with S >= 1, got {X0.shape}"
+                f"initial_states: expected shape (S, {p.n}) with S >= 1, got {X0.shape}"
             )
         origins = ["given"] * X0.shape[0]
     X, res, reason, iters = _newton(p, X0, u, tol=tol, max_iter=max_iter)
@@ -633,7 +660,12 @@ def fixed_points(
                 if slow_points and q[j] <= slow_tol:
                     status[k] = "slow"
                     slow.append(
-                        SlowPoint(x=Xq[j].copy(), q=float(q[j]), speed=speed[j])
+                        SlowPoint(
+                            x=Xq[j].copy(),
+                            q=float(q[j]),
+                            speed=speed[j],
+                            states=p.STATES,
+                        )
                     )
     slow = _merge_slow(slow)
     ok = np.array([s in ("newton", "fallback") for s in status], dtype=bool)
@@ -662,7 +694,7 @@ def fixed_points(
     points: list[FixedPoint] = []
     if ok.any():
         groups = _dedup(X[ok], final[ok], dedup_tol)
-        A = jacobians(p, np.array([g[0] for g in groups]), u).A
+        A = p.jacobians(np.array([g[0] for g in groups]), u).A
         for (x, r, n), a in zip(groups, A, strict=True):
             ev = sorted_eigenvalues(a)
             points.append(
@@ -674,6 +706,7 @@ def fixed_points(
                     spectral_radius=float(np.max(np.abs(ev))),
                     kind=classify(ev, tol=marginal_tol),
                     starts=n,
+                    states=p.STATES,
                 )
             )
         points.sort(key=lambda fp: (fp.spectral_radius, tuple(fp.x)))

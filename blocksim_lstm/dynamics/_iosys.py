@@ -1,7 +1,8 @@
-"""The LSTM + FC layer as a python-control ``NonlinearIOSystem`` (discrete time).
+"""A cell + FC layer as a python-control ``NonlinearIOSystem`` (discrete time).
 
 With it ``control.input_output_response``, ``control.find_operating_point`` and
-``control.linearize`` work on an LSTM as on any nonlinear plant.
+``control.linearize`` work on an LSTM (or any other cell) as on any nonlinear
+plant.
 """
 
 from __future__ import annotations
@@ -11,32 +12,34 @@ from typing import Any
 import control as ct
 import numpy as np
 
-from .._parameters import LSTMParams
 from .._validate import as_array
-from ._statespace import _step, check_params
+from ._system import cell_system
 
 __all__ = ["lstm_iosys"]
 
 
 def lstm_iosys(
-    params: LSTMParams, *, ts: float = 0.01, name: str = "lstm"
+    params: Any, *, ts: float = 0.01, name: str | None = None
 ) -> ct.NonlinearIOSystem:
-    """A discrete-time ``control.NonlinearIOSystem`` for the LSTM + FC layer.
+    """A discrete-time ``control.NonlinearIOSystem`` for a cell + FC layer.
 
     Parameters
     ----------
     params
-        Weights (cast to float64); its ``h0, c0`` are not used by python-control
-        (pass them as ``X0``, e.g. ``initial_state(params)``).
+        A cell's parameters (cast to float64; the LSTM's or any other) or a
+        :class:`~blocksim_lstm.dynamics.CellSystem`; its initial state is not
+        used by python-control (pass it as ``X0``, e.g.
+        ``initial_state(params)``).
     ts
         Sample time ``dt`` of the system (positive).
     name
-        System name.
+        System name (default: the cell's, ``"lstm"``, ``"gru"``, ...).
 
     Returns
     -------
     control.NonlinearIOSystem
-        States ``h[0..Nn-1], c[0..Nn-1]`` (``h(t-1), c(t-1)``), inputs
+        States ``h[0..Nn-1], c[0..Nn-1]`` (``h(t-1), c(t-1)``; only ``h`` for
+        the GRU and the RNN), inputs
         ``u[0..Ni-1]``, outputs ``y[0..No-1]``, ``dt = ts``. The update function
         is the state map ``f``, the output function ``g = F h(t) + bF``, so that
         ``input_output_response(sys, T, U, X0=initial_state(params))`` gives the
@@ -53,27 +56,24 @@ def lstm_iosys(
     >>> round(float(np.real(lin.dcgain())), 3)
     7.535
     """
-    p = check_params(params)
+    p = cell_system(params)
     ts_ = float(as_array("ts", ts, ()))
     if not ts_ > 0:
         raise ValueError(f"ts: expected a positive sample time, got {ts_}")
-    nn = p.nn
 
     def update(t: float, x: Any, u: Any, par: Any) -> np.ndarray:
-        h, c = _step(p, np.asarray(x, float), np.atleast_1d(np.asarray(u, float)))
-        return np.concatenate([h, c])
+        return p.step(np.asarray(x, float), np.atleast_1d(np.asarray(u, float)))
 
     def output(t: float, x: Any, u: Any, par: Any) -> np.ndarray:
-        h, _ = _step(p, np.asarray(x, float), np.atleast_1d(np.asarray(u, float)))
-        return h @ p.F.T + p.bF
+        return p.output(np.asarray(x, float), np.atleast_1d(np.asarray(u, float)))
 
     sys = ct.nlsys(
         update,
         output,
         inputs=[f"u[{j}]" for j in range(p.ni)],
         outputs=[f"y[{j}]" for j in range(p.no)],
-        states=[f"h[{j}]" for j in range(nn)] + [f"c[{j}]" for j in range(nn)],
+        states=p.state_labels(),
         dt=ts_,
-        name=name,
+        name=p.cell if name is None else name,
     )
     return sys

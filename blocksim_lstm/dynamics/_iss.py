@@ -119,7 +119,8 @@ def iss_condition(params: LSTMParams, *, u_max: float = 1.0) -> ISSCondition:
     Parameters
     ----------
     params
-        Weights (cast to float64).
+        LSTM weights (cast to float64). Another cell's parameters are refused
+        (TypeError naming the cell): the condition is derived for the LSTM.
     u_max
         Bound of the inputs, ``|u_j| <= u_max`` (the paper normalizes to 1).
 
@@ -127,7 +128,7 @@ def iss_condition(params: LSTMParams, *, u_max: float = 1.0) -> ISSCondition:
     -------
     ISSCondition
     """
-    p = check_params(params)
+    p = check_params(params, "Bonassi et al.'s ISS condition")
     if not (np.isfinite(u_max) and u_max >= 0):
         raise ValueError(f"u_max: expected a finite number >= 0, got {u_max!r}")
 

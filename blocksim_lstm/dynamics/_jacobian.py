@@ -16,32 +16,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from .._parameters import LSTMParams
-from ._statespace import (
-    StepParts,
-    _check_u,
-    check_params,
-    check_state,
-    split_state,
-    step_parts,
-)
+from ._statespace import StepParts, split_state, step_parts
 
-__all__ = ["Jacobians", "jacobians", "jvp", "vjp"]
+__all__ = ["Jacobians", "lstm_jacobians", "lstm_jvp", "lstm_vjp", "state_jacobian"]
 
 
 @dataclass(frozen=True)
 class Jacobians:
     """The four Jacobians at one or many operating points.
 
+    ``n`` is the state size: ``2Nn`` for the LSTMs, ``Nn`` for the GRU and the RNN.
+
     Attributes
     ----------
-    A : ndarray, shape ``S + (2Nn, 2Nn)``
+    A : ndarray, shape ``S + (n, n)``
         ``df/dx``; rows and columns ordered ``h`` then ``c``.
-    B : ndarray, shape ``S + (2Nn, Ni)``
+    B : ndarray, shape ``S + (n, Ni)``
         ``df/du``.
-    C : ndarray, shape ``S + (No, 2Nn)``
+    C : ndarray, shape ``S + (No, n)``
         ``dg/dx``.
     D : ndarray, shape ``S + (No, Ni)``
         ``dg/du``.
@@ -85,16 +79,16 @@ def _blocks(params: LSTMParams, parts: StepParts) -> tuple[np.ndarray, ...]:
     return a_hh, a_ch, b_h, b_c
 
 
-def jacobians(params: LSTMParams, x: ArrayLike, u: ArrayLike) -> Jacobians:
-    """Analytic ``A, B, C, D`` at ``(x, u)``.
+def lstm_jacobians(p: LSTMParams, xx: np.ndarray, uu: np.ndarray) -> Jacobians:
+    """The LSTM's analytic ``A, B, C, D`` at ``(x, u)`` (no argument checks).
 
     Parameters
     ----------
-    params
-        Weights (cast to float64).
-    x : array_like, shape ``(..., 2Nn)``
+    p
+        float64 weights.
+    xx : ndarray, shape ``(..., 2Nn)``
         Operating state ``(h(t-1), c(t-1))``.
-    u : array_like, shape ``(..., Ni)``
+    uu : ndarray, shape ``(..., Ni)``
         Operating input; broadcast against ``x``.
 
     Returns
@@ -102,9 +96,6 @@ def jacobians(params: LSTMParams, x: ArrayLike, u: ArrayLike) -> Jacobians:
     Jacobians
         Arrays with the broadcast batch shape ``S`` of ``x`` and ``u`` in front.
     """
-    p = check_params(params)
-    xx = check_state(p, x)
-    uu = _check_u(p, u)
     parts = step_parts(p, xx, uu)
     a_hh, a_ch, b_h, b_c = _blocks(p, parts)
     batch = a_hh.shape[:-2]
@@ -121,7 +112,7 @@ def jacobians(params: LSTMParams, x: ArrayLike, u: ArrayLike) -> Jacobians:
     return Jacobians(A=A, B=B, C=C, D=D)
 
 
-def jvp(
+def lstm_jvp(
     params: LSTMParams,
     x: np.ndarray,
     u: np.ndarray,
@@ -155,7 +146,7 @@ def jvp(
     return np.concatenate([dh_new, dc_new], axis=-1).T
 
 
-def vjp(
+def lstm_vjp(
     params: LSTMParams,
     x: np.ndarray,
     u: np.ndarray,

@@ -1,4 +1,4 @@
-"""Linearization of the LSTM at an operating point, as a python-control system."""
+"""Linearization of any cell at an operating point, as a python-control system."""
 
 from __future__ import annotations
 
@@ -10,17 +10,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._experiment import PLANT_TS
-from .._parameters import LSTMParams
 from ..statespace import lti
-from ._jacobian import jacobians
 from ._stability import sorted_eigenvalues
-from ._statespace import check_params, check_state, check_u0
+from ._system import cell_system
 
 __all__ = ["LinearSummary", "linear_summary", "linearize"]
 
 
 def linearize(
-    params: LSTMParams,
+    params: Any,
     x: ArrayLike,
     u: ArrayLike | None = None,
     *,
@@ -31,9 +29,10 @@ def linearize(
     Parameters
     ----------
     params
-        Weights (cast to float64).
-    x : array_like, shape ``(2Nn,)``
-        Operating state ``(h, c)``, typically a fixed point.
+        A cell's parameters (cast to float64) or a
+        :class:`~blocksim_lstm.dynamics.CellSystem`.
+    x : array_like, shape ``(n,)``
+        Operating state (``(h, c)`` or ``h``), typically a fixed point.
     u : array_like, shape ``(Ni,)``, optional
         Operating input; zero if omitted.
     ts
@@ -42,25 +41,26 @@ def linearize(
     Returns
     -------
     control.StateSpace
-        ``A (2Nn, 2Nn)``, ``B (2Nn, Ni)``, ``C (No, 2Nn)``, ``D (No, Ni)``,
-        ``dt = ts``; states ``h[..], c[..]``, nothing removed. Save it with
+        ``A (n, n)``, ``B (n, Ni)``, ``C (No, n)``, ``D (No, Ni)``,
+        ``dt = ts``; states ``h[..]`` (then ``c[..]``), nothing removed; named
+        ``<cell>_linearized``. Save it with
         :func:`blocksim_lstm.statespace.lti.save_system` for ``approximate --system``.
     """
-    p = check_params(params)
-    xx = check_state(p, x)
-    if xx.shape != (2 * p.nn,):
+    p = cell_system(params)
+    xx = p.check_state(x)
+    if xx.shape != (p.n,):
         raise ValueError(
-            f"x: expected shape (2Nn,) = ({2 * p.nn},), got shape {xx.shape}"
+            f"x: expected shape ({p.size_text},) = ({p.n},), got shape {xx.shape}"
         )
-    uu = check_u0(p, u, "u")
-    J = jacobians(p, xx, uu)
+    uu = p.check_u0(u, "u")
+    J = p.jacobians(xx, uu)
     sys = lti.state_space(J.A, J.B, J.C, J.D, ts)
     return ct.ss(
         sys,
-        states=[f"h[{j}]" for j in range(p.nn)] + [f"c[{j}]" for j in range(p.nn)],
+        states=p.state_labels(),
         inputs=[f"u[{j}]" for j in range(p.ni)],
         outputs=[f"y[{j}]" for j in range(p.no)],
-        name="lstm_linearized",
+        name=f"{p.cell}_linearized",
     )
 
 
@@ -76,7 +76,7 @@ class LinearSummary:
     ----------
     dcgain : ndarray, shape ``(No, Ni)``
         ``C (I - A)^-1 B + D`` (``inf``/``nan`` entries if ``A`` has a pole at 1).
-    poles : ndarray, complex, shape ``(2Nn,)``
+    poles : ndarray, complex, shape ``(n,)``
         By decreasing modulus.
     zeros : ndarray, complex
         Finite invariant zeros (:func:`blocksim_lstm.statespace.lti.zeros`; no NaN).

@@ -18,32 +18,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._parameters import LSTMParams
 from .._reference import check_input
 from .._validate import check_positive_int
-from ._jacobian import jacobians
-from ._statespace import (
-    _step,
-    check_params,
-    check_state,
-    initial_state,
-    join_state,
-    step_parts,
-)
+from ._system import CellSystem, cell_system
 
 __all__ = ["Contraction", "contraction", "lyapunov_exponents", "trajectory"]
 
 
-def _start(p: LSTMParams, x0: ArrayLike | None) -> np.ndarray:
+def _start(p: CellSystem, x0: ArrayLike | None) -> np.ndarray:
     if x0 is None:
-        return initial_state(p)
-    x = check_state(p, x0, "x0")
-    if x.shape != (2 * p.nn,):
-        raise ValueError(f"x0: expected shape ({2 * p.nn},), got shape {x.shape}")
+        return p.initial_state()
+    x = p.check_state(x0, "x0")
+    if x.shape != (p.n,):
+        raise ValueError(f"x0: expected shape ({p.n},), got shape {x.shape}")
     return x
 
 
-def _input(p: LSTMParams, u: ArrayLike) -> np.ndarray:
+def _input(p: CellSystem, u: ArrayLike) -> np.ndarray:
     uu = check_input(u, p.ni)
     if uu.ndim != 2:
         raise ValueError(
@@ -52,35 +43,34 @@ def _input(p: LSTMParams, u: ArrayLike) -> np.ndarray:
     return uu
 
 
-def trajectory(
-    params: LSTMParams, u: ArrayLike, *, x0: ArrayLike | None = None
-) -> np.ndarray:
+def trajectory(params: Any, u: ArrayLike, *, x0: ArrayLike | None = None) -> np.ndarray:
     """States of the forced system: ``X[0] = x0``, ``X[t+1] = f(X[t], u[t])``.
 
     Parameters
     ----------
     params
-        Weights (cast to float64).
+        A cell's parameters (cast to float64) or a
+        :class:`~blocksim_lstm.dynamics.CellSystem`.
     u : array_like, shape ``(T, Ni)``
         Input sequence.
-    x0 : array_like, shape ``(2Nn,)``, optional
-        Initial state; ``(h0, c0)`` of ``params`` if omitted.
+    x0 : array_like, shape ``(n,)``, optional
+        Initial state; the parameters' (``(h0, c0)`` or ``h0``) if omitted.
 
     Returns
     -------
-    ndarray, shape ``(T + 1, 2Nn)``
+    ndarray, shape ``(T + 1, n)``
     """
-    p = check_params(params)
+    p = cell_system(params)
     uu = _input(p, u)
-    X = np.empty((uu.shape[0] + 1, 2 * p.nn))
+    X = np.empty((uu.shape[0] + 1, p.n))
     X[0] = _start(p, x0)
     for t in range(uu.shape[0]):
-        X[t + 1] = join_state(*_step(p, X[t], uu[t]))
+        X[t + 1] = p.step(X[t], uu[t])
     return X
 
 
 def lyapunov_exponents(
-    params: LSTMParams,
+    params: Any,
     u: ArrayLike,
     *,
     x0: ArrayLike | None = None,
@@ -93,13 +83,14 @@ def lyapunov_exponents(
     Parameters
     ----------
     params
-        Weights (cast to float64).
+        A cell's parameters (cast to float64) or a
+        :class:`~blocksim_lstm.dynamics.CellSystem`.
     u : array_like, shape ``(T, Ni)``
         Input sequence; ``T > burn_in``.
-    x0 : array_like, shape ``(2Nn,)``, optional
-        Initial state; ``(h0, c0)`` if omitted.
+    x0 : array_like, shape ``(n,)``, optional
+        Initial state; the parameters' if omitted.
     k
-        Number of exponents, ``1 <= k <= 2Nn``.
+        Number of exponents, ``1 <= k <= n`` (the state size).
     burn_in
         Steps run (and orthonormalized) before averaging starts: lets the
         tangent vectors align with the growing directions.
@@ -112,12 +103,12 @@ def lyapunov_exponents(
         Exponents per step (natural log), decreasing; divide by ``Ts`` for per
         second. ``-inf`` when a direction is mapped to exactly zero.
     """
-    p = check_params(params)
+    p = cell_system(params)
     uu = _input(p, u)
-    n = 2 * p.nn
+    n = p.n
     k = check_positive_int("k", k)
     if k > n:
-        raise ValueError(f"k: expected 1 <= k <= 2Nn = {n}, got {k}")
+        raise ValueError(f"k: expected 1 <= k <= {p.size_text} = {n}, got {k}")
     burn_in = check_positive_int("burn_in", burn_in, minimum=0)
     if uu.shape[0] <= burn_in:
         raise ValueError(
@@ -127,25 +118,17 @@ def lyapunov_exponents(
 
 
 def _exponents(
-    p: LSTMParams, X: np.ndarray, uu: np.ndarray, k: int, burn_in: int, seed: int
+    p: CellSystem, X: np.ndarray, uu: np.ndarray, k: int, burn_in: int, seed: int
 ) -> np.ndarray:
-    """QR method along the states ``X`` (``(T + 1, 2Nn)``) driven by ``uu``."""
+    """QR method along the states ``X`` (``(T + 1, n)``) driven by ``uu``."""
     n = X.shape[1]
-    parts = step_parts(p, X[:-1], uu)  # every step's coefficients at once
-    nn = p.nn
-    kf = parts.k * parts.f
-    RT = p.R.T
+    tangent = p.tangent(X[:-1], uu)
     rng = np.random.default_rng(seed)
     Q, _ = np.linalg.qr(rng.standard_normal((n, k)))
     acc = np.zeros(k)
     with np.errstate(divide="ignore"):
         for t in range(uu.shape[0]):
-            # the tangent map A(t) @ Q (see jvp), with the step's coefficients
-            dh, dc = Q[:nn].T, Q[nn:].T  # (k, Nn)
-            dz = (dh @ RT).reshape(k, 4, nn)
-            dc_new = (parts.dc_dz[t] * dz).sum(axis=-2) + parts.f[t] * dc
-            dh_new = (parts.dh_dz[t] * dz).sum(axis=-2) + kf[t] * dc
-            V = np.concatenate([dh_new, dc_new], axis=-1).T
+            V = tangent(t, Q)  # the tangent map A(t) @ Q
             if k == 1:
                 r = np.linalg.norm(V)
                 Q = V / r if r > 0 else V
@@ -200,7 +183,7 @@ class Contraction:
 
 
 def contraction(
-    params: LSTMParams,
+    params: Any,
     u: ArrayLike,
     *,
     x0: ArrayLike | None = None,
@@ -212,22 +195,23 @@ def contraction(
     Parameters
     ----------
     params
-        Weights (cast to float64).
+        A cell's parameters (cast to float64) or a
+        :class:`~blocksim_lstm.dynamics.CellSystem`.
     u : array_like, shape ``(T, Ni)``
         Input sequence; ``T > burn_in``.
-    x0 : array_like, shape ``(2Nn,)``, optional
-        Initial state; ``(h0, c0)`` if omitted.
+    x0 : array_like, shape ``(n,)``, optional
+        Initial state; the parameters' if omitted.
     burn_in
         Steps skipped at the start.
     points
         Number of evenly spaced steps evaluated (an exact SVD each, so the cost
-        is ``points (2Nn)^3``); None: every step after the burn-in.
+        is ``points n^3``); None: every step after the burn-in.
 
     Returns
     -------
     Contraction
     """
-    p = check_params(params)
+    p = cell_system(params)
     uu = _input(p, u)
     burn_in = check_positive_int("burn_in", burn_in, minimum=0)
     if uu.shape[0] <= burn_in:
@@ -238,7 +222,7 @@ def contraction(
 
 
 def _contraction(
-    p: LSTMParams, X: np.ndarray, uu: np.ndarray, burn_in: int, points: int | None
+    p: CellSystem, X: np.ndarray, uu: np.ndarray, burn_in: int, points: int | None
 ) -> Contraction:
     avail = np.arange(burn_in, uu.shape[0])
     if points is not None:
@@ -246,6 +230,6 @@ def _contraction(
         if points < avail.size:
             avail = np.unique(np.linspace(avail[0], avail[-1], points).round())
             avail = avail.astype(int)
-    A = jacobians(p, X[avail], uu[avail]).A
+    A = p.jacobians(X[avail], uu[avail]).A
     sv = np.linalg.norm(A, ord=2, axis=(-2, -1))
     return Contraction(steps=avail, singular_values=sv)

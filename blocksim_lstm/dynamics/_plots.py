@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import control as ct
 import numpy as np
@@ -14,9 +15,8 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from .._figures import new_figure, save_figure
-from .._parameters import LSTMParams
 from ._equilibria import Equilibria
-from ._statespace import _step, check_params, join_state
+from ._system import CellSystem, cell_system
 
 __all__ = [
     "plot_bode",
@@ -148,17 +148,17 @@ def plot_pole_sets(
 
 
 def _free_runs(
-    p: LSTMParams, u0: np.ndarray, starts: np.ndarray, steps: int
+    p: CellSystem, u0: np.ndarray, starts: np.ndarray, steps: int
 ) -> np.ndarray:
     X = np.empty((starts.shape[0], steps + 1, starts.shape[1]))
     X[:, 0] = starts
     for t in range(steps):
-        X[:, t + 1] = join_state(*_step(p, X[:, t], u0))
+        X[:, t + 1] = p.step(X[:, t], u0)
     return X
 
 
 def plot_phase_portrait(
-    params: LSTMParams,
+    params: Any,
     equilibria: Equilibria,
     *,
     runs: int = 16,
@@ -167,19 +167,21 @@ def plot_phase_portrait(
 ) -> Figure:
     """Free runs with the constant input ``u0`` and the fixed points.
 
-    Axes: ``(h, c)`` for one unit, ``(h1, h2)`` for two units, otherwise the
-    first two principal components of all the plotted states.
+    Axes: ``(h, c)`` for one LSTM unit, ``(h1, h2)`` for two units, ``h``
+    against the step for a one-unit GRU or RNN, otherwise the first two
+    principal components of all the plotted states.
 
     Parameters
     ----------
     params
-        Weights.
+        A cell's parameters or a :class:`~blocksim_lstm.dynamics.CellSystem`.
     equilibria
         Fixed points for ``equilibria.u0`` (marked by kind).
     runs
-        Number of trajectories from random states (``h`` in (-1, 1), ``c`` over
-        the fixed points' range widened by 0.5, at least (-1, 1)); four more
-        start near each fixed point that is not stable.
+        Number of trajectories from random states (each state array in turn:
+        within its bound, ``h`` of the tanh cells in (-1, 1); an unbounded one,
+        ``c``, over the fixed points' range widened by 0.5, at least (-1, 1));
+        four more start near each fixed point that is not stable.
     steps
         Length of each run.
     seed
@@ -189,32 +191,38 @@ def plot_phase_portrait(
     -------
     matplotlib.figure.Figure
     """
-    p = check_params(params)
+    p = cell_system(params)
     u0 = equilibria.u0
-    nn = p.nn
+    nn, n = p.nn, p.n
     rng = np.random.default_rng(seed)
-    fps = np.array([fp.x for fp in equilibria.fixed_points]).reshape(-1, 2 * nn)
-    c_all = fps[:, nn:]
-    c_lo = min(-1.0, float(c_all.min(initial=0.0)) - 0.5)
-    c_hi = max(1.0, float(c_all.max(initial=0.0)) + 0.5)
-    starts = [
-        join_state(rng.uniform(-1, 1, (runs, nn)), rng.uniform(c_lo, c_hi, (runs, nn)))
-    ]
+    fps = np.array([fp.x for fp in equilibria.fixed_points]).reshape(-1, n)
+    seen = p.split(fps)
+    draws = []
+    for name, b in zip(p.STATES, p.bounds, strict=True):
+        if b is None:
+            lo = min(-1.0, float(seen[name].min(initial=0.0)) - 0.5)
+            hi = max(1.0, float(seen[name].max(initial=0.0)) + 0.5)
+        else:
+            lo, hi = -b, b
+        draws.append(rng.uniform(lo, hi, (runs, nn)))
+    starts = [np.concatenate(draws, axis=-1)]
     for fp in equilibria.fixed_points:
         if not fp.stable:  # show where the runs leave an unstable point
-            d = rng.standard_normal((4, 2 * nn))
+            d = rng.standard_normal((4, n))
             starts.append(fp.x + 0.05 * d / np.linalg.norm(d, axis=1, keepdims=True))
     X = _free_runs(p, u0, np.concatenate(starts), steps)
+    if n == 1:
+        return _time_portrait(p, equilibria, X)
     if nn == 1:
         proj = np.eye(2)
         center = np.zeros(2)
-        labels = ("h", "c")
+        labels = p.STATES[:2]
     elif nn == 2:
-        proj = np.eye(4)[:, :2]
-        center = np.zeros(4)
+        proj = np.eye(n)[:, :2]
+        center = np.zeros(n)
         labels = ("h[0]", "h[1]")
     else:
-        allx = np.concatenate([X.reshape(-1, 2 * nn), fps])
+        allx = np.concatenate([X.reshape(-1, n), fps])
         center = allx.mean(axis=0)
         _, s, vt = np.linalg.svd(allx - center, full_matrices=False)
         # fix the sign of each component so the picture does not flip
@@ -244,8 +252,43 @@ def plot_phase_portrait(
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     ax.set_title(
-        f"Phase portrait, Nn = {nn}, u0 = {np.array2string(u0, precision=3)}: "
-        f"{X.shape[0]} free runs of {steps} steps"
+        f"Phase portrait{_cell_tag(p)}, Nn = {nn}, u0 = "
+        f"{np.array2string(u0, precision=3)}: {X.shape[0]} free runs of {steps} steps"
+    )
+    if equilibria.fixed_points:
+        ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def _cell_tag(p: CellSystem) -> str:
+    return "" if p.cell == "lstm" else f" ({p.title})"
+
+
+def _time_portrait(p: CellSystem, equilibria: Equilibria, X: np.ndarray) -> Figure:
+    """A one-dimensional state: the free runs ``h(t)`` against the step."""
+    fig = new_figure(6.4, 5.4)
+    ax = fig.add_subplot()
+    steps = X.shape[1] - 1
+    t = np.arange(steps + 1)
+    for r in range(X.shape[0]):
+        ax.plot(t, X[r, :, 0], "-", color="0.55", lw=0.8, alpha=0.8)
+        ax.plot(0, X[r, 0, 0], ".", color="0.3", ms=5)
+    for k, fp in enumerate(equilibria.fixed_points):
+        ax.axhline(float(fp.x[0]), color=f"C{k % 10}", lw=1.0, ls="--")
+        ax.plot(
+            steps,
+            fp.x[0],
+            _MARKERS[fp.kind],
+            color=f"C{k % 10}",
+            ms=10,
+            mec="k",
+            label=f"#{k} {fp.kind}, h = {fp.x[0]:.4g}",
+        )
+    ax.set_xlabel("step")
+    ax.set_ylabel("h")
+    ax.set_title(
+        f"Free runs{_cell_tag(p)}, Nn = 1, u0 = "
+        f"{np.array2string(equilibria.u0, precision=3)}: {X.shape[0]} runs"
     )
     if equilibria.fixed_points:
         ax.legend(loc="best", fontsize=8)
@@ -322,7 +365,9 @@ def write_figures(analysis: object, out: str | os.PathLike[str]) -> dict[str, st
     files = {
         "eigenvalues": save_figure(plot_eigenvalues(eq), folder / "eigenvalues.png"),
         "phase_portrait": save_figure(
-            plot_phase_portrait(analysis.params, eq, seed=analysis.seed),
+            plot_phase_portrait(
+                analysis.system or analysis.params, eq, seed=analysis.seed
+            ),
             folder / "phase_portrait.png",
         ),
     }

@@ -1,4 +1,5 @@
-"""The LSTM + FC layer in state-space form: ``x(t+1) = f(x(t), u(t))``, ``y = g(x, u)``.
+"""The LSTM + FC layer in state-space form, ``x(t+1) = f(x(t), u(t))``,
+``y = g(x, u)``: the LSTM's side of :class:`~blocksim_lstm.dynamics.CellSystem`.
 
 State ``x = (h, c)``, the two unit-delay outputs ``h(t-1)`` and ``c(t-1)`` of the
 diagram, shape ``(2Nn,)`` with ``h`` first. One step maps them to ``(h(t), c(t))``;
@@ -19,57 +20,49 @@ from numpy.typing import ArrayLike
 from scipy.special import expit as sigmoid  # overflow-free, fast
 
 from .._parameters import LSTMParams
-from .._validate import as_array
+from ..cells import cell_name
 
 __all__ = [
     "StepParts",
     "check_params",
-    "check_state",
-    "check_u0",
-    "initial_state",
     "join_state",
-    "output_map",
     "split_state",
-    "state_map",
     "step_parts",
 ]
 
 
-def check_params(params: object) -> LSTMParams:
-    """Return ``params`` as float64 :class:`LSTMParams`, or raise ``TypeError``."""
-    if not isinstance(params, LSTMParams):
-        raise TypeError(f"params: expected LSTMParams, got {type(params).__name__}")
-    return params if params.dtype == np.float64 else params.astype(np.float64)
+def check_params(
+    params: object, purpose: str = "this", *, what: str = "params"
+) -> LSTMParams:
+    """Return ``params`` as float64 :class:`LSTMParams`, or raise ``TypeError``.
 
+    For what is defined for the LSTM only (Bonassi et al.'s ISS condition, the
+    pole study); the error names the cell given instead.
 
-def check_state(params: LSTMParams, x: ArrayLike, name: str = "x") -> np.ndarray:
-    """Return ``x`` as a finite float64 array of shape ``(..., 2Nn)``."""
-    arr = as_array(name, x)
-    n = 2 * params.nn
-    if arr.ndim < 1 or arr.shape[-1] != n:
-        raise ValueError(
-            f"{name}: expected shape (..., 2Nn) = (..., {n}) (h then c), "
-            f"got shape {arr.shape}"
-        )
-    return arr
-
-
-def check_u0(params: LSTMParams, u: ArrayLike | None, name: str = "u0") -> np.ndarray:
-    """Return a constant input of shape ``(Ni,)``; ``None`` gives zeros.
-
-    A scalar is accepted when ``Ni == 1``.
+    Parameters
+    ----------
+    params
+        Expected: :class:`~blocksim_lstm.LSTMParams`.
+    purpose
+        What needs the LSTM, for the message.
+    what
+        The argument named in the error.
     """
-    if u is None:
-        return np.zeros(params.ni)
-    arr = as_array(name, u)
-    if arr.ndim == 0 and params.ni == 1:
-        arr = arr.reshape(1)
-    if arr.shape != (params.ni,):
-        raise ValueError(
-            f"{name}: expected {params.ni} value(s) (Ni = {params.ni}, one per "
-            f"input), got shape {arr.shape}"
-        )
-    return arr
+    if isinstance(params, LSTMParams):
+        return params if params.dtype == np.float64 else params.astype(np.float64)
+    cell = getattr(params, "cell", None)  # a CellSystem
+    if not isinstance(cell, str):
+        try:
+            cell = cell_name(params)
+        except TypeError:
+            cell = None
+    got = type(params).__name__
+    if cell is not None:
+        got = f"the parameters of the {cell} cell ({got})"
+    raise TypeError(
+        f"{what}: expected LSTMParams ({purpose} is defined for the LSTM only), "
+        f"got {got}"
+    )
 
 
 def join_state(h: ArrayLike, c: ArrayLike) -> np.ndarray:
@@ -93,17 +86,6 @@ def split_state(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     nn = x.shape[-1] // 2
     return x[..., :nn], x[..., nn:]
-
-
-def initial_state(params: LSTMParams) -> np.ndarray:
-    """The diagram's initial state ``(h0, c0)`` of ``params``, shape ``(2Nn,)``.
-
-    Parameters
-    ----------
-    params
-        Weights and initial states ``h0, c0`` (each ``(Nn,)``).
-    """
-    return join_state(params.h0, params.c0)
 
 
 @dataclass(frozen=True)
@@ -176,54 +158,3 @@ def _step(params: LSTMParams, x: np.ndarray, u: np.ndarray) -> tuple[np.ndarray,
     c = sigmoid(zf) * c_prev + sigmoid(zi) * np.tanh(zg)
     h = sigmoid(zo) * np.tanh(c)
     return h, c
-
-
-def state_map(params: LSTMParams, x: ArrayLike, u: ArrayLike) -> np.ndarray:
-    """The one-step map ``f(x, u) = (h(t), c(t))``.
-
-    Parameters
-    ----------
-    params
-        Weights (cast to float64).
-    x : array_like, shape ``(..., 2Nn)``
-        ``(h(t-1), c(t-1))``.
-    u : array_like, shape ``(..., Ni)``
-        ``u(t)``; broadcast against ``x``.
-
-    Returns
-    -------
-    ndarray, shape ``(..., 2Nn)``
-    """
-    p = check_params(params)
-    h, c = _step(p, check_state(p, x), _check_u(p, u))
-    return join_state(h, c)
-
-
-def output_map(params: LSTMParams, x: ArrayLike, u: ArrayLike) -> np.ndarray:
-    """The output map ``g(x, u) = F h(t) + bF`` with ``h(t) = f_h(x, u)``.
-
-    Parameters
-    ----------
-    params
-        Weights (cast to float64).
-    x : array_like, shape ``(..., 2Nn)``
-    u : array_like, shape ``(..., Ni)``
-
-    Returns
-    -------
-    ndarray, shape ``(..., No)``
-    """
-    p = check_params(params)
-    h, _ = _step(p, check_state(p, x), _check_u(p, u))
-    return h @ p.F.T + p.bF
-
-
-def _check_u(params: LSTMParams, u: ArrayLike) -> np.ndarray:
-    arr = as_array("u", u)
-    if arr.ndim == 0 and params.ni == 1:
-        arr = arr.reshape(1)
-    if arr.ndim < 1 or arr.shape[-1] != params.ni:
-        raise ValueError(
-            f"u: expected shape (..., Ni) = (..., {params.ni}), got shape {arr.shape}"
-        )
-    return arr

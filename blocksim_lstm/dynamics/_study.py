@@ -239,7 +239,7 @@ def _network(
     seed: int,
     ts: float,
 ) -> NetworkPoles:
-    p = check_params(params)
+    p = check_params(params, "the pole study", what=f"trained[{label!r}]")
     eq = fixed_points(p, np.zeros(p.ni), starts=starts, seed=seed)
     nx = plant_poles.size
     if not eq.fixed_points:
@@ -319,6 +319,7 @@ def pole_study(
     >>> s.claim()[1]
     'holds'
     """
+    check_params(calculated, "the pole study", what="calculated")
     sysp = lti.seed_plant() if plant is None else lti.check_discrete(plant, "plant")
     pp = lti.poles(sysp)
     pg = float(lti.dcgain(sysp)[0, 0])
