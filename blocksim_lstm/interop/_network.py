@@ -43,7 +43,7 @@ CELL_TITLES: dict[str, str] = {
 """How a cell is named in messages."""
 
 # gate orders of the sources, in our letters, and how each is named
-_GRU_ORDERS = {"rzn": "PyTorch's r, z, n: ours", "zrn": "ONNX's z, r, h"}
+_GRU_ORDERS = {"rzn": "PyTorch: ours", "zrn": "ONNX's z, r, h"}
 
 
 def permute_blocks(a: np.ndarray, source: str, target: str) -> np.ndarray:
@@ -82,7 +82,7 @@ def permute_blocks(a: np.ndarray, source: str, target: str) -> np.ndarray:
 
 
 def describe_cell_order(cell: str, order: str) -> str:
-    """``("gru", "zrn")`` -> ``"z, r, n (ONNX's z, r, h) -> ours r, z, n"``.
+    """``("gru", "zrn")`` -> ``"gate order z, r, n (ONNX's z, r, h) -> ours r, z, n"``.
 
     Parameters
     ----------
@@ -92,12 +92,12 @@ def describe_cell_order(cell: str, order: str) -> str:
         The source's gate order in our letters (``"iofg"``, ``"zrn"``, ``"h"``).
     """
     if cell in ("lstm", "peephole"):
-        return f"{describe_order(order)} -> ours i, f, g, o"
+        return f"gate order {describe_order(order)} -> ours i, f, g, o"
     if cell == "gru":
         known = _GRU_ORDERS.get(order)
         text = ", ".join(order) + (f" ({known})" if known else "")
-        return f"{text} -> ours r, z, n"
-    return "one block (no gate order)"
+        return f"gate order {text} -> ours r, z, n"
+    return "one gate block (no order to convert)"
 
 
 def state_keys(params: AnyParams) -> tuple[str, ...]:
@@ -232,8 +232,7 @@ class ImportedNetwork:
         n = len(self.layers)
         lines = [
             f"read {self.source}: {self.kind}, {n} {CELL_TITLES[self.cell]} "
-            f"layer{'s' * (n > 1)}, gate order "
-            f"{describe_cell_order(self.cell, self.order)}"
+            f"layer{'s' * (n > 1)}, {describe_cell_order(self.cell, self.order)}"
         ]
         for k, p in enumerate(self.layers, start=1):
             given = any(np.any(getattr(p, s)) for s in state_keys(p))

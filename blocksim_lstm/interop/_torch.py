@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike
 
 from .._files import atomic_target
 from .._parameters import LSTMParams
-from ..cells import GRUParams, RNNParams, cell_name
+from ..cells import CellParams, GRUParams, RNNParams, cell_name
 from ._network import (
     CELL_TITLES,
     AnyParams,
@@ -266,7 +266,7 @@ def _as_layers(
     params: AnyParams | Sequence[AnyParams],
 ) -> tuple[str, list[Any]]:
     """The cell and the layers of ``to_torch``'s argument, checked."""
-    single = isinstance(params, (LSTMParams, GRUParams, RNNParams))
+    single = isinstance(params, LSTMParams | CellParams)
     layers: list[Any] = [params] if single else list(params)  # type: ignore[arg-type]
     kinds = {type(p) for p in layers}
     if not layers or len(kinds) != 1 or not kinds <= {LSTMParams, GRUParams, RNNParams}:
