@@ -283,6 +283,43 @@ def test_cli_import_rnn_relu(tmp_path, capsys):
     assert cells.load_cell(w, "rnn").nonlinearity == "relu"
 
 
+def _torch_network(kind, seed=11):
+    """A random two-layer float64 module (+ Linear), non-zero h0, its output."""
+    torch.manual_seed(seed)
+    kw = {"num_layers": 2, "batch_first": True, "dtype": torch.float64}
+    if kind == "gru":
+        module = torch.nn.GRU(2, 3, **kw)
+    else:
+        module = torch.nn.RNN(2, 3, nonlinearity=kind.split("-")[1], **kw)
+    fc = torch.nn.Linear(3, 2, dtype=torch.float64)
+    h0 = torch.randn(2, 1, 3, dtype=torch.float64)
+    x = torch.randn(1, 15, 2, dtype=torch.float64)
+    with torch.no_grad():
+        y = fc(module(x, h0)[0])[0].numpy()
+    return module, fc, h0, x[0].numpy(), y
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["gru", "rnn-tanh", "rnn-relu"])
+def test_torch_weights_through_the_import_command_match_torch(kind, tmp_path):
+    """torch weights -> ``blocksim-lstm import`` (one file per layer) -> the
+    cells' references layer after layer: torch's output to 1e-12."""
+    module, fc, h0, u, y = _torch_network(kind)
+    sd = {f"net.{k}": v for k, v in module.state_dict().items()}
+    sd.update({f"fc.{k}": v for k, v in fc.state_dict().items()}, h0=h0)
+    torch.save(sd, tmp_path / "net.pt")
+    files = []
+    for k in (1, 2):
+        w = tmp_path / f"w{k}.npz"
+        args = ["import", str(tmp_path / "net.pt"), "--layer", str(k), "--out", str(w)]
+        if kind == "rnn-relu":
+            args += ["--nonlinearity", "relu"]
+        assert main(args) == 0
+        files.append(w)
+    layers = [cells.load_cell(w, kind.split("-")[0]) for w in files]
+    assert np.max(np.abs(_run_layers(layers, u).y - y)) <= 1e-12
+
+
 # ------------------------------------------------------------------- ONNX
 
 if onnx is not None:
