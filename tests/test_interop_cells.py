@@ -592,3 +592,45 @@ def test_onnx_two_kinds_of_cell_are_refused(tmp_path):
     onnx.save(m, tmp_path / "m.onnx")
     with pytest.raises(ValueError, match="holds GRU and RNN nodes"):
         interop.read_onnx(tmp_path / "m.onnx")
+
+
+@needs_onnx
+@needs_torch
+@pytest.mark.parametrize("kind", ["gru", "rnn-relu"])
+def test_a_model_exported_by_torch_onnx_export(kind, tmp_path):
+    """What a user really has: torch.onnx.export of an nn.GRU / nn.RNN + Linear."""
+    import warnings
+
+    module, fc, h0, u, y = _torch_network(kind)
+    module, fc = module.float(), fc.float()
+
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn, self.fc = module, fc
+
+        def forward(self, x, h):
+            return self.fc(self.rnn(x, h)[0])
+
+    path = tmp_path / "torch.onnx"
+    x = torch.from_numpy(u).float()[None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's own deprecation notes
+        try:
+            torch.onnx.export(
+                Net().eval(),
+                (x, h0.float()),
+                path,
+                input_names=["x", "h"],
+                dynamo=False,
+            )
+        except Exception as exc:  # an exporter that needs more packages
+            pytest.skip(f"torch.onnx.export unavailable: {exc}")
+    net = interop.read_onnx(path)
+    assert net.cell == kind.split("-")[0] and len(net.layers) == 2
+    assert "is computed or given at run time: imported as zero" in net.describe()
+    want = interop.torch_layers(module, fc)
+    for a, b in zip(net.layers, want, strict=True):
+        assert a.flags() == b.flags()  # linear_before_reset=1, relu
+        for k in b.keys():  # ONNX's z, r, h blocks back in our r, z, n order
+            np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
