@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import blocksim_lstm as bl
 from blocksim_lstm import cells, interop
 from blocksim_lstm.cli import main
 
@@ -318,6 +319,20 @@ def test_torch_weights_through_the_import_command_match_torch(kind, tmp_path):
         files.append(w)
     layers = [cells.load_cell(w, kind.split("-")[0]) for w in files]
     assert np.max(np.abs(_run_layers(layers, u).y - y)) <= 1e-12
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["gru", "rnn-tanh", "rnn-relu"])
+def test_imported_layers_as_one_stacked_diagram_match_torch(kind):
+    """torch's two layers as one block diagram: torch's output to 1e-12, and
+    every wire of both layers passes the cross-check."""
+    module, fc, h0, u, y = _torch_network(kind)
+    layers = interop.torch_layers(module, fc, h0=h0)
+    diagram = bl.build_cell_diagram(layers, u)
+    run = diagram.run()
+    assert np.max(np.abs(run.y - y)) <= 1e-12
+    report = bl.crosscheck_diagram(diagram, run=run)
+    assert report.passed, report.table()
 
 
 # ------------------------------------------------------------------- ONNX
@@ -634,3 +649,17 @@ def test_a_model_exported_by_torch_onnx_export(kind, tmp_path):
         assert a.flags() == b.flags()  # linear_before_reset=1, relu
         for k in b.keys():  # ONNX's z, r, h blocks back in our r, z, n order
             np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
+
+
+@needs_onnx
+def test_onnx_peephole_lstm_as_a_diagram_matches_onnxruntime(tmp_path, u_onnx):
+    model = _onnx_model("LSTM", nodes=2)
+    y = _onnxruntime(model, u_onnx)
+    onnx.save(model, tmp_path / "p.onnx")
+    net = interop.read_onnx(tmp_path / "p.onnx")
+    diagram = bl.build_cell_diagram(list(net.layers), u_onnx.astype(np.float64))
+    run = diagram.run()
+    assert diagram.cells == ("peephole", "peephole")
+    assert np.max(np.abs(run.y - y)) <= 1e-6
+    report = bl.crosscheck_diagram(diagram, run=run)
+    assert report.passed, report.table()
