@@ -205,6 +205,7 @@ def _recurrent_cell(
     """
     op = node.op_type
     gates, _, order = _RECURRENT[op]
+    ours = {"LSTM": "ifgo", "GRU": "rzn", "RNN": "h"}[op]
     at = {k: _text(v) for k, v in _attrs(node).items()}
     where = f"{source}: {_node_name(node)}"
     _check_attributes(op, at, where, notes)
@@ -246,7 +247,6 @@ def _recurrent_cell(
         notes.append(
             "sequence_lens ignored: the diagram runs every step of one sequence"
         )
-    ours = {"LSTM": "ifgo", "GRU": "rzn", "RNN": "h"}[op]
 
     def reorder(a: np.ndarray) -> np.ndarray:
         return permute_blocks(a, order, ours)
