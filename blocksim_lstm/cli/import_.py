@@ -1,4 +1,8 @@
-"""``blocksim-lstm import``: a PyTorch, ONNX or Keras LSTM as a weights ``.npz``."""
+"""``blocksim-lstm import``: a PyTorch, ONNX or Keras layer as a weights ``.npz``.
+
+LSTM, GRU, LSTM with peepholes (ONNX) and Elman RNN layers are written by their
+parameters' ``save``: the file's keys say which cell it holds.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "file",
         type=Path,
         metavar="FILE",
-        help="a PyTorch .pt/.pth (state dict, checkpoint or module), an .onnx, a "
-        "Keras .keras, or a weights .npz to re-order",
+        help="a PyTorch .pt/.pth (state dict, checkpoint or module of an nn.LSTM, "
+        "nn.GRU or nn.RNN), an .onnx (LSTM, GRU or RNN nodes), a Keras .keras "
+        "(LSTM), or a weights .npz to re-order",
     )
     parser.add_argument(
         "--out", type=Path, required=True, metavar="W.npz", help="weights to write"
@@ -23,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--layer",
         type=int,
         metavar="K",
-        help="which LSTM layer (1-based) of a stacked network; layers before the "
+        help="which layer (1-based) of a stacked network; layers before the "
         "last get F = I (their output is h, the next layer's input)",
     )
     parser.add_argument(
@@ -40,7 +45,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "columns (Keras's kernel), or as rows of transposed blocks",
     )
     parser.add_argument(
-        "--zero-states", action="store_true", help="set h0 and c0 to zero"
+        "--zero-states", action="store_true", help="set h0 (and c0) to zero"
+    )
+    parser.add_argument(
+        "--cell",
+        choices=("lstm", "gru", "peephole", "rnn"),
+        help="the cell expected; a file holding another cell's layers is refused "
+        "(default: whichever the file holds)",
+    )
+    parser.add_argument(
+        "--nonlinearity",
+        choices=("tanh", "relu"),
+        help="PyTorch nn.RNN only: its nonlinearity, which a state dict does not "
+        "store (default: the module's if the file holds one, else tanh)",
     )
     parser.add_argument(
         "--trust-pickle",
@@ -49,8 +66,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_ORDER_TEXT = {
+    "lstm": "gate order i, f, g, o",
+    "peephole": "gate order i, f, g, o, peepholes P = [Pi; Pf; Po]",
+    "gru": "gate order r, z, n",
+    "rnn": "one gate block",
+}
+
+
 def run(args: argparse.Namespace) -> int:
     from ..interop import read_network
+    from ..interop._network import CELL_TITLES
 
     out = args.out
     if out.suffix != ".npz":
@@ -63,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
             order=args.gate_order,
             layout=args.layout,
             zero_states=args.zero_states,
+            cell=args.cell,
+            nonlinearity=args.nonlinearity,
         )
     except ModuleNotFoundError as exc:  # a missing extra: bad setup, one line
         raise ValueError(f"FILE: {exc}") from exc
@@ -71,8 +99,13 @@ def run(args: argparse.Namespace) -> int:
     with writing("--out", out):
         params.save(out)
     k = 1 if args.layer is None else args.layer
+    flags = "".join(
+        f", {name}={int(v) if isinstance(v, bool) else v}"
+        for name, v in getattr(params, "flags", dict)().items()
+    )
     print(
-        f"wrote {out}: layer {k} of {len(net.layers)} (Ni={params.ni}, Nn={params.nn}, "
-        f"No={params.no}), gate order i, f, g, o"
+        f"wrote {out}: {CELL_TITLES[net.cell]} layer {k} of {len(net.layers)} "
+        f"(Ni={params.ni}, Nn={params.nn}, No={params.no}), "
+        f"{_ORDER_TEXT[net.cell]}{flags}"
     )
     return 0

@@ -1,5 +1,9 @@
 """Bring your own LSTM: PyTorch, ONNX and Keras weights in, ONNX and PyTorch out.
 
+GRU, Elman RNN (PyTorch ``nn.GRU``, ``nn.RNN``; ONNX ``GRU``, ``RNN``) and LSTM
+with peepholes (ONNX ``LSTM`` with ``P``) come in through the same functions,
+as :mod:`blocksim_lstm.cells` parameters.
+
 None of the frameworks is imported by ``import blocksim_lstm.interop``: each is
 imported by the function that needs it, and a missing one is reported with the
 extra that installs it (``pip install 'blocksim-lstm[torch]'``, ``[onnx]``,

@@ -1,12 +1,23 @@
-"""ONNX: read a model of ``LSTM`` nodes (+ ``Gemm`` or ``MatMul``/``Add``), write one.
+"""ONNX: read a model of ``LSTM``, ``GRU`` or ``RNN`` nodes (+ ``Gemm`` or
+``MatMul``/``Add``); write one of ``LSTM`` nodes.
 
-ONNX's ``LSTM`` operator stacks the gate blocks in the order i, o, f, c (ours:
-i, f, g, o) with a direction axis first: ``W`` ``[num_directions, 4H, I]``,
-``R`` ``[num_directions, 4H, H]``, ``B`` ``[num_directions, 8H]`` = ``[Wb, Rb]``
-(two biases, summed here), optional ``sequence_lens``, ``initial_h`` and
-``initial_c`` ``[num_directions, batch, H]`` and peepholes ``P``. One forward
-direction, the default activations, no ``clip`` and no ``input_forget`` are
-supported; anything else is refused by name.
+The three operators share one layout, read by one function: a direction axis
+first, ``W`` ``[num_directions, G H, I]``, ``R`` ``[num_directions, G H, H]``,
+``B`` ``[num_directions, 2 G H]`` = ``[Wb, Rb]``, optional ``sequence_lens`` and
+``initial_h`` ``[num_directions, batch, H]`` (G = 4, 3, 1 gate blocks). Each
+has its own gate order and extras:
+
+- ``LSTM``: blocks i, o, f, c (ours: i, f, g, o), ``Wb + Rb`` summed,
+  ``initial_c``, peepholes ``P`` ``[num_directions, 3H]`` stored i, o, f (ours:
+  i, f, o): non-zero peepholes give a peephole LSTM
+  (:class:`~blocksim_lstm.cells.PeepholeParams`);
+- ``GRU``: blocks z, r, h (ours: r, z, n), ``Wb`` and ``Rb`` kept apart (``bW``,
+  ``bR``), ``linear_before_reset`` 0 or 1 kept;
+- ``RNN``: one block, ``Wb + Rb`` summed, activation ``Tanh`` or ``Relu``.
+
+One forward direction, the default activations (an RNN's ``Relu`` too), no
+``clip`` and no ``input_forget`` are supported; anything else is refused,
+naming the attribute and its value.
 """
 
 from __future__ import annotations
@@ -21,7 +32,13 @@ import numpy as np
 from .._files import write_atomic
 from .._parameters import LSTMParams
 from ._gates import reorder_blocks
-from ._network import ImportedNetwork, UnsupportedModelError, assemble, require
+from ._network import (
+    ImportedNetwork,
+    UnsupportedModelError,
+    assemble,
+    permute_blocks,
+    require,
+)
 from ._sniff import file_kind
 
 __all__ = ["ONNX_OPSET", "onnx_model", "read_onnx", "write_onnx"]
@@ -30,6 +47,14 @@ ONNX_OPSET = 17
 """Opset of the models :func:`write_onnx` writes."""
 
 ONNX_ORDER = "iofg"
+
+# operator -> (gate blocks, default activations, its gate order in our letters)
+_RECURRENT: dict[str, tuple[int, tuple[str, ...], str]] = {
+    "LSTM": (4, ("Sigmoid", "Tanh", "Tanh"), ONNX_ORDER),
+    "GRU": (3, ("Sigmoid", "Tanh"), "zrn"),
+    "RNN": (1, ("Tanh",), "h"),
+}
+_CELL_OF_OP = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
 
 # operators that only move data around or compute shapes: allowed anywhere
 _PLUMBING = {
@@ -133,29 +158,57 @@ def _state(
     return rows[0]
 
 
-def _lstm_cell(
-    g: _Graph, node: Any, source: str, notes: list[str]
-) -> dict[str, np.ndarray]:
-    at = {k: _text(v) for k, v in _attrs(node).items()}
-    where = f"{source}: {_node_name(node)}"
+def _check_attributes(
+    op: str, at: dict[str, Any], where: str, notes: list[str]
+) -> None:
+    """Refuse, by attribute and value, what our cells cannot represent."""
     direction = at.get("direction", "forward")
     if direction != "forward":
         raise UnsupportedModelError(
             f"{where}: direction={direction!r} is not supported (one forward "
             "direction only)"
         )
-    acts = [a.lower() for a in at.get("activations", [])]
-    if acts and acts != ["sigmoid", "tanh", "tanh"]:
+    default = list(_RECURRENT[op][1])
+    allowed = [[a.lower() for a in default]] + ([["relu"]] if op == "RNN" else [])
+    if "activations" in at and [a.lower() for a in at["activations"]] not in allowed:
+        want = " or ".join(str(a) for a in [default] + ([["Relu"]] * (op == "RNN")))
         raise UnsupportedModelError(
-            f"{where}: activations {at['activations']} are not supported "
-            "(Sigmoid, Tanh, Tanh only)"
+            f"{where}: activations={at['activations']} is not supported (expected "
+            f"{want})"
         )
+    for key in ("activation_alpha", "activation_beta"):
+        if key in at:
+            notes.append(f"{key}={at[key]} ignored (unused by Sigmoid, Tanh, Relu)")
     if "clip" in at:
-        raise UnsupportedModelError(f"{where}: clip={at['clip']} is not supported")
+        raise UnsupportedModelError(
+            f"{where}: clip={at['clip']} is not supported (our cells do not clip)"
+        )
     if at.get("input_forget", 0):
         raise UnsupportedModelError(
-            f"{where}: input_forget=1 (coupled input and forget gates) is not supported"
+            f"{where}: input_forget={at['input_forget']} (coupled input and forget "
+            "gates) is not supported"
         )
+    if at.get("linear_before_reset", 0) not in (0, 1):
+        raise UnsupportedModelError(
+            f"{where}: linear_before_reset={at['linear_before_reset']} is not "
+            "supported (0 or 1)"
+        )
+
+
+def _recurrent_cell(
+    g: _Graph, node: Any, source: str, notes: list[str]
+) -> dict[str, Any]:
+    """One ``LSTM``, ``GRU`` or ``RNN`` node as our arrays (gate order ours).
+
+    Returns the arrays of the cell (``P`` for an LSTM: ours ``[Pi; Pf; Po]``,
+    or None without peepholes) and its settings.
+    """
+    op = node.op_type
+    gates, _, order = _RECURRENT[op]
+    ours = {"LSTM": "ifgo", "GRU": "rzn", "RNN": "h"}[op]
+    at = {k: _text(v) for k, v in _attrs(node).items()}
+    where = f"{source}: {_node_name(node)}"
+    _check_attributes(op, at, where, notes)
     ins = list(node.input) + [""] * (8 - len(node.input))
     W, R = g.const(ins[1]), g.const(ins[2])
     if W is None or R is None:
@@ -163,50 +216,78 @@ def _lstm_cell(
             f"{where}: W and R must be constants (initializers); "
             f"{ins[1] if W is None else ins[2]!r} is computed or a graph input"
         )
-    if W.ndim != 3 or W.shape[0] != 1 or R.ndim != 3 or R.shape[0] != 1:
+    if (
+        W.ndim != 3
+        or W.shape[0] != 1
+        or R.ndim != 3
+        or R.shape[0] != 1
+        or R.shape[1] != gates * R.shape[2]
+        or W.shape[1] != R.shape[1]
+    ):
         raise UnsupportedModelError(
-            f"{where}: expected W [1, 4H, I] and R [1, 4H, H] (one direction), got "
-            f"W {W.shape}, R {R.shape}"
+            f"{where}: expected W [1, {gates}H, I] and R [1, {gates}H, H] (one "
+            f"direction), got W {W.shape}, R {R.shape}"
         )
     hid = R.shape[2]
     if "hidden_size" in at and at["hidden_size"] != hid:
         raise ValueError(
             f"{where}: hidden_size={at['hidden_size']} but R has shape {R.shape}"
         )
-    b = np.zeros(4 * hid)
+    gh = gates * hid
+    wb = rb = np.zeros(gh)
     if ins[3]:
         B = g.const(ins[3])
-        if B is None or B.shape != (1, 8 * hid):
+        if B is None or B.shape != (1, 2 * gh):
             raise ValueError(
-                f"{where}: B must be a constant of shape [1, {8 * hid}], got "
+                f"{where}: B must be a constant of shape [1, {2 * gh}], got "
                 f"{'a computed value' if B is None else B.shape}"
             )
-        b = B[0, : 4 * hid] + B[0, 4 * hid :]
+        wb, rb = B[0, :gh], B[0, gh:]
     if ins[4]:
         notes.append(
             "sequence_lens ignored: the diagram runs every step of one sequence"
         )
+
+    def reorder(a: np.ndarray) -> np.ndarray:
+        return permute_blocks(a, order, ours)
+
+    out: dict[str, Any] = {
+        "W": reorder(W[0]),
+        "R": reorder(R[0]),
+        "h0": _state(g, node, 5, "initial_h", hid, notes),
+    }
+    if op == "GRU":
+        out.update(
+            bW=reorder(wb),
+            bR=reorder(rb),
+            linear_before_reset=bool(at.get("linear_before_reset", 0)),
+        )
+        return out
+    out["b"] = reorder(wb + rb)
+    if op == "RNN":
+        acts = at.get("activations", ["Tanh"])
+        out["nonlinearity"] = "relu" if acts[0].lower() == "relu" else "tanh"
+        return out
+    out["c0"] = _state(g, node, 6, "initial_c", hid, notes)
+    out["P"] = None
     if ins[7]:
         P = g.const(ins[7])
-        if P is None or np.any(P):
-            raise UnsupportedModelError(
-                f"{where}: peephole weights P are not supported (our cell has no "
-                "peepholes)"
+        if P is None or P.shape != (1, 3 * hid):
+            raise ValueError(
+                f"{where}: P must be a constant of shape [1, {3 * hid}], got "
+                f"{'a computed value' if P is None else P.shape}"
             )
-        notes.append(f"{_node_name(node)}: all-zero peepholes P ignored")
-    return {
-        "W": reorder_blocks(W[0], ONNX_ORDER),
-        "R": reorder_blocks(R[0], ONNX_ORDER),
-        "b": reorder_blocks(b, ONNX_ORDER),
-        "h0": _state(g, node, 5, "initial_h", hid, notes),
-        "c0": _state(g, node, 6, "initial_c", hid, notes),
-    }
+        if np.any(P):
+            out["P"] = permute_blocks(P[0], "iof", "ifo")
+        else:
+            notes.append(f"{_node_name(node)}: all-zero peepholes P ignored")
+    return out
 
 
 def _fc(
     g: _Graph, last: Any, source: str
 ) -> tuple[np.ndarray | None, np.ndarray | None, str]:
-    """The FC layer after the last LSTM node: ``(F, bF, description)``."""
+    """The FC layer after the last recurrent node: ``(F, bF, description)``."""
     after = g.downstream(last)
     found = []
     for n in after:
@@ -219,7 +300,7 @@ def _fc(
         return None, None, "none (F = I: the output is h)"
     if len(found) > 1:
         raise UnsupportedModelError(
-            f"{source}: found {len(found)} dense layers after the LSTM "
+            f"{source}: found {len(found)} dense layers after the {last.op_type} "
             f"({', '.join(_node_name(n) for n in found)}); one Gemm or MatMul + Add "
             "is supported"
         )
@@ -267,28 +348,33 @@ def _fc(
 
 
 def read_onnx(path: str | os.PathLike[str]) -> ImportedNetwork:
-    """Read the LSTM layers and the FC layer of an ONNX model.
+    """Read the recurrent layers and the FC layer of an ONNX model.
 
     Parameters
     ----------
     path
-        An ``.onnx`` file with one or more ``LSTM`` nodes (forward, no
-        peepholes, default activations; consecutive nodes are stacked layers)
-        and, after the last, at most one ``Gemm`` or ``MatMul`` (+ ``Add``)
-        with constant weights (the FC layer). Constant ``initial_h`` /
-        ``initial_c`` (the same for every batch row) are the initial states.
+        An ``.onnx`` file with one or more nodes of one of ``LSTM`` (with or
+        without peepholes), ``GRU`` or ``RNN`` (forward, default activations;
+        consecutive nodes are stacked layers) and, after the last, at most one
+        ``Gemm`` or ``MatMul`` (+ ``Add``) with constant weights (the FC
+        layer). ``W``, ``R``, ``B``, ``P`` must be constants (initializers);
+        constant ``initial_h`` / ``initial_c`` (the same for every batch row)
+        are the initial states.
 
     Returns
     -------
     ImportedNetwork
-        Gate blocks reordered from i, o, f, c to ours; ``b = Wb + Rb``.
+        Of LSTM, peephole LSTM (an LSTM with non-zero ``P``), GRU or RNN layers;
+        gate blocks reordered to ours (LSTM: i, o, f, c -> i, f, g, o; ``P``:
+        i, o, f -> i, f, o; GRU: z, r, h -> r, z, n).
 
     Raises
     ------
     ValueError
-        Another kind of file; no LSTM node; an unsupported variant (named);
-        other operators (LayerNormalization, activations after the FC layer...);
-        FC sizes that do not fit the LSTM.
+        Another kind of file; no recurrent node, or nodes of two kinds; an
+        unsupported variant (the attribute and its value named); other
+        operators (LayerNormalization, activations after the FC layer...); FC
+        sizes that do not fit.
     ModuleNotFoundError
         onnx is missing (extra ``[onnx]``).
     """
@@ -307,22 +393,42 @@ def read_onnx(path: str | os.PathLike[str]) -> ImportedNetwork:
         ) from exc
     source = str(path)
     g = _Graph(model.graph)
-    lstms = [n for n in g.nodes if n.op_type == "LSTM"]
-    if not lstms:
+    nodes = [n for n in g.nodes if n.op_type in _RECURRENT]
+    if not nodes:
         ops = sorted({n.op_type for n in g.nodes})
         raise ValueError(
-            f"FILE: {path} holds no LSTM node; its operators are {ops[:12]}"
+            f"FILE: {path} holds no LSTM, GRU or RNN node; its operators are {ops[:12]}"
         )
-    other = sorted({n.op_type for n in g.nodes} - _PLUMBING - _FC_OPS - {"LSTM"})
+    kinds = sorted({n.op_type for n in nodes})
+    if len(kinds) > 1:
+        raise UnsupportedModelError(
+            f"{source}: holds {' and '.join(kinds)} nodes; layers of one kind of "
+            "cell are supported"
+        )
+    op = kinds[0]
+    other = sorted({n.op_type for n in g.nodes} - _PLUMBING - _FC_OPS - {op})
     if other:
         raise UnsupportedModelError(
-            f"{source}: the graph also holds {other} (supported: LSTM nodes, then "
+            f"{source}: the graph also holds {other} (supported: {op} nodes, then "
             "one Gemm or MatMul + Add, and shape operators)"
         )
-    notes = ["biases: B = [Wb, Rb], Wb + Rb summed"]
-    cells = [_lstm_cell(g, n, source, notes) for n in lstms]
-    F, bF, fc_name = _fc(g, lstms[-1], source)
-    layers = assemble(cells, F, bF, source=source, fc_name=fc_name)
+    notes = [
+        "biases: B = [Wb, Rb] kept apart (bW, bR)"
+        if op == "GRU"
+        else "biases: B = [Wb, Rb], Wb + Rb summed"
+    ]
+    cells = [_recurrent_cell(g, n, source, notes) for n in nodes]
+    cell = _CELL_OF_OP[op]
+    if op == "LSTM":
+        if any(c["P"] is not None for c in cells):
+            cell = "peephole"
+            notes.append("peepholes: P stored i, o, f -> ours i, f, o")
+        for c in cells:
+            P = c.pop("P")
+            if cell == "peephole":
+                c["P"] = np.zeros(3 * c["R"].shape[1]) if P is None else P
+    F, bF, fc_name = _fc(g, nodes[-1], source)
+    layers = assemble(cells, F, bF, source=source, fc_name=fc_name, cell=cell)
     opset = next(
         (o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0
     )
@@ -330,7 +436,7 @@ def read_onnx(path: str | os.PathLike[str]) -> ImportedNetwork:
         tuple(layers),
         source,
         f"ONNX (opset {opset})",
-        ONNX_ORDER,
+        _RECURRENT[op][2],
         fc_name,
         tuple(dict.fromkeys(notes)),
     )
