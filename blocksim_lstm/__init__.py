@@ -32,6 +32,7 @@ _PUBLIC: dict[str, str] = {
     # the block diagram
     "build_lstm_diagram": "_diagram",
     "build_stacked_diagram": "_diagram",
+    "build_cell_diagram": "_diagram",
     "LSTMDiagram": "_diagram",
     "new_sim": "_diagram",
     # the model as a .bd file (bdrun runs it, bdedit opens it)
@@ -83,6 +84,7 @@ if TYPE_CHECKING:  # what mypy and IDEs see; at run time __getattr__ loads them
     from ._crosscheck import crosscheck as crosscheck
     from ._crosscheck import crosscheck_diagram as crosscheck_diagram
     from ._diagram import LSTMDiagram as LSTMDiagram
+    from ._diagram import build_cell_diagram as build_cell_diagram
     from ._diagram import build_lstm_diagram as build_lstm_diagram
     from ._diagram import build_stacked_diagram as build_stacked_diagram
     from ._diagram import new_sim as new_sim

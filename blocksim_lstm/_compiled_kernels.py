@@ -16,7 +16,7 @@ from numba import njit
 
 from .training._kernels import _sigmoid, _tanh
 
-__all__ = ["affine", "copy", "eprod", "matvec", "sigmoid", "tanh"]
+__all__ = ["affine", "copy", "eprod", "matvec", "relu", "sigmoid", "tanh"]
 
 
 @njit(cache=True, error_model="numpy")
@@ -86,3 +86,13 @@ def tanh(x, o, k):  # type: ignore[no-untyped-def]
     ok = o[k]
     for e in range(ok.shape[0]):
         ok[e] = _tanh(xk[e])
+
+
+@njit(cache=True, error_model="numpy")
+def relu(x, o, k):  # type: ignore[no-untyped-def]
+    """``o[k] = max(x[k], 0)`` element-wise, exact; NaN passes (as ``np.maximum``)."""
+    xk = x[k]
+    ok = o[k]
+    for e in range(ok.shape[0]):
+        v = xk[e]
+        ok[e] = v if (v > 0.0 or v != v) else 0.0

@@ -20,8 +20,9 @@ from numpy.typing import ArrayLike, DTypeLike
 from ._diagram import DiagramRun, LSTMDiagram, build_lstm_diagram
 from ._experiment import EXPERIMENT1_TS
 from ._parameters import LSTMParams
-from ._reference import LSTMTrace, reference_cell
+from ._reference import LSTMTrace
 from ._validate import check_dtype
+from .cells._reference import cell_reference
 
 __all__ = [
     "DEFAULT_TOLERANCES",
@@ -39,6 +40,9 @@ DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {
     "float32": (1e-5, 1e-5),
 }
 """(abs_tol, rel_tol) by the reference's dtype (the diagram always runs float64)."""
+
+_PARAM_ROWS = ("b", "bW", "bR")
+"""Signal refs that name a bias array of the parameters (a constant block)."""
 
 MAX_SHIFT = 3
 """Largest whole-step shift looked for when a signal fails."""
@@ -338,17 +342,21 @@ def compare_traces(
 def reference_traces(
     diagram: LSTMDiagram, *, dtype: DTypeLike = np.float64
 ) -> dict[str, np.ndarray]:
-    """Each wire's expected trace, from the reference cell and the diagram's params.
+    """Each wire's expected trace, from the reference cells and the diagram's params.
 
     The diagram says which reference signal each wire stands for (its
-    :class:`~blocksim_lstm._diagram.SignalSpec`); the values come from
-    :func:`~blocksim_lstm._reference.reference_cell`, run layer after layer on
-    the diagram's input with the diagram's parameters.
+    :class:`~blocksim_lstm._diagram.SignalSpec`: a trace field and a gate); the
+    values come from each layer's reference cell
+    (:func:`~blocksim_lstm.cells.cell_reference`: the LSTM's
+    :func:`~blocksim_lstm._reference.reference_cell`, the GRU's, ...), run layer
+    after layer on the diagram's input with the diagram's parameters. A bias
+    constant's trace is its parameter row (``"b"``, ``"bW"``, ``"bR"``), a
+    constant of ones (``"ones"``, the GRU's ``1 - z``) is ones.
 
     Parameters
     ----------
     diagram
-        Any diagram built by this package (one layer or stacked).
+        Any diagram built by this package (one layer or stacked, any cells).
     dtype
         The reference computation's dtype (float64 or float32).
 
@@ -358,23 +366,33 @@ def reference_traces(
         Block name -> ndarray, shape ``(T, width)``.
     """
     dt = check_dtype(dtype)
-    traces: list[LSTMTrace] = []
+    traces: list[Any] = []
     x: np.ndarray = diagram.u
     for p in diagram.layers:
-        traces.append(reference_cell(p, x, dtype=dt))
+        traces.append(cell_reference(p, x, dtype=dt))
         x = traces[-1].h
-    last = diagram.layers[-1]
+    last: Any = diagram.layers[-1]  # every cell has F and bF
     y = traces[-1].h @ last.F.T.astype(dt) + last.bF.astype(dt)
+    steps = diagram.steps
     out: dict[str, np.ndarray] = {}
     for s in diagram.signals:
         tr = traces[s.layer]
-        if s.ref == "b":
-            row = diagram.layers[s.layer].gate("b", s.gate or "i").astype(dt)
-            out[s.block] = np.broadcast_to(row, (diagram.steps, row.size)).copy()
+        p = diagram.layers[s.layer]
+        if s.ref in _PARAM_ROWS:
+            row = (
+                getattr(p, s.ref) if s.gate is None else p.gate(s.ref, s.gate)
+            ).astype(dt)
+            out[s.block] = np.broadcast_to(row, (steps, row.size)).copy()
+        elif s.ref == "ones":
+            out[s.block] = np.ones((steps, p.nn), dtype=dt)
         elif s.ref == "y":
             out[s.block] = y
-        elif s.gate is not None and s.ref in ("Wu", "Rh", "z"):
-            out[s.block] = tr.gate_block(s.ref, s.gate)
+        elif s.gate is not None and getattr(tr, s.ref).shape[-1] != p.nn:
+            if isinstance(tr, LSTMTrace):
+                out[s.block] = tr.gate_block(s.ref, s.gate)
+            else:  # a cell's trace: gate-stacked by its gates (or its peepholes)
+                gates = p.PEEPHOLES if s.ref == "pc" else p.GATES  # type: ignore[union-attr]
+                out[s.block] = tr.gate_block(s.ref, s.gate, gates)
         else:
             out[s.block] = getattr(tr, s.ref)
     return out

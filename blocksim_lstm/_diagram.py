@@ -22,20 +22,14 @@ import bdsim
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._cell_layers import LAYER_BUILDERS, SignalSpec, add_lstm_layer, name_wires
 from ._experiment import EXPERIMENT1_TS
-from ._names import (
-    ACTIVATION_BLOCKS,
-    CELL_DELAY,
-    FC_BLOCK,
-    HIDDEN_DELAY,
-    INPUT_BLOCK,
-    OUTPUT_BLOCK,
-    SUM_BLOCKS,
-)
-from ._parameters import GATES, LSTMParams
+from ._names import FC_BLOCK, INPUT_BLOCK, OUTPUT_BLOCK
+from ._parameters import LSTMParams
 from ._validate import as_array, check_input, check_memory
-from .blocks import Affine, EProd, Logger, Sigmoid, Tanh, UnitDelay
+from .blocks import Affine, Logger
 from .blocks import Sequence as SequenceSource
+from .cells._params import CELLS, CellParams, cell_name
 
 __all__ = [
     "MAX_END_TIME",
@@ -45,6 +39,7 @@ __all__ = [
     "SignalSpec",
     "Signals",
     "add_lstm_layer",
+    "build_cell_diagram",
     "build_lstm_diagram",
     "build_stacked_diagram",
     "check_sample_time",
@@ -112,29 +107,6 @@ def run_bytes(steps: int, nn: int, ni: int, no: int) -> float:
     """
     widths = ni + 27 * nn + no
     return float(steps) * (32.0 * widths + 5000.0)
-
-
-@dataclass(frozen=True)
-class SignalSpec:
-    """One wire of the diagram and the reference signal it stands for.
-
-    Attributes
-    ----------
-    block : name of the block whose output port drives the wire.
-    port : output port number.
-    label : the signal's name in SPEC terms (``u(t)``, ``h(t-1)``, ``i``, ...).
-    layer : 0-based LSTM layer index the signal belongs to.
-    ref : :class:`~blocksim_lstm._reference.LSTMTrace` attribute it equals, or
-        ``"b"`` for a bias constant.
-    gate : gate whose row block of ``ref`` is meant, or None for all of it.
-    """
-
-    block: str
-    port: int
-    label: str
-    layer: int
-    ref: str
-    gate: str | None = None
 
 
 class Signals(Mapping[str, np.ndarray]):
@@ -256,133 +228,16 @@ def new_sim() -> bdsim.BDSim:
     return _SIM
 
 
-def name_wires(bd: Any, block: Any, name: str) -> None:
-    """Name every wire leaving ``block``'s output port 0.
-
-    bdsim 1.4's ``connect(..., name=)`` loses the name (``add_wire`` resets it to
-    None), so names are set on the wires afterwards.
-
-    Parameters
-    ----------
-    bd
-        The bdsim ``BlockDiagram`` that holds ``block``.
-    block
-        The block whose output port 0 feeds the wires.
-    name
-        The wire name (a SPEC label such as ``"c(t-1)"``).
-    """
-    for w in bd.wirelist:
-        if w.start.block is block and w.start.port == 0:
-            w.name = name
-
-
-def _layer_name(prefix: str, name: str) -> str:
-    return f"{prefix}{name}"
-
-
-def add_lstm_layer(
-    bd: Any,
-    clock: Any,
-    params: LSTMParams,
-    source: Any,
-    *,
-    prefix: str = "",
-    layer: int = 0,
-) -> tuple[dict[str, Any], list[SignalSpec], Any]:
-    """Add one LSTM layer's blocks (no FC layer) to a bdsim diagram.
-
-    Parameters
-    ----------
-    bd
-        The bdsim ``BlockDiagram``.
-    clock
-        Its clock; drives the two unit delays.
-    params
-        The layer's W, R, b, h0, c0 (F and bF are not used here).
-    source
-        The output plug (or block) carrying the layer's input, width ``Ni``.
-    prefix
-        Prepended to every block name (``"L2 "`` for a second layer).
-    layer
-        Layer index recorded in the signal specs.
-
-    Returns
-    -------
-    blocks : dict name -> block
-    signals : list of :class:`SignalSpec`, one per block output
-    h : the block whose output is ``h(t)``
-    """
-    n = lambda s: _layer_name(prefix, s)  # noqa: E731
-    blocks: dict[str, Any] = {}
-    signals: list[SignalSpec] = []
-
-    def add(block: Any, label: str, ref: str, gate: str | None = None) -> Any:
-        blocks[block.name] = block
-        signals.append(SignalSpec(block.name, 0, label, layer, ref, gate))
-        return block
-
-    hidden = add(
-        UnitDelay(clock, params.h0, bd=bd, name=n(HIDDEN_DELAY)), "h(t-1)", "h_prev"
-    )
-    cell = add(
-        UnitDelay(clock, params.c0, bd=bd, name=n(CELL_DELAY)), "c(t-1)", "c_prev"
-    )
-    acts: dict[str, Any] = {}
-    for gate in GATES:
-        Wx = add(
-            bd.GAIN(params.gate("W", gate), premul=True, name=n(f"W{gate}")),
-            f"W{gate} u(t)",
-            "Wu",
-            gate,
-        )
-        Rx = add(
-            bd.GAIN(params.gate("R", gate), premul=True, name=n(f"R{gate}")),
-            f"R{gate} h(t-1)",
-            "Rh",
-            gate,
-        )
-        bx = add(
-            bd.CONSTANT(np.array(params.gate("b", gate)), name=n(f"b{gate}")),
-            f"b{gate}",
-            "b",
-            gate,
-        )
-        sx = add(bd.SUM("+++", name=n(SUM_BLOCKS[gate])), f"z{gate}", "z", gate)
-        kind = Tanh if gate == "g" else Sigmoid
-        ax = add(kind(bd=bd, name=n(ACTIVATION_BLOCKS[gate])), gate, gate)
-        bd.connect(source, Wx)
-        bd.connect(hidden, Rx)
-        bd.connect(Wx, sx[0])
-        bd.connect(Rx, sx[1])
-        bd.connect(bx, sx[2])
-        bd.connect(sx, ax)
-        acts[gate] = ax
-    prod_fc = add(EProd(bd=bd, name=n("prod_fc")), "f*c(t-1)", "fc")
-    prod_ig = add(EProd(bd=bd, name=n("prod_ig")), "i*g", "ig")
-    csum = add(bd.SUM("++", name=n("Sum")), "c(t)", "c")
-    tanh_c = add(Tanh(bd=bd, name=n("tansig_c")), "tanh(c(t))", "tanh_c")
-    prod_oc = add(EProd(bd=bd, name=n("prod_oc")), "h(t)", "h")
-    bd.connect(acts["f"], prod_fc[0])
-    bd.connect(cell, prod_fc[1])
-    bd.connect(acts["i"], prod_ig[0])
-    bd.connect(acts["g"], prod_ig[1])
-    bd.connect(prod_fc, csum[0])
-    bd.connect(prod_ig, csum[1])
-    bd.connect(csum, cell, tanh_c)
-    bd.connect(acts["o"], prod_oc[0])
-    bd.connect(tanh_c, prod_oc[1])
-    bd.connect(prod_oc, hidden)
-    for block, name in ((hidden, "h(t-1)"), (cell, "c(t-1)"), (csum, "c(t)")):
-        name_wires(bd, block, name)
-    return blocks, signals, prod_oc
-
-
 class LSTMDiagram:
-    """A bdsim block diagram of one or more stacked LSTM layers and an FC layer.
+    """A bdsim block diagram of one or more stacked recurrent layers and an FC layer.
 
-    Build it with :func:`build_lstm_diagram` or :func:`build_stacked_diagram`.
-    The diagram is an ordinary bdsim diagram (:attr:`bd`): inspect it, change it,
-    and run it with bdsim's own API, or with :meth:`run`.
+    Build it with :func:`build_lstm_diagram`, :func:`build_stacked_diagram` or
+    :func:`build_cell_diagram`. A layer may be any cell of
+    :data:`blocksim_lstm.cells.CELLS` (LSTM, GRU, peephole LSTM, Elman RNN), built
+    by its layer builder (:data:`~blocksim_lstm._cell_layers.LAYER_BUILDERS`);
+    cells may be mixed in one stack. The diagram is an ordinary bdsim diagram
+    (:attr:`bd`): inspect it, change it, and run it with bdsim's own API, or with
+    :meth:`run`.
 
     Attributes
     ----------
@@ -394,18 +249,26 @@ class LSTMDiagram:
     signals : list of :class:`SignalSpec`, one per wire, in build order.
     """
 
-    def __init__(self, layers: Sequence[LSTMParams], u: ArrayLike, *, ts: float):
+    def __init__(
+        self, layers: Sequence[LSTMParams | CellParams], u: ArrayLike, *, ts: float
+    ):
         if len(layers) < 1:
             raise ValueError("layers: expected at least one LSTMParams, got none")
+        cells: list[str] = []
         for k, p in enumerate(layers):
-            if not isinstance(p, LSTMParams):
+            try:
+                cells.append(cell_name(p))
+            except TypeError:
                 raise TypeError(
-                    f"layers[{k}]: expected LSTMParams, got {type(p).__name__}"
-                )
+                    f"layers[{k}]: expected "
+                    f"{', '.join(c.__name__ for c in CELLS.values())} (a cell's "
+                    f"parameters), got {type(p).__name__}"
+                ) from None
             if k and p.ni != layers[k - 1].nn:
                 raise ValueError(
                     f"layers[{k}]: expected Ni = {layers[k - 1].nn} (the units of "
-                    f"layer {k - 1}), got Ni = {p.ni}"
+                    f"layer {k - 1}, {cells[k - 1]}), got Ni = {p.ni} (layer {k}, "
+                    f"{cells[k]})"
                 )
         self.layers = tuple(
             p if p.dtype == np.float64 else p.astype("float64") for p in layers
@@ -426,6 +289,11 @@ class LSTMDiagram:
         self._build()
 
     @property
+    def cells(self) -> tuple[str, ...]:
+        """The layers' cell names (``"lstm"``, ``"gru"``, ``"peephole"``, ``"rnn"``)."""
+        return tuple(cell_name(p) for p in self.layers)
+
+    @property
     def steps(self) -> int:
         """Number of steps T of the input sequence."""
         return self.u.shape[0]
@@ -437,14 +305,16 @@ class LSTMDiagram:
         self.signals.append(SignalSpec(src.name, 0, "u(t)", 0, "u"))
         plug = src
         many = len(self.layers) > 1
+        outputs = []
         for k, p in enumerate(self.layers):
             prefix = f"L{k + 1} " if many else ""
-            blocks, signals, plug = add_lstm_layer(
+            blocks, signals, plug = LAYER_BUILDERS[cell_name(p)](
                 bd, self.clock, p, plug, prefix=prefix, layer=k
             )
             self.blocks.update(blocks)
             self.signals.extend(signals)
-        last = self.layers[-1]
+            outputs.append(plug)
+        last: Any = self.layers[-1]  # every cell has F and bF
         fc = Affine(last.F, last.bF, bd=bd, name=FC_BLOCK)
         sink = Logger(bd=bd, name=OUTPUT_BLOCK)
         bd.connect(plug, fc)
@@ -454,10 +324,8 @@ class LSTMDiagram:
         self.signals.append(SignalSpec(fc.name, 0, "y(t)", len(self.layers) - 1, "y"))
         name_wires(bd, src, "u(t)")
         name_wires(bd, fc, "y(t)")
-        for k in range(len(self.layers)):
-            name_wires(
-                bd, self.blocks[f"L{k + 1} prod_oc" if many else "prod_oc"], "h(t)"
-            )
+        for h in outputs:
+            name_wires(bd, h, "h(t)")
 
     def compile(self) -> None:
         """Compile the bdsim diagram (done by :meth:`run` if needed)."""
@@ -474,11 +342,19 @@ class LSTMDiagram:
     def _prepare_run(self) -> None:
         """Refuse a run whose recording cannot fit in memory; compile once."""
         n = self.steps
+        # run_bytes counts an LSTM layer's 27 wires of width Nn; another cell's
+        # layer counts as the LSTM units with as many wire elements
+        wires = [0] * len(self.layers)
+        for s in self.signals:
+            if s.ref not in ("u", "y"):
+                wires[s.layer] += 1
+        units = sum(
+            p.nn if c == "lstm" else -(-p.nn * w // 27)
+            for p, c, w in zip(self.layers, self.cells, wires, strict=True)
+        )
         check_memory(
             "u",
-            run_bytes(
-                n, sum(p.nn for p in self.layers), self.layers[0].ni, self.layers[-1].no
-            ),
+            run_bytes(n, units, self.layers[0].ni, self.layers[-1].no),
             f"recording every wire over {n} steps",
         )
         if not self._compiled:
@@ -584,3 +460,64 @@ def build_stacked_diagram(
     LSTMDiagram
     """
     return LSTMDiagram(list(layers), u, ts=ts)
+
+
+def build_cell_diagram(
+    layers: LSTMParams | CellParams | Sequence[LSTMParams | CellParams],
+    u: ArrayLike,
+    *,
+    ts: float = EXPERIMENT1_TS,
+) -> LSTMDiagram:
+    """Build any cell's layers (GRU, peephole LSTM, Elman RNN, LSTM) and an FC layer.
+
+    Each layer is built block by block with named wires by its cell's layer
+    builder (:data:`~blocksim_lstm._cell_layers.LAYER_BUILDERS`); layer k's h(t)
+    feeds layer k+1, and the last layer's F and bF form the FC layer. Cells may
+    be mixed in one stack (a GRU layer feeding an LSTM layer): every layer only
+    needs its input of width ``Ni`` and gives its h(t). Cross-check the result
+    with :func:`~blocksim_lstm.crosscheck_diagram` as an LSTM diagram.
+
+    Parameters
+    ----------
+    layers
+        One parameter container (:class:`~blocksim_lstm.cells.GRUParams`,
+        :class:`~blocksim_lstm.cells.PeepholeParams`,
+        :class:`~blocksim_lstm.cells.RNNParams`,
+        :class:`~blocksim_lstm.LSTMParams`) or a sequence of them, first to last;
+        layer k's ``Ni`` is layer k-1's ``Nn``.
+    u : array_like, shape ``(T, Ni)``
+        Input sequence of the first layer.
+    ts
+        Sample time in seconds.
+
+    Returns
+    -------
+    LSTMDiagram
+        Blocks named as in :mod:`blocksim_lstm._names` (``Wr``, ``Rr``, ``bWr``,
+        ``bRr``, ``sumRG``, ``logsig_r``, ... for a GRU), prefixed ``"L1 "``,
+        ``"L2 "``, ... when there is more than one layer.
+
+    Raises
+    ------
+    TypeError
+        A layer is not a known cell's parameters (the message names the layer).
+    ValueError
+        No layer, sizes that do not chain (the message names both layers and
+        their cells), or a bad input or sample time.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import blocksim_lstm as bl
+    >>> from blocksim_lstm import cells
+    >>> p = cells.GRUParams.random(nn=3, ni=2, no=1, seed=0)
+    >>> d = bl.build_cell_diagram(p, np.zeros((5, 2)))
+    >>> d.cells, len(d.blocks)
+    (('gru',), 29)
+    """
+    one = isinstance(layers, LSTMParams | CellParams)
+    return LSTMDiagram(
+        [layers] if one else list(layers),  # type: ignore[list-item, arg-type]
+        u,
+        ts=ts,
+    )

@@ -1,8 +1,12 @@
-"""The original model's block and wire names (SPEC section 2), in one place.
+"""The original model's block and wire names (SPEC section 2), in one place, and
+the names of the other cells' diagrams (GRU, peephole LSTM, Elman RNN).
 
-The diagram builder names its blocks with these, the LSTM layout places them,
+The diagram builders name their blocks with these, the LSTM layout places them,
 the renderer colours the loops they close, and the command line and the report
-check a diagram against them.
+check a diagram against them. The other cells' names follow the LSTM's style:
+``W<gate>``, ``R<gate>`` gains, bias constants, ``sum<GATE>G`` sums,
+``logsig_<gate>`` / ``tansig_<gate>`` activations, ``prod_<xy>`` element-wise
+products, ``Sum`` for the state update, the same delays and FC layer.
 """
 
 from __future__ import annotations
@@ -10,14 +14,26 @@ from __future__ import annotations
 __all__ = [
     "ACTIVATION_BLOCKS",
     "CELL_DELAY",
+    "CELL_LOOP_GROUPS",
     "FC_BLOCK",
+    "GRU_ACTIVATION_BLOCKS",
+    "GRU_BLOCKS",
+    "GRU_NAMED_SIGNALS",
+    "GRU_SUM_BLOCKS",
     "HIDDEN_DELAY",
     "INPUT_BLOCK",
     "LOOP_GROUPS",
     "LSTM_BLOCKS",
     "LSTM_NAMED_SIGNALS",
     "OUTPUT_BLOCK",
+    "PEEPHOLE_BLOCKS",
+    "PEEPHOLE_GAINS",
+    "RNN_ACTIVATION_BLOCKS",
+    "RNN_BLOCKS",
+    "RNN_NAMED_SIGNALS",
+    "RNN_SUM_BLOCK",
     "SUM_BLOCKS",
+    "cell_blocks",
 ]
 
 INPUT_BLOCK = "From Workspace"
@@ -74,3 +90,127 @@ LSTM_NAMED_SIGNALS: tuple[str, ...] = (
 LOOP_GROUPS: dict[str, int] = {CELL_DELAY: 1, HIDDEN_DELAY: 4}
 """Feedback cycles each delay closes in one layer: the cell-state loop, and one
 hidden-state loop through each gate's R gain."""
+
+
+# ------------------------------------------------------------------ other cells
+
+PEEPHOLE_GAINS: dict[str, str] = {"i": "Pi", "f": "Pf", "o": "Po"}
+"""Peephole gate -> its element-wise gain ``diag(P<gate>)`` (on c(t-1) for i and
+f, on c(t) for o), the fourth input of the gate's sum."""
+
+PEEPHOLE_BLOCKS: tuple[str, ...] = (*LSTM_BLOCKS, *PEEPHOLE_GAINS.values())
+"""The peephole LSTM's 33 block names: the LSTM's and the three peephole gains."""
+
+GRU_SUM_BLOCKS: dict[str, str] = {"r": "sumRG", "z": "sumZG", "n": "sumNG"}
+"""GRU gate -> the sum block forming its pre-activation (zr, zz, zn)."""
+GRU_ACTIVATION_BLOCKS: dict[str, str] = {
+    "r": "logsig_r",
+    "z": "logsig_z",
+    "n": "tansig_n",
+}
+"""GRU gate -> the block applying its activation (sigmoid, or tanh for n)."""
+
+_GRU_COMMON: tuple[str, ...] = (
+    INPUT_BLOCK,
+    *(f"{a}{k}" for a in ("W", "R", "bW", "bR") for k in "rzn"),
+    *GRU_SUM_BLOCKS.values(),
+    *GRU_ACTIVATION_BLOCKS.values(),
+    "one",
+    "one_minus_z",
+    "prod_zn",
+    "prod_zh",
+    "Sum",
+    HIDDEN_DELAY,
+    FC_BLOCK,
+    OUTPUT_BLOCK,
+)
+
+GRU_BLOCKS: dict[bool, tuple[str, ...]] = {
+    True: (*_GRU_COMMON, "sumRN", "prod_rn"),
+    False: (*_GRU_COMMON, "prod_rh"),
+}
+"""A one-layer GRU diagram's block names, by ``linear_before_reset``.
+
+Both: the gains ``Wr, Wz, Wn`` (on u(t)) and ``Rr, Rz, Rn``, the constants
+``bWr .. bRn``, the sums ``sumRG, sumZG, sumNG``, ``logsig_r, logsig_z,
+tansig_n``, the constant ``one`` (ones) and the sum ``one_minus_z`` (``"+-"``:
+1 - z), the products ``prod_zn`` ((1 - z) * n) and ``prod_zh`` (z * h(t-1)), and
+``Sum`` = h(t). Linear before reset (PyTorch, 29 blocks): ``sumRN`` = Rn h(t-1) +
+bRn and ``prod_rn`` = r * sumRN, which enters ``sumNG``. Reset first (ONNX's
+default, 28 blocks): ``prod_rh`` = r * h(t-1) feeds the gain ``Rn``.
+"""
+
+RNN_SUM_BLOCK = "sumHG"
+"""The Elman RNN's sum W u(t) + R h(t-1) + b."""
+RNN_ACTIVATION_BLOCKS: dict[str, str] = {"tanh": "tansig_h", "relu": "relu_h"}
+"""Nonlinearity -> the block giving h(t)."""
+
+RNN_BLOCKS: dict[str, tuple[str, ...]] = {
+    act: (
+        INPUT_BLOCK,
+        "Wh",
+        "Rh",
+        "bh",
+        RNN_SUM_BLOCK,
+        block,
+        HIDDEN_DELAY,
+        FC_BLOCK,
+        OUTPUT_BLOCK,
+    )
+    for act, block in RNN_ACTIVATION_BLOCKS.items()
+}
+"""A one-layer Elman RNN diagram's 9 block names, by nonlinearity."""
+
+GRU_NAMED_SIGNALS: tuple[str, ...] = ("u(t)", "h(t-1)", "h(t)", "y(t)")
+"""Named wires of a GRU diagram."""
+RNN_NAMED_SIGNALS: tuple[str, ...] = GRU_NAMED_SIGNALS
+"""Named wires of an Elman RNN diagram."""
+
+CELL_LOOP_GROUPS: dict[str, dict[str, int]] = {
+    "lstm": LOOP_GROUPS,
+    "peephole": {CELL_DELAY: 5, HIDDEN_DELAY: 5},
+    "gru": {HIDDEN_DELAY: 5},
+    "rnn": {HIDDEN_DELAY: 1},
+}
+"""Feedback cycles each delay closes in one layer of each cell (the first delay
+in block-list order on a cycle is the one counted, as in
+:func:`~blocksim_lstm.structure_report`). GRU, either variant: five cycles
+through h(t-1) (via r, via z twice, via the n gain, straight into z * h(t-1)).
+Peephole: see the cross-counted cycles in tests/test_cell_diagrams.py."""
+
+
+def cell_blocks(
+    cell: str, *, linear_before_reset: bool = True, nonlinearity: str = "tanh"
+) -> tuple[str, ...]:
+    """The block names of a one-layer diagram of a cell (FC layer included).
+
+    Parameters
+    ----------
+    cell
+        ``"lstm"``, ``"gru"``, ``"peephole"`` or ``"rnn"``.
+    linear_before_reset
+        The GRU's variant.
+    nonlinearity
+        The RNN's activation, ``"tanh"`` or ``"relu"``.
+
+    Raises
+    ------
+    ValueError
+        An unknown cell or setting; the message lists the known ones.
+    """
+    if cell == "lstm":
+        return LSTM_BLOCKS
+    if cell == "peephole":
+        return PEEPHOLE_BLOCKS
+    if cell == "gru":
+        return GRU_BLOCKS[bool(linear_before_reset)]
+    if cell == "rnn":
+        if nonlinearity not in RNN_BLOCKS:
+            raise ValueError(
+                f"nonlinearity: expected one of {list(RNN_BLOCKS)}, "
+                f"got {nonlinearity!r}"
+            )
+        return RNN_BLOCKS[nonlinearity]
+    raise ValueError(
+        f"cell: expected one of ['lstm', 'gru', 'peephole', 'rnn'], got {cell!r}"
+    )

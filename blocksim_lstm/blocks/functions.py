@@ -1,4 +1,5 @@
-"""Stateless element-wise blocks: sigmoid, tanh, element-wise product, affine map."""
+"""Stateless element-wise blocks: sigmoid, tanh, ReLU, element-wise product, affine
+map."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from scipy.special import expit
 
 from ._signal import as_vector
 
-__all__ = ["Affine", "EProd", "MatGain", "Sigmoid", "Tanh"]
+__all__ = ["Affine", "EProd", "MatGain", "ReLU", "Sigmoid", "Tanh"]
 
 
 class Sigmoid(FunctionBlock):
@@ -88,6 +89,50 @@ class Tanh(FunctionBlock):
 
     def output(self, t: float, inputs: list[Any], x: Any) -> list[Any]:
         return [np.tanh(as_vector(self.name, 0, inputs[0]))]
+
+
+class ReLU(FunctionBlock):
+    r"""
+    :blockname:`RELU`
+
+    Element-wise rectifier :math:`\max(x, 0)` (MATLAB's ``poslin``), exact: the
+    output is the input or zero; NaN passes through.
+
+    Parameters
+    ----------
+    **blockargs
+        bdsim's block options (``name``, ``bd``, ...).
+
+    :inputs: 1
+    :outputs: 1
+    :states: 0
+
+    .. list-table::
+        :header-rows: 1
+
+        *   - Port type
+            - Port number
+            - Types
+            - Description
+        *   - Input
+            - 0
+            - ndarray(N)
+            - :math:`x`
+        *   - Output
+            - 0
+            - ndarray(N)
+            - :math:`\max(x, 0)`
+    """
+
+    nin = 1
+    nout = 1
+    symbol = "relu"
+
+    def __init__(self, **blockargs: Any) -> None:
+        super().__init__(nin=1, nout=1, **blockargs)
+
+    def output(self, t: float, inputs: list[Any], x: Any) -> list[Any]:
+        return [np.maximum(as_vector(self.name, 0, inputs[0]), 0.0)]
 
 
 class EProd(FunctionBlock):

@@ -81,6 +81,8 @@ class GRUTrace(_Trace):
     zh : ``z ⊙ h(t-1)``.
     h : hidden state ``h(t)``.
     y : output ``F h(t) + bF``.
+    rh_n : ``Rn h(t-1) + bRn`` (linear before reset: the term the reset gate
+        multiplies) or ``Rn (r ⊙ h(t-1)) + bRn``.
     """
 
     u: np.ndarray
@@ -99,6 +101,7 @@ class GRUTrace(_Trace):
     zh: np.ndarray
     h: np.ndarray
     y: np.ndarray
+    rh_n: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,7 @@ def gru_reference(
         zh=o(z_all * h_prev),
         h=o(hs),
         y=o(y),
+        rh_n=o(Rh[..., ncol] + p.bR[ncol]),
     )
 
 
