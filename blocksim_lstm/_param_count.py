@@ -532,7 +532,9 @@ def plot_cell_growth(
         counts = [cell_count(cell, ni, n) for n in nns]
         label = f"{name}: {CELL_FORMULAS[cell]}"
         ax.loglog(nns, counts, marker=marker, ms=4, color=colour, label=label)
-        ratio = [c / cell_count("lstm", ni, n) for c, n in zip(counts, nns, strict=True)]
+        ratio = [
+            c / cell_count("lstm", ni, n) for c, n in zip(counts, nns, strict=True)
+        ]
         rx.semilogx(nns, ratio, marker=marker, ms=4, color=colour, label=name)
     ax.set_xlabel("units Nn")
     ax.set_ylabel(f"parameters of one layer (Ni = {ni})")

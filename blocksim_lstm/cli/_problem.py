@@ -1,4 +1,4 @@
-"""Options shared by commands that run a cell on an input: cell, weights, input, sizes."""
+"""Options shared by commands that run a cell on an input: cell, weights, sizes."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def build_diagram(params: Any, u: np.ndarray, *, ts: float) -> Any:
         from .._diagram import build_lstm_diagram
 
         return build_lstm_diagram(params, u, ts=ts)
-    from .._diagram import build_cell_diagram  # type: ignore[attr-defined]
+    from .._diagram import build_cell_diagram
 
     return build_cell_diagram(params, u, ts=ts)
 
@@ -112,6 +112,7 @@ def cell_title(cell: str) -> str:
         A name of :data:`CELL_NAMES`.
     """
     return _CELL_TITLES[cell]
+
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK"
@@ -295,7 +296,9 @@ def load_weights(path: Path, cell: str) -> Any:
         raise
 
 
-def load_problem(args: argparse.Namespace, *, runs: bool = True) -> tuple[Any, np.ndarray]:
+def load_problem(
+    args: argparse.Namespace, *, runs: bool = True
+) -> tuple[Any, np.ndarray]:
     """Weights and input from the options; sizes must agree with given files.
 
     ``--cell`` picks the cell (LSTM by default): its weights file, or its
@@ -356,7 +359,8 @@ def load_problem(args: argparse.Namespace, *, runs: bool = True) -> tuple[Any, n
         else:
             from ..cells import params_class
 
-            params = params_class(cell).random(nn, ni, no, seed=seed)
+            cls: Any = params_class(cell)
+            params = cls.random(nn, ni, no, seed=seed)
     u: np.ndarray | None = None
     if args.input is not None:
         u = load_input(args.input, params.ni, what="--input")

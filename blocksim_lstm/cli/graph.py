@@ -56,7 +56,7 @@ def _expected(params: Any, cell: str) -> tuple[tuple[str, ...], dict[str, int]]:
 
     if cell == "lstm":
         return LSTM_BLOCKS, EXPECTED_GROUPS
-    from .._names import CELL_LOOP_GROUPS, cell_blocks  # type: ignore[attr-defined]
+    from .._names import CELL_LOOP_GROUPS, cell_blocks
 
     blocks = cell_blocks(
         cell,

@@ -1,4 +1,4 @@
-"""``blocksim-lstm params``: learnable parameters per array and in total, of any cell."""
+"""``blocksim-lstm params``: learnable parameters of any cell, per array and total."""
 
 from __future__ import annotations
 

@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
         print(compile_diagram(diagram.bd).source)
     result = diagram.run(engine=args.engine)
     print(
-        f"{cell_title(cell)} block diagram: Nn={params.nn}, Ni={params.ni}, No={params.no}, "
-        f"{diagram.steps} steps, Ts={args.ts:g} s, {len(diagram.bd.blocklist)} blocks"
-        f", engine {args.engine}"
+        f"{cell_title(cell)} block diagram: Nn={params.nn}, Ni={params.ni}, "
+        f"No={params.no}, {diagram.steps} steps, Ts={args.ts:g} s, "
+        f"{len(diagram.bd.blocklist)} blocks, engine {args.engine}"
     )
     print("first output samples y(t):")
     with np.printoptions(precision=6, suppress=True):

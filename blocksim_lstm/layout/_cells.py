@@ -100,13 +100,24 @@ def _gru_plan() -> Plan:
         {
             "sumRN": Place(_SUM, y + 1.0, w=0.7, h=2.0),
             "prod_rn": Place(9.4, y + 1.2, w=0.8, h=0.8),
-            "sumNG": Place(11.4, y - 1.0, w=0.7, h=2.0, inputs=("left", "left", "top"), name_side="below"),
+            "sumNG": Place(
+                11.4,
+                y - 1.0,
+                w=0.7,
+                h=2.0,
+                inputs=("left", "left", "top"),
+                name_side="below",
+            ),
             "tansig_n": Place(13.0, y - 1.0, w=1.0, h=0.6),
             "one": Place(13.0, 12.2, w=1.0, h=0.6),
-            "one_minus_z": Place(x_mix, 10.0, w=0.7, h=0.8, inputs=("top", "left"), name_side="below"),
+            "one_minus_z": Place(
+                x_mix, 10.0, w=0.7, h=0.8, inputs=("top", "left"), name_side="below"
+            ),
             "prod_zn": Place(x_prod, 7.0, w=0.8, h=0.8),
             "prod_zh": Place(x_prod, 1.6, w=0.8, h=0.8),
-            "Sum": Place(x_sum, 4.3, w=0.8, h=0.8, inputs=("top", "bottom"), name_side="left"),
+            "Sum": Place(
+                x_sum, 4.3, w=0.8, h=0.8, inputs=("top", "bottom"), name_side="left"
+            ),
             FC_BLOCK: Place(x_fc, 4.3, w=1.1, h=0.7),
             OUTPUT_BLOCK: Place(x_out, 4.3, w=1.2, h=0.7),
             HIDDEN_DELAY: Place(12.0, y_h, w=1.0, h=0.6, flipped=True),
@@ -190,9 +201,13 @@ def _peephole_plan() -> Plan:
         {
             "prod_ig": Place(x_prod, 13.0, w=0.8, h=0.8),
             "prod_fc": Place(x_prod, 9.0, w=0.8, h=0.8),
-            "Sum": Place(x_csum, 11.0, w=0.8, h=0.8, inputs=("bottom", "top"), name_side="left"),
+            "Sum": Place(
+                x_csum, 11.0, w=0.8, h=0.8, inputs=("bottom", "top"), name_side="left"
+            ),
             "tansig_c": Place(x_tanh, 11.0, w=1.0, h=0.6),
-            "prod_oc": Place(x_oprod, 7.0, w=0.8, h=0.8, inputs=("bottom", "top"), name_side="left"),
+            "prod_oc": Place(
+                x_oprod, 7.0, w=0.8, h=0.8, inputs=("bottom", "top"), name_side="left"
+            ),
             FC_BLOCK: Place(x_fc, 7.0, w=1.1, h=0.7),
             OUTPUT_BLOCK: Place(x_out, 7.0, w=1.2, h=0.7),
             CELL_DELAY: Place(11.6, y_cell, w=1.0, h=0.6, flipped=True),
@@ -225,9 +240,9 @@ def _peephole_plan() -> Plan:
         wires,
         _NAMED,
         {
-            CELL_DELAY: "cell loops: c(t) → Cell State → c(t−1) → f·c(t−1), "
-            "and through the peepholes Pi, Pf, Po",
-            HIDDEN_DELAY: "outer loops: h(t) → Hidden State → h(t−1) → R gains → gates",
+            CELL_DELAY: "cell loops: c(t) → Cell State → c(t−1) → f·c(t−1), Pi, Pf",
+            HIDDEN_DELAY: "outer loops: h(t) → Hidden State → h(t−1) → R gains "
+            "→ gates (o also via Po·c(t))",
         },
     )
 

@@ -129,7 +129,9 @@ def _ports(box: Box, sides: tuple[str, ...], n: int) -> tuple[Point, ...]:
 
 
 def _place(g: nx.MultiDiGraph, name: str, p: Place) -> Box:
-    box = _box(g, name, p.x, p.y, w=p.w, h=p.h, flipped=p.flipped, name_side=p.name_side)
+    box = _box(
+        g, name, p.x, p.y, w=p.w, h=p.h, flipped=p.flipped, name_side=p.name_side
+    )
     if p.inputs:
         box = Box(
             box.name,
