@@ -168,15 +168,16 @@ RNN_NAMED_SIGNALS: tuple[str, ...] = GRU_NAMED_SIGNALS
 
 CELL_LOOP_GROUPS: dict[str, dict[str, int]] = {
     "lstm": LOOP_GROUPS,
-    "peephole": {CELL_DELAY: 5, HIDDEN_DELAY: 5},
+    "peephole": {CELL_DELAY: 3, HIDDEN_DELAY: 7},
     "gru": {HIDDEN_DELAY: 5},
     "rnn": {HIDDEN_DELAY: 1},
 }
-"""Feedback cycles each delay closes in one layer of each cell (the first delay
-in block-list order on a cycle is the one counted, as in
-:func:`~blocksim_lstm.structure_report`). GRU, either variant: five cycles
-through h(t-1) (via r, via z twice, via the n gain, straight into z * h(t-1)).
-Peephole: see the cross-counted cycles in tests/test_cell_diagrams.py."""
+"""Feedback cycles each delay closes in one layer of each cell (no cycle passes
+both delays). GRU, either variant: five through h(t-1) (via Rr, via Rz into
+1 - z and into z * h(t-1), via Rn, and h(t-1) straight into z * h(t-1)).
+Peephole LSTM: three through c(t-1) (f * c(t-1), and the gains Pi, Pf), seven
+through h(t-1) (Ri, Rf, Rg each reach h(t) through tanh(c(t)) and through Po;
+Ro directly). Elman RNN: one."""
 
 
 def cell_blocks(
