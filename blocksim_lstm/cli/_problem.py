@@ -31,7 +31,7 @@ CELL_NAMES: tuple[str, ...] = ("lstm", "gru", "peephole", "rnn")
 _CELL_TITLES = {
     "lstm": "LSTM",
     "gru": "GRU",
-    "peephole": "peephole LSTM",
+    "peephole": "Peephole LSTM",
     "rnn": "Elman RNN",
 }
 
