@@ -73,6 +73,20 @@ def test_simulate_matches_the_cells_reference(cell, files, capsys):
         np.testing.assert_allclose(data["Hidden State"], ref.h_prev, atol=1e-13)
 
 
+def test_simulate_default_problem_is_the_seeded_cell(tmp_path, capsys):
+    """No files: the cell's seeded random weights and the seed's input."""
+    from blocksim_lstm._experiment import SEED, SEED_SIZES, SEED_STEPS, seed_input
+
+    out = tmp_path / "rnn.npz"
+    assert main(["simulate", "--cell", "rnn", "--out", str(out)]) == 0
+    assert "Elman RNN block diagram" in capsys.readouterr().out
+    nn, ni, no = SEED_SIZES["nn"], SEED_SIZES["ni"], SEED_SIZES["no"]
+    p = cells.RNNParams.random(nn, ni, no, seed=SEED)
+    ref = cells.cell_reference(p, seed_input(SEED_STEPS, ni, seed=SEED))
+    with np.load(out) as data:
+        np.testing.assert_allclose(data["y"], ref.y, rtol=1e-12, atol=1e-12)
+
+
 def _torch_layer(cell: str, p):
     torch = pytest.importorskip("torch")
     kind = torch.nn.GRU if cell == "gru" else torch.nn.RNN
