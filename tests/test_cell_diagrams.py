@@ -160,6 +160,18 @@ def test_cells_may_be_mixed_in_one_stack(u):
     assert report.signal("L4 relu_h").width == 4
 
 
+def test_a_float32_reference_checks_every_cell_at_float32_rounding(u):
+    layers = [
+        make("gru", 3, 2, 1, 1, linear_before_reset=False),
+        make("peephole", 2, 3, 1, 2),
+        make("rnn", 3, 2, 1, 3, nonlinearity="relu"),
+    ]
+    report = bl.crosscheck_diagram(bl.build_cell_diagram(layers, u), dtype="float32")
+    assert report.passed and report.dtype == "float32", report.table()
+    # the reference really ran in float32: its rounding shows, far above float64's
+    assert max(s.max_abs for s in report.signals) > 1e-9
+
+
 def test_peephole_with_zero_p_gives_the_lstm_diagrams_wires(u):
     lstm = make("lstm", 3, 2, 2, 6)
     peep = cells.PeepholeParams.from_lstm(lstm)
@@ -351,3 +363,17 @@ def test_a_builder_per_cell():
         cell_blocks("rnn", nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="cell: expected one of"):
         cell_blocks("lstm2")
+
+
+def test_the_diagrams_never_reach_a_reference_cell():
+    # the builders name the trace a wire stands for, they never compute it: no
+    # import path (function-level imports count) leads to a reference module
+    from test_house import _closure, import_graph
+
+    graph = import_graph()
+    for module in ("blocksim_lstm._cell_layers", "blocksim_lstm._diagram"):
+        reached = _closure(graph, module)
+        assert "blocksim_lstm.cells._params" in reached | {module}
+        assert (
+            not {"blocksim_lstm._reference", "blocksim_lstm.cells._reference"} & reached
+        )

@@ -105,6 +105,29 @@ def _draw(out: str, ns: dict[str, Any], folder: Path) -> None:
     assert ns["run"].signals["c(t-1)"] is ns["run"].signals["Cell State"]
 
 
+def _cell_diagram(out: str, ns: dict[str, Any], folder: Path) -> None:
+    """The GRU table: every wire passes, and the diagram's output is a plain
+    GRU's (PyTorch's equations written out, one unit at a time)."""
+    rows = check_crosscheck_table(out, signals=28)
+    assert "prod_rn" in rows and "one_minus_z" in rows
+    p, u = ns["p"], ns["u"]
+    W, R, bW, bR, nn = p.W, p.R, p.bW, p.bR, p.nn
+    h = list(p.h0)
+    ys = []
+    for x in u:
+        pre = [W[j] @ x + bW[j] for j in range(3 * nn)]
+        rec = [R[j] @ np.array(h) + bR[j] for j in range(3 * nn)]
+        new = []
+        for j in range(nn):
+            r = 1 / (1 + np.exp(-(pre[j] + rec[j])))
+            z = 1 / (1 + np.exp(-(pre[nn + j] + rec[nn + j])))
+            n = np.tanh(pre[2 * nn + j] + r * rec[2 * nn + j])
+            new.append((1 - z) * n + z * h[j])
+        h = new
+        ys.append(p.F @ np.array(h) + p.bF)
+    np.testing.assert_allclose(ns["diagram"].run().y, ys, rtol=1e-12, atol=1e-12)
+
+
 def _approximate(out: str, ns: dict[str, Any], folder: Path) -> None:
     from blocksim_lstm._reference import reference_cell
     from blocksim_lstm.statespace.accuracy import design_input
@@ -176,6 +199,7 @@ CHECKS: list[tuple[tuple[str, ...], Callable[[str, dict[str, Any], Path], None]]
     (("run_study(", "train("), _training),
     (("fixed_points(", "bistable_cell("), _dynamics),
     (("interop.torch_layers(",), _your_network),
+    (("build_cell_diagram(",), _cell_diagram),
 ]
 
 
