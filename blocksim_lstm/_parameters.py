@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._files import read_npz, savez_atomic
+from ._cellfiles import read_cell_file
+from ._files import savez_atomic
 from ._validate import (
     as_array,
     check_dtype,
@@ -297,7 +298,7 @@ class LSTMParams:
             holds a badly shaped, non-real (complex, boolean, text) or non-finite
             array; the message starts with ``what``, then names the array.
         """
-        found = read_npz(path, what, NPZ_KEYS, exact=True)
+        found = read_cell_file(path, what, "lstm")  # another cell's: named
         try:
             return cls.from_arrays(**found, dtype=dtype)
         except ValueError as exc:

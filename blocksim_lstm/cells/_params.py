@@ -27,6 +27,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .._cellfiles import REQUIRED_KEYS, cell_of_keys, read_cell_file
 from .._files import read_npz, savez_atomic
 from .._parameters import LSTMParams, _owned
 from .._validate import check_dtype, check_memory, check_positive_int, check_seed
@@ -366,7 +367,7 @@ class CellParams:
             Not a readable ``.npz``, the weights of another cell (the message
             names both), or a badly shaped or non-finite array.
         """
-        found = _read_cell_file(path, what, cls.cell)
+        found = read_cell_file(path, what, cls.cell)
         try:
             arrays = {k: found[k] for k in cls.keys()}
             return cls.from_arrays(**arrays, **cls._flags_from(found), dtype=dtype)
@@ -605,19 +606,6 @@ CELLS: dict[str, type] = {
 }
 """Cell name -> its parameter class."""
 
-_FILE_KEYS: dict[str, frozenset[str]] = {
-    "lstm": frozenset(("W", "R", "b", "F", "bF", "h0", "c0")),
-    "gru": frozenset(GRUParams.file_keys()),
-    "peephole": frozenset(PeepholeParams.file_keys()),
-    "rnn": frozenset(RNNParams.file_keys()),
-}
-_REQUIRED: dict[str, frozenset[str]] = {
-    "lstm": _FILE_KEYS["lstm"],
-    "gru": frozenset(GRUParams.keys()),
-    "peephole": frozenset(PeepholeParams.keys()),
-    "rnn": frozenset(RNNParams.keys()),
-}
-
 
 def params_class(cell: str, *, what: str = "cell") -> type:
     """The parameter class of a cell name.
@@ -665,44 +653,6 @@ def cell_name(params: object, *, what: str = "params") -> str:
     )
 
 
-def cell_of_keys(keys: set[str] | frozenset[str]) -> str | None:
-    """The cell whose weights files hold exactly ``keys`` (flags optional), or None.
-
-    Parameters
-    ----------
-    keys
-        The keys of an ``.npz`` file.
-    """
-    for name in CELLS:
-        if _REQUIRED[name] <= keys <= _FILE_KEYS[name]:
-            return name
-    return None
-
-
-def _read_cell_file(
-    path: str | os.PathLike[str], what: str, cell: str
-) -> dict[str, np.ndarray]:
-    """Every array of a weights file, refusing another cell's file by name."""
-    found = read_npz(path, what, (), every=True)
-    have = frozenset(found)
-    kind = cell_of_keys(have)
-    if kind == cell:
-        return found
-    want = sorted(_REQUIRED[cell])
-    if kind is not None:
-        raise ValueError(
-            f"{what}: {path} holds {kind.upper()} weights (keys {sorted(have)}), "
-            f"expected {cell.upper()} weights (keys {want}); use --cell {kind} "
-            f"(or cell={kind!r})"
-        )
-    missing = sorted(_REQUIRED[cell] - have)
-    extra = sorted(have - _FILE_KEYS[cell])
-    raise ValueError(
-        f"{what}: {path} must hold the {cell.upper()} keys {want}; missing "
-        f"{missing}, unexpected {extra}"
-    )
-
-
 def cell_of_file(path: str | os.PathLike[str], *, what: str = "weights") -> str:
     """Which cell a weights ``.npz`` belongs to, from its keys.
 
@@ -723,7 +673,7 @@ def cell_of_file(path: str | os.PathLike[str], *, what: str = "weights") -> str:
     if kind is None:
         raise ValueError(
             f"{what}: {path} holds the keys {sorted(found)}, which fit no cell; "
-            + "; ".join(f"{c}: {sorted(_REQUIRED[c])}" for c in CELLS)
+            + "; ".join(f"{c}: {sorted(REQUIRED_KEYS[c])}" for c in CELLS)
         )
     return kind
 
@@ -763,6 +713,5 @@ def load_cell(
         cell = cell_of_file(path, what=what)
     cls = params_class(cell)
     if cls is LSTMParams:
-        _read_cell_file(path, what, "lstm")
         return LSTMParams.load(path, dtype=dtype, what=what)
     return cls.load(path, dtype=dtype, what=what)  # type: ignore[attr-defined]
