@@ -265,8 +265,7 @@ def load_weights(path: Path, cell: str) -> Any:
     """Read ``--weights`` as the weights of ``cell``.
 
     A file of another cell is refused with a message naming both cells (and
-    the ``--cell`` that reads it); an LSTM file's other faults keep the
-    LSTM's own messages.
+    the ``--cell`` that reads it).
 
     Parameters
     ----------
@@ -280,20 +279,9 @@ def load_weights(path: Path, cell: str) -> Any:
     FileNotFoundError, ValueError
         No such file, another cell's weights, wrong keys or shapes.
     """
-    from ..cells import cell_of_file, load_cell
+    from ..cells import load_cell
 
-    if cell != "lstm":
-        return load_cell(path, cell, what="--weights")
-    try:
-        return LSTMParams.load(path, what="--weights")
-    except ValueError as exc:
-        try:
-            kind = cell_of_file(path, what="--weights")
-        except ValueError:  # unreadable, or no cell's keys: the LSTM's message
-            raise exc from None
-        if kind != "lstm":
-            load_cell(path, "lstm", what="--weights")  # raises, naming both
-        raise
+    return load_cell(path, cell, what="--weights")
 
 
 def load_problem(
