@@ -35,6 +35,7 @@ def test_committed_dot_and_graphml_match_the_package(fresh) -> None:
 def test_pictures_are_committed(entries) -> None:
     names = [f"{n}.{ext}" for n in entries for ext in ("png", "svg")]
     names += ["lstm_layer_crosscheck.png", "lstm_layer_fault.png", "param_growth.png"]
+    names += ["cell_param_growth.png", "cell_param_growth.svg"]
     missing = [n for n in names if not (DIAGRAMS / n).is_file()]
     assert missing == [], f"{HINT}; missing {missing}"
 
@@ -57,3 +58,22 @@ def test_a_changed_wire_is_detected(tmp_path, entries, fresh) -> None:
         "lstm_stacked.dot",
         "lti_plant.dot",
     ]
+
+
+def test_every_cell_has_its_files(fresh) -> None:
+    """Each cell's picture, loop report and parameter count are generated (and
+    so compared above)."""
+    for cell in ("lstm", "gru", "peephole", "rnn"):
+        for ext in ("dot", "graphml", "txt"):
+            assert f"{cell}_layer.{ext}" in fresh
+    assert "broken by 'Cell State': 3" in fresh["peephole_layer.txt"]
+    assert "3 Nn (Ni + Nn + 2) = 81" in fresh["gru_layer.txt"]  # 3*3*(4+3+2)
+
+
+def test_an_edited_cell_report_is_detected(tmp_path, fresh) -> None:
+    for name, text in fresh.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    report = tmp_path / "gru_layer.txt"
+    report.write_text(report.read_text().replace("= 81", "= 80"), encoding="utf-8")
+    (tmp_path / "rnn_layer.dot").unlink()
+    assert stale_files(tmp_path, fresh) == ["gru_layer.txt", "rnn_layer.dot"]

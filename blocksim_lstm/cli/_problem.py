@@ -1,4 +1,4 @@
-"""Options shared by commands that run an LSTM on an input: weights, input, sizes."""
+"""Options shared by commands that run a cell on an input: cell, weights, sizes."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,20 +14,121 @@ from .._experiment import EXPERIMENT1_TS, SEED, SEED_SIZES, SEED_STEPS, seed_inp
 from .._parameters import LSTMParams
 from .._validate import as_array, check_memory, check_positive_int, check_seed
 
-__all__ = ["add_problem_arguments", "load_input", "load_problem"]
+__all__ = [
+    "CELL_NAMES",
+    "add_cell_argument",
+    "add_problem_arguments",
+    "cell_title",
+    "check_cell",
+    "load_input",
+    "load_problem",
+    "load_weights",
+]
+
+CELL_NAMES: tuple[str, ...] = ("lstm", "gru", "peephole", "rnn")
+"""The names ``--cell`` takes (those of :data:`blocksim_lstm.cells.CELLS`)."""
+
+_CELL_TITLES = {
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "peephole": "Peephole LSTM",
+    "rnn": "Elman RNN",
+}
+
+# blocks per unit the one-layer diagram records each step (the LSTM's 27 is
+# measured, see _diagram.run_bytes; the others by their wires per unit, rounded up)
+_WIRES_PER_UNIT = {"lstm": 27, "gru": 30, "peephole": 31, "rnn": 5}
+# entries per unit of a layer's weights beyond W and R: gates, bias rows, P
+_GATES = {"lstm": 4, "gru": 3, "peephole": 4, "rnn": 1}
+
+
+def add_cell_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--cell lstm|gru|peephole|rnn`` (checked by :func:`check_cell`).
+
+    Parameters
+    ----------
+    parser
+        The command's parser.
+    """
+    parser.add_argument(
+        "--cell",
+        metavar="{" + ",".join(CELL_NAMES) + "}",
+        help="the recurrent cell: lstm (default), gru (PyTorch's convention), "
+        "peephole (LSTM with peepholes, as ONNX) or rnn (Elman)",
+    )
+
+
+def check_cell(cell: str | None) -> str:
+    """The cell named by ``--cell`` (``"lstm"`` when not given).
+
+    Parameters
+    ----------
+    cell
+        The option's value.
+
+    Raises
+    ------
+    ValueError
+        An unknown name; the one-line message lists the known ones.
+    """
+    if cell is None:
+        return "lstm"
+    if cell not in CELL_NAMES:
+        raise ValueError(
+            f"--cell: expected one of {', '.join(CELL_NAMES)}, got {cell!r}"
+        )
+    return cell
+
+
+def build_diagram(params: Any, u: np.ndarray, *, ts: float) -> Any:
+    """The one-layer block diagram of ``params``'s cell on the input ``u``.
+
+    Parameters
+    ----------
+    params
+        An :class:`~blocksim_lstm.LSTMParams` (the seed's diagram,
+        :func:`~blocksim_lstm.build_lstm_diagram`) or a cell's parameters
+        (:func:`~blocksim_lstm.build_cell_diagram`).
+    u : ndarray, shape ``(T, Ni)``
+        The input.
+    ts
+        Sample time in seconds.
+    """
+    if isinstance(params, LSTMParams):
+        from .._diagram import build_lstm_diagram
+
+        return build_lstm_diagram(params, u, ts=ts)
+    from .._diagram import build_cell_diagram
+
+    return build_cell_diagram(params, u, ts=ts)
+
+
+def cell_title(cell: str) -> str:
+    """How output text names a cell (``"GRU"``, ``"Elman RNN"``, ...).
+
+    Parameters
+    ----------
+    cell
+        A name of :data:`CELL_NAMES`.
+    """
+    return _CELL_TITLES[cell]
+
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK"
 
 
 def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--weights --input --nn --ni --no --steps --seed --ts``."""
+    """Add ``--cell --weights --input --nn --ni --no --steps --seed --ts``."""
     g = parser.add_argument_group("problem (default: the seed's experiment 1)")
+    add_cell_argument(g)  # type: ignore[arg-type]
     g.add_argument(
         "--weights",
         type=Path,
         metavar="W.npz",
-        help="weights .npz with keys W, R, b, F, bF, h0, c0 "
+        help="weights .npz with keys W, R, b, F, bF, h0, c0 for the LSTM (a GRU's: "
+        "W, R, bW, bR, F, bF, h0; a peephole LSTM's: the LSTM's and P; an RNN's: "
+        "W, R, b, F, bF, h0), as the parameter classes' save writes them "
         "(default: seeded uniform [0,1) weights)",
     )
     g.add_argument(
@@ -144,15 +246,52 @@ def _check_size(name: str, given: int | None, actual: int, source: str) -> None:
         raise ValueError(f"--{name}: {source} gives {name} = {actual}, got {given}")
 
 
-def _weights_bytes(nn: int, ni: int, no: int) -> float:
-    # W, R, b, F, bF, h0, c0; a few copies (draws, checks, float32 reference)
-    return 8.0 * 4 * (4 * nn * (ni + nn + 1) + no * (nn + 1) + 2 * nn)
+def _weights_bytes(nn: int, ni: int, no: int, cell: str = "lstm") -> float:
+    # W, R, biases, F, bF, states; a few copies (draws, checks, float32 reference)
+    g = _GATES[cell]
+    return 8.0 * 4 * (g * nn * (ni + nn + 2) + 3 * nn + no * (nn + 1) + 2 * nn)
+
+
+def _run_bytes(cell: str, steps: int, nn: int, ni: int, no: int) -> float:
+    from .._diagram import run_bytes
+
+    if cell == "lstm":
+        return run_bytes(steps, nn, ni, no)
+    widths = ni + _WIRES_PER_UNIT[cell] * nn + no
+    return float(steps) * (32.0 * widths + 5000.0)
+
+
+def load_weights(path: Path, cell: str) -> Any:
+    """Read ``--weights`` as the weights of ``cell``.
+
+    A file of another cell is refused with a message naming both cells (and
+    the ``--cell`` that reads it).
+
+    Parameters
+    ----------
+    path
+        The ``.npz`` file.
+    cell
+        A name of :data:`CELL_NAMES`.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        No such file, another cell's weights, wrong keys or shapes.
+    """
+    from ..cells import load_cell
+
+    return load_cell(path, cell, what="--weights")
 
 
 def load_problem(
     args: argparse.Namespace, *, runs: bool = True
-) -> tuple[LSTMParams, np.ndarray]:
+) -> tuple[Any, np.ndarray]:
     """Weights and input from the options; sizes must agree with given files.
+
+    ``--cell`` picks the cell (LSTM by default): its weights file, or its
+    seeded random weights (:meth:`~blocksim_lstm.cells.CellParams.random`,
+    the LSTM's :meth:`~blocksim_lstm.LSTMParams.random`).
 
     Every option is checked, and the memory the command needs is estimated,
     before anything is allocated.
@@ -164,14 +303,24 @@ def load_problem(
     runs
         The command runs the diagram (its recording must fit in memory).
 
+    Returns
+    -------
+    params
+        An :class:`~blocksim_lstm.LSTMParams` or a cell's parameters
+        (:mod:`blocksim_lstm.cells`).
+    u : ndarray, shape ``(steps, Ni)``
+        The input.
+
     Raises
     ------
     ValueError, FileNotFoundError
-        Unreadable files, wrong keys or shapes, sizes that contradict the files,
-        sizes that cannot fit in memory, a bad seed or sample time.
+        An unknown cell, unreadable files, another cell's weights, wrong keys or
+        shapes, sizes that contradict the files, sizes that cannot fit in
+        memory, a bad seed or sample time.
     """
-    from .._diagram import check_sample_time, run_bytes
+    from .._diagram import check_sample_time
 
+    cell = check_cell(getattr(args, "cell", None))
     seed = check_seed("--seed", args.seed)
     sizes = {
         k: None
@@ -181,7 +330,7 @@ def load_problem(
     }
     steps = None if args.steps is None else check_positive_int("--steps", args.steps)
     if args.weights is not None:
-        params = LSTMParams.load(args.weights, what="--weights")
+        params = load_weights(args.weights, cell)
         for name in ("nn", "ni", "no"):
             source = f"--weights {args.weights}"
             _check_size(name, sizes[name], getattr(params, name), source)
@@ -190,10 +339,16 @@ def load_problem(
         given = "/".join(f"--{k}" for k, v in sizes.items() if v is not None)
         check_memory(
             given or "--nn",
-            _weights_bytes(nn, ni, no),
+            _weights_bytes(nn, ni, no, cell),
             f"weights of Nn={nn}, Ni={ni}, No={no}",
         )
-        params = LSTMParams.random(nn, ni, no, seed=seed)
+        if cell == "lstm":
+            params = LSTMParams.random(nn, ni, no, seed=seed)
+        else:
+            from ..cells import params_class
+
+            cls: Any = params_class(cell)
+            params = cls.random(nn, ni, no, seed=seed)
     u: np.ndarray | None = None
     if args.input is not None:
         u = load_input(args.input, params.ni, what="--input")
@@ -205,7 +360,7 @@ def load_problem(
     if runs:
         check_memory(
             "--steps",
-            run_bytes(n, params.nn, params.ni, params.no),
+            _run_bytes(cell, n, params.nn, params.ni, params.no),
             f"recording every wire of the block diagram over {n} steps",
         )
     if u is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._problem import add_problem_arguments, load_problem
+from ._problem import add_problem_arguments, build_diagram, check_cell, load_problem
 
 
 def _check_tol(name: str, value: float | None) -> float | None:
@@ -37,8 +37,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._crosscheck import crosscheck
+    from .._crosscheck import crosscheck, crosscheck_diagram
 
+    cell = check_cell(getattr(args, "cell", None))
+    options = (("--model", getattr(args, "model", None)), ("--expect", args.expect))
+    for option, given in options:
+        if given is not None and cell != "lstm":
+            raise ValueError(
+                f"--cell: {option} works with LSTM weights only, got --cell {cell}"
+            )
     if getattr(args, "model", None) is not None:
         return run_model(args)
     if args.expect is not None:
@@ -47,9 +54,17 @@ def run(args: argparse.Namespace) -> int:
     abs_tol = _check_tol("--abs-tol", args.abs_tol)
     rel_tol = _check_tol("--rel-tol", args.rel_tol)
     params, u = load_problem(args)
-    report = crosscheck(
-        params, u, ts=args.ts, dtype=args.dtype, abs_tol=abs_tol, rel_tol=rel_tol
-    )
+    if cell == "lstm":
+        report = crosscheck(
+            params, u, ts=args.ts, dtype=args.dtype, abs_tol=abs_tol, rel_tol=rel_tol
+        )
+    else:
+        report = crosscheck_diagram(
+            build_diagram(params, u, ts=args.ts),
+            dtype=args.dtype,
+            abs_tol=abs_tol,
+            rel_tol=rel_tol,
+        )
     print(report.to_json() if args.json else report.table())
     return 0 if report.passed else 1
 

@@ -1,4 +1,4 @@
-"""``blocksim-lstm graph``: structural report of the LSTM diagram (loops, order)."""
+"""``blocksim-lstm graph``: structural report of a cell's diagram (loops, order)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import sys
 from typing import Any
 
 from .._names import LOOP_GROUPS as EXPECTED_GROUPS
-from ._problem import add_problem_arguments, load_problem
+from ._problem import (
+    add_problem_arguments,
+    build_diagram,
+    cell_title,
+    check_cell,
+    load_problem,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,14 +50,29 @@ def _blocks(graph: Any, helpers: set[str]) -> list[dict[str, Any]]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
-    from .._diagram import build_lstm_diagram
-    from .._graph import bypass_block, diagram_graph
-    from .._loops import structure_report
+def _expected(params: Any, cell: str) -> tuple[tuple[str, ...], dict[str, int]]:
+    """The cell's block names and the cycles each delay closes in one layer."""
     from .._names import LSTM_BLOCKS
 
+    if cell == "lstm":
+        return LSTM_BLOCKS, EXPECTED_GROUPS
+    from .._names import CELL_LOOP_GROUPS, cell_blocks
+
+    blocks = cell_blocks(
+        cell,
+        linear_before_reset=getattr(params, "linear_before_reset", True),
+        nonlinearity=getattr(params, "nonlinearity", "tanh"),
+    )
+    return blocks, CELL_LOOP_GROUPS[cell]
+
+
+def run(args: argparse.Namespace) -> int:
+    from .._graph import bypass_block, diagram_graph
+    from .._loops import structure_report
+
+    cell = check_cell(args.cell)
     params, u = load_problem(args, runs=False)
-    diagram = build_lstm_diagram(params, u, ts=args.ts)
+    diagram = build_diagram(params, u, ts=args.ts)
     diagram.compile()
     graph = diagram_graph(diagram)
     delays = sorted(n for n, d in graph.nodes(data=True) if d["delay"])
@@ -62,19 +83,28 @@ def run(args: argparse.Namespace) -> int:
                 f"got {name!r}"
             )
         graph = bypass_block(graph, name)
-    report = structure_report(graph, original=LSTM_BLOCKS)
-    lstm_ok = report.groups == EXPECTED_GROUPS and not report.algebraic_loops
+    original, expected_groups = _expected(params, cell)
+    report = structure_report(graph, original=original)
+    ok = report.groups == expected_groups and not report.algebraic_loops
     if args.json:
         data = report.to_dict()
         data["blocks"] = _blocks(graph, set(report.helper_blocks))
         data["removed_delays"] = list(args.remove_delay)
-        data["lstm_check"] = {"expected": EXPECTED_GROUPS, "ok": lstm_ok}
+        if cell == "lstm":
+            data["lstm_check"] = {"expected": expected_groups, "ok": ok}
+        else:
+            data["cell"] = cell
+            data["cell_check"] = {"expected": expected_groups, "ok": ok}
         print(json.dumps(data, indent=2))
     else:
         print(report.text())
-        verdict = "OK" if lstm_ok else "NOT as expected"
-        expected = ", ".join(f"{k}: {v}" for k, v in EXPECTED_GROUPS.items())
-        print(f"LSTM loop check (5 cycles; {expected}): {verdict}")
+        verdict = "OK" if ok else "NOT as expected"
+        expected = ", ".join(f"{k}: {v}" for k, v in expected_groups.items())
+        n = sum(expected_groups.values())
+        print(
+            f"{cell_title(cell)} loop check ({n} cycle{'s' * (n != 1)}; "
+            f"{expected}): {verdict}"
+        )
     if report.algebraic_loops:
         for c in report.algebraic_loops:
             print(

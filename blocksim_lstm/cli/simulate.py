@@ -1,4 +1,5 @@
-"""``blocksim-lstm simulate``: run the block diagram, print y, save every trace."""
+"""``blocksim-lstm simulate``: run the block diagram (of any cell), print y, save
+every trace."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import numpy as np
 
 from .._files import savez_atomic
 from ._output import check_output_path, writing
-from ._problem import add_problem_arguments, load_problem
+from ._problem import (
+    add_problem_arguments,
+    build_diagram,
+    cell_title,
+    check_cell,
+    load_problem,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,8 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._diagram import build_lstm_diagram
-
+    cell = check_cell(args.cell)
     if args.show_code and args.engine != "compiled":
         raise ValueError(
             f"--show-code: expected --engine compiled, got --engine {args.engine}"
@@ -51,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             out, "--out", inputs=[("--weights", args.weights), ("--input", args.input)]
         )
     params, u = load_problem(args)
-    diagram = build_lstm_diagram(params, u, ts=args.ts)
+    diagram = build_diagram(params, u, ts=args.ts)
     if args.show_code:
         from .._compiled import compile_diagram
 
@@ -59,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
         print(compile_diagram(diagram.bd).source)
     result = diagram.run(engine=args.engine)
     print(
-        f"LSTM block diagram: Nn={params.nn}, Ni={params.ni}, No={params.no}, "
-        f"{diagram.steps} steps, Ts={args.ts:g} s, {len(diagram.bd.blocklist)} blocks"
-        f", engine {args.engine}"
+        f"{cell_title(cell)} block diagram: Nn={params.nn}, Ni={params.ni}, "
+        f"No={params.no}, {diagram.steps} steps, Ts={args.ts:g} s, "
+        f"{len(diagram.bd.blocklist)} blocks, engine {args.engine}"
     )
     print("first output samples y(t):")
     with np.printoptions(precision=6, suppress=True):

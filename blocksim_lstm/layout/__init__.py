@@ -7,6 +7,9 @@ Two layouts, both computed from a diagram graph
   engineer would draw it: signal flow left to right (input gains, the four
   gates one above the other, products and the cell sum, tanh, the FC layer),
   the two unit delays underneath on feedback paths drawn back to the left.
+- :func:`cell_layout`, the same kind of drawing for one layer of the other
+  cells (GRU, LSTM with peepholes, Elman RNN), each a hand-made placement
+  given as data (a :class:`~blocksim_lstm.layout._plan.Plan`);
 - :func:`layered_layout`, an automatic layered drawing for any diagram (stacked
   layers, the LTI construction, user diagrams): columns by longest path, delays
   on rows underneath, long wires through their own tracks.
@@ -20,6 +23,7 @@ positions) and :func:`to_graphml`. ``blocksim_lstm.draw`` does all of it in one
 call for the common case.
 """
 
+from ._cells import cell_layout as cell_layout
 from ._export import to_dot as to_dot
 from ._export import to_graphml as to_graphml
 from ._geometry import Box as Box
@@ -40,6 +44,7 @@ __all__ = [
     "Layout",
     "Route",
     "block_symbol",
+    "cell_layout",
     "draw_layout",
     "junctions",
     "layered_layout",

@@ -92,7 +92,7 @@ class Box:
     delay
         A unit delay (drawn on the rows underneath).
     name_side
-        Where the name goes: ``"above"`` or ``"left"``.
+        Where the name goes: ``"above"``, ``"left"`` or ``"below"``.
     """
 
     name: str
@@ -167,7 +167,11 @@ class Layout:
     title
         Title of the picture.
     kind
-        ``"lstm"`` (the hand-designed layout) or ``"layered"``.
+        ``"lstm"`` (the hand-designed layout), ``"layered"``, or a cell's name
+        (a hand-made :class:`~blocksim_lstm.layout._plan.Plan`).
+    legend
+        Delay block -> the legend's text for the loops it closes (empty: the
+        default texts).
     """
 
     boxes: dict[str, Box]
@@ -175,6 +179,7 @@ class Layout:
     junctions: list[Point] = field(default_factory=list)
     title: str = ""
     kind: str = "layered"
+    legend: dict[str, str] = field(default_factory=dict)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -184,7 +189,8 @@ class Layout:
         for b in self.boxes.values():
             x0, y0, x1, y1 = b.extent
             xs += [x0, x1]
-            ys += [y0, y1 + 0.45]  # name above the box
+            below = b.name_side == "below"
+            ys += [y0 - 0.45 if below else y0, y1 if below else y1 + 0.45]
         for r in self.routes:
             xs += [p[0] for p in r.points]
             ys += [p[1] for p in r.points]

@@ -117,7 +117,12 @@ def _group_colours(layout: Layout) -> dict[str, tuple[str, str]]:
     k = 0
     for grp in groups:
         base = grp.split(" ", 1)[1] if grp[:1] == "L" and " " in grp else grp
-        if base in _LSTM_LOOPS and grp == base:
+        if grp in layout.legend and grp in _LSTM_LOOPS:
+            out[grp] = (_LSTM_LOOPS[grp][0], layout.legend[grp])
+        elif grp in layout.legend:
+            out[grp] = (_PALETTE[k % len(_PALETTE)], layout.legend[grp])
+            k += 1
+        elif base in _LSTM_LOOPS and grp == base:
             out[grp] = _LSTM_LOOPS[base]
         else:
             out[grp] = (_PALETTE[k % len(_PALETTE)], f"loops closed by {grp}")
@@ -287,12 +292,13 @@ def draw_layout(
             gid=f"symbol:{name}",
         )
         left = b.name_side == "left"
+        below = b.name_side == "below"
         ax.text(
             b.x - b.w / 2 - 0.1 if left else b.x,
-            b.y if left else b.y + b.h / 2 + 0.06,
+            b.y if left else (b.y - b.h / 2 - 0.06 if below else b.y + b.h / 2 + 0.06),
             name,
             ha="right" if left else "center",
-            va="center" if left else "bottom",
+            va="center" if left else ("top" if below else "bottom"),
             fontsize=8,
             color="#202020",
             zorder=6,

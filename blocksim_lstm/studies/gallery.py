@@ -12,7 +12,12 @@ Every file in ``diagrams/`` is written by :func:`render_all` (the
 - ``lstm_layer_crosscheck`` / ``lstm_layer_fault``: the seed's diagram painted
   with its cross-check (all wires agree) and with a deliberately injected
   fault (one entry of ``Rf`` off by 1e-3: the first divergence is boxed in red);
-- ``param_growth``: parameters of one LSTM layer against units (log-log).
+- ``param_growth``: parameters of one LSTM layer against units (log-log);
+- ``gru_layer``, ``peephole_layer``, ``rnn_layer``: one layer of each other
+  cell (:mod:`._cells`), hand-made layouts; ``NAME.txt`` for them and for
+  ``lstm_layer``: which delay closes which cycles, parameters against the LSTM's;
+- ``cell_param_growth``: every cell's parameters against units, and over the
+  LSTM's.
 
 Each diagram gets ``.dot`` and ``.graphml`` text (compared by the test suite
 with what the package generates now) and ``.png``/``.svg`` pictures; the three
@@ -23,8 +28,9 @@ it; compared as text).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +39,8 @@ import numpy as np
 
 from .._files import write_atomic
 from .._graph import diagram_graph
-from ..layout import Layout, layered_layout, lstm_layout
+from ..layout import Layout, cell_layout, layered_layout, lstm_layout
+from ._cells import CELL_FILES, CELL_TITLES, cell_diagram, cell_text
 
 __all__ = [
     "MODEL_FILES",
@@ -168,23 +175,45 @@ _BUILDERS: dict[str, tuple[Callable[[], Any], str, str]] = {
         "The seed's LTI plant x(t+1) = A x + B u, y = C x + D u (automatic layout)",
     ),
 }
+_BUILDERS.update(
+    {
+        f"{cell}_layer": (partial(cell_diagram, cell), "cell", title)
+        for cell, title in CELL_TITLES.items()
+    }
+)
 
 
-def package_diagrams() -> dict[str, DiagramEntry]:
+def package_diagrams(names: Collection[str] | None = None) -> dict[str, DiagramEntry]:
     """Build, compile and lay out every package diagram (deterministic).
+
+    Parameters
+    ----------
+    names
+        Only these diagrams (file stems); None: all.
 
     Returns
     -------
     dict
         ``name -> DiagramEntry`` for ``lstm_layer``, ``lstm_stacked``,
-        ``lti_construction`` and ``lti_plant``.
+        ``lti_construction``, ``lti_plant``, ``gru_layer``, ``peephole_layer``
+        and ``rnn_layer``.
     """
+    if names is not None:
+        unknown = sorted(set(names) - set(_BUILDERS))
+        if unknown:
+            raise ValueError(
+                f"names: expected some of {list(_BUILDERS)}, got unknown {unknown}"
+            )
     out: dict[str, DiagramEntry] = {}
     for name, (build, kind, title) in _BUILDERS.items():
+        if names is not None and name not in names:
+            continue
         diagram = _compiled(build())
         graph = diagram_graph(diagram)
         graph.graph["name"] = name
         layout = lstm_layout(graph, title=title) if kind == "lstm" else None
+        if kind == "cell":
+            layout = cell_layout(graph, title=title)
         if layout is None:
             layout = layered_layout(graph, title=title)
         out[name] = DiagramEntry(name, graph, layout, diagram)
@@ -217,6 +246,8 @@ def text_files(entries: dict[str, DiagramEntry] | None = None) -> dict[str, str]
             out[f"{name}.bd"] = model_text(
                 e.diagram, layout=e.layout, y_file=f"{name}_y.npy", name=name
             )
+        if name in CELL_FILES:
+            out[f"{name}.txt"] = cell_text(e.graph, CELL_FILES[name])
     return out
 
 
@@ -282,6 +313,7 @@ def render_all(
     *,
     pictures: bool = True,
     progress: Callable[[str], None] | None = None,
+    only: Collection[str] | None = None,
 ) -> list[Path]:
     """Regenerate every file of ``diagrams/`` (DOT, GraphML, PNG, SVG).
 
@@ -293,6 +325,9 @@ def render_all(
         Also draw the PNG/SVG pictures (else only the DOT/GraphML text).
     progress
         Called with each file name as it is written.
+    only
+        Only these diagrams' files (file stems, e.g. ``["gru_layer"]``): their
+        text files and pictures, none of the other pictures. None: everything.
 
     Returns
     -------
@@ -306,7 +341,7 @@ def render_all(
     out.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda _s: None)
     written: list[Path] = []
-    entries = package_diagrams()
+    entries = package_diagrams(only)
     for fname, text in text_files(entries).items():
         written.append(write_atomic(out / fname, text))
         say(fname)
@@ -317,6 +352,8 @@ def render_all(
         png = save_figure(fig, out / f"{name}.png", dpi=None)
         written += [png, png.with_suffix(".svg")]
         say(f"{name}.png, {name}.svg")
+    if only is not None:
+        return written
     from .._crosscheck import crosscheck_diagram
 
     seed = entries["lstm_layer"]
@@ -345,4 +382,9 @@ def render_all(
     png = plot_param_growth(out / "param_growth.png")
     written += [png, png.with_suffix(".svg")]
     say("param_growth.png, param_growth.svg")
+    from .._param_count import plot_cell_growth
+
+    png = plot_cell_growth(out / "cell_param_growth.png")
+    written += [png, png.with_suffix(".svg")]
+    say("cell_param_growth.png, cell_param_growth.svg")
     return written
