@@ -511,3 +511,20 @@ def test_phase_portrait_of_a_one_unit_gru(tmp_path) -> None:
     assert ax.get_xlabel() == "step" and ax.get_ylabel() == "h"
     # every run is drawn and the three fixed points are marked at their h
     assert len(ax.get_lines()) >= 2 * 5 + 2 * 3
+
+
+@pytest.mark.parametrize("case", ["gru-reset-first", "peephole", "rnn-tanh"])
+def test_iosys_of_any_cell_runs_as_its_reference(case) -> None:
+    import control as ct
+
+    cell, flags = VARIANTS[IDS.index(case)]
+    p = gaussian(cell, 3, 2, 1, seed=8, **flags)
+    sys_ = dynamics.lstm_iosys(p, ts=0.01)
+    assert sys_.name == cell and sys_.nstates == len(STATES[cell]) * 3
+    u = np.random.default_rng(9).standard_normal((30, 2))
+    resp = ct.input_output_response(
+        sys_, np.arange(30) * 0.01, u.T, X0=dynamics.initial_state(p)
+    )
+    np.testing.assert_allclose(
+        np.ravel(resp.outputs), cells.cell_reference(p, u).y[:, 0], atol=1e-13
+    )
