@@ -413,6 +413,36 @@ def test_ctrl_c_while_importing_is_an_interrupt_not_a_traceback(
     assert capsys.readouterr().err == "blocksim-lstm train: interrupted\n"
 
 
+def test_ctrl_c_while_the_command_module_imports_numpy(capsys, monkeypatch):
+    # seen under load: SIGINT inside `import numpy` (while the parser imports
+    # the command's module) came out as numpy's ImportError with a traceback
+    import importlib
+
+    import blocksim_lstm.cli as cli
+
+    real = importlib.import_module
+
+    def import_module(name, *args, **kwargs):
+        if name == "blocksim_lstm.cli.train":
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as exc:
+                raise ImportError("Error importing numpy") from exc
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(cli.importlib, "import_module", import_module)
+    assert main(["train", "--epochs", "5"]) == 130
+    assert capsys.readouterr().err == "blocksim-lstm train: interrupted\n"
+    monkeypatch.setattr(cli.importlib, "import_module", real)
+    with pytest.raises(ImportError, match="broken"):  # a real ImportError stays
+
+        def broken(name, *args, **kwargs):
+            raise ImportError("broken")
+
+        monkeypatch.setattr(cli.importlib, "import_module", broken)
+        main(["train", "--epochs", "5"])
+
+
 def test_a_runtime_error_from_a_bug_keeps_its_traceback(monkeypatch):
     import blocksim_lstm.cli.train as cli_train
 

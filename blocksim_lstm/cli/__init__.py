@@ -132,8 +132,9 @@ def _interrupted(exc: BaseException) -> bool:
     """Whether a Ctrl-C caused ``exc``.
 
     A ``KeyboardInterrupt`` that lands while a module is being imported can
-    come out wrapped (numba's class set-up turns it into a ``RuntimeError``):
-    it is still the user's Ctrl-C, not a bug.
+    come out wrapped (numba's class set-up turns it into a ``RuntimeError``,
+    numpy's import into an ``ImportError``): it is still the user's Ctrl-C,
+    not a bug.
     """
     seen: set[int] = set()
     cause: BaseException | None = exc
@@ -179,7 +180,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in argv if not a.startswith("-")), "")
     # register only the command being run; none for top-level help or a typo
-    parser = build_parser(first if first in _COMMANDS else "")
+    try:  # imports the command's module: a Ctrl-C may land in numpy's import
+        parser = build_parser(first if first in _COMMANDS else "")
+    except Exception as exc:
+        if not _interrupted(exc):
+            raise
+        print(f"blocksim-lstm {first or ''}: interrupted".strip(), file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
     prefix = f"blocksim-lstm {args.command}: error:"
     try:
@@ -207,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"blocksim-lstm {args.command}: interrupted", file=sys.stderr)
         return 130
-    except RuntimeError as exc:
+    except Exception as exc:  # a Ctrl-C wrapped by an import (numpy, numba)
         if not _interrupted(exc):
             raise
         print(f"blocksim-lstm {args.command}: interrupted", file=sys.stderr)
