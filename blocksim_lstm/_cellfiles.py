@@ -84,8 +84,8 @@ def read_cell_file(
     if kind is not None:
         raise ValueError(
             f"{what}: {path} holds {kind.upper()} weights (keys {sorted(have)}), "
-            f"expected {cell.upper()} weights (keys {want}); use --cell {kind} "
-            f"(or cell={kind!r})"
+            f"expected {cell.upper()} weights (keys {want}); "
+            + (f"use --cell {kind}" if what.startswith("--") else f"use cell={kind!r}")
         )
     missing = sorted(REQUIRED_KEYS[cell] - have)
     extra = sorted(have - FILE_KEYS[cell])

@@ -26,8 +26,10 @@ def draw(
 
     The LSTM layout (signal flow left to right, gates stacked, delays on
     feedback paths underneath) is used for a one-layer LSTM diagram, the
-    automatic layered layout for anything else (stacked layers, the LTI
-    construction, a user's bdsim diagram).
+    hand-made drawing of its cell for one layer of a GRU (PyTorch's
+    convention), peephole LSTM or Elman RNN, the automatic layered layout for
+    anything else (stacked layers, the LTI construction, a user's bdsim
+    diagram).
 
     Parameters
     ----------
@@ -49,7 +51,7 @@ def draw(
     title
         Title above the picture.
     layout
-        ``"auto"`` (default), ``"lstm"`` or ``"layered"``.
+        ``"auto"`` (default), ``"lstm"``, ``"cell"`` or ``"layered"``.
 
     Returns
     -------
@@ -60,23 +62,31 @@ def draw(
     ------
     ValueError
         ``path`` ends in neither ``.png`` nor ``.svg``, ``layout`` is unknown,
-        or ``layout="lstm"`` for a diagram that is not one LSTM layer.
+        or ``layout="lstm"`` (``"cell"``) for a diagram that is not one LSTM
+        layer (one layer of a cell with a hand-made drawing).
     """
     import networkx as nx  # type: ignore[import-untyped]
 
     from ._figures import save_one
     from ._graph import diagram_graph
     from ._names import LSTM_BLOCKS
-    from .layout import CrossCheckPaint, draw_layout, layered_layout, lstm_layout
+    from .layout import (
+        CrossCheckPaint,
+        cell_layout,
+        cell_of_graph,
+        draw_layout,
+        layered_layout,
+        lstm_layout,
+    )
 
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):
         raise ValueError(
             f"path: expected a file name ending in .png or .svg, got {str(path)!r}"
         )
-    if layout not in ("auto", "lstm", "layered"):
+    if layout not in ("auto", "lstm", "cell", "layered"):
         raise ValueError(
-            f"layout: expected one of 'auto', 'lstm', 'layered', got {layout!r}"
+            f"layout: expected one of 'auto', 'lstm', 'cell', 'layered', got {layout!r}"
         )
     record = sys.modules.get(f"{__package__}._record")  # loaded if one was made
     if record is not None and isinstance(diagram, record.Recording):
@@ -89,12 +99,18 @@ def draw(
             compile_()  # an LSTMDiagram: wire widths are known once compiled
         graph = diagram_graph(diagram)
     if layout == "auto":
-        layout = "lstm" if set(graph.nodes) == set(LSTM_BLOCKS) else "layered"
-    laid = (
-        lstm_layout(graph, title=title)
-        if layout == "lstm"
-        else layered_layout(graph, title=title)
-    )
+        if set(graph.nodes) == set(LSTM_BLOCKS):
+            layout = "lstm"
+        elif cell_of_graph(graph) is not None:
+            layout = "cell"
+        else:
+            layout = "layered"
+    if layout == "lstm":
+        laid = lstm_layout(graph, title=title)
+    elif layout == "cell":
+        laid = cell_layout(graph, title=title)
+    else:
+        laid = layered_layout(graph, title=title)
     if paint is not None and not isinstance(paint, CrossCheckPaint):
         paint = CrossCheckPaint.from_report(paint)
     fig = draw_layout(laid, paint=paint)

@@ -24,6 +24,7 @@ call for the common case.
 """
 
 from ._cells import cell_layout as cell_layout
+from ._cells import cell_of_graph as cell_of_graph
 from ._export import to_dot as to_dot
 from ._export import to_graphml as to_graphml
 from ._geometry import Box as Box
@@ -45,6 +46,7 @@ __all__ = [
     "Route",
     "block_symbol",
     "cell_layout",
+    "cell_of_graph",
     "draw_layout",
     "junctions",
     "layered_layout",
