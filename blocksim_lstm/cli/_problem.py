@@ -23,6 +23,8 @@ __all__ = [
     "load_input",
     "load_problem",
     "load_weights",
+    "sizes_text",
+    "weight_files",
 ]
 
 CELL_NAMES: tuple[str, ...] = ("lstm", "gru", "peephole", "rnn")
@@ -94,6 +96,10 @@ def build_diagram(params: Any, u: np.ndarray, *, ts: float) -> Any:
     ts
         Sample time in seconds.
     """
+    if isinstance(params, list):
+        from .._diagram import build_cell_diagram
+
+        return build_cell_diagram(params, u, ts=ts)
     if isinstance(params, LSTMParams):
         from .._diagram import build_lstm_diagram
 
@@ -118,18 +124,35 @@ _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK"
 
 
-def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--cell --weights --input --nn --ni --no --steps --seed --ts``."""
+def add_problem_arguments(
+    parser: argparse.ArgumentParser, *, stacked: bool = False
+) -> None:
+    """Add ``--cell --weights --input --nn --ni --no --steps --seed --ts``.
+
+    Parameters
+    ----------
+    parser
+        The command's parser.
+    stacked
+        ``--weights`` takes one file per layer (stacked layers, first to last).
+    """
     g = parser.add_argument_group("problem (default: the seed's experiment 1)")
     add_cell_argument(g)  # type: ignore[arg-type]
     g.add_argument(
         "--weights",
         type=Path,
         metavar="W.npz",
+        nargs="+" if stacked else None,
         help="weights .npz with keys W, R, b, F, bF, h0, c0 for the LSTM (a GRU's: "
         "W, R, bW, bR, F, bF, h0; a peephole LSTM's: the LSTM's and P; an RNN's: "
         "W, R, b, F, bF, h0), as the parameter classes' save writes them "
-        "(default: seeded uniform [0,1) weights)",
+        "(default: seeded uniform [0,1) weights)"
+        + (
+            "; several files: stacked layers, first to last (import --layer all "
+            "writes them), the last one's F, bF the FC layer"
+            if stacked
+            else ""
+        ),
     )
     g.add_argument(
         "--input",
@@ -329,10 +352,27 @@ def load_problem(
         for k in SEED_SIZES
     }
     steps = None if args.steps is None else check_positive_int("--steps", args.steps)
-    if args.weights is not None:
-        params = load_weights(args.weights, cell)
+    files = weight_files(args)
+    if len(files) > 1:
+        layers = [load_weights(f, cell) for f in files]
+        for k in range(1, len(layers)):
+            if layers[k].ni != layers[k - 1].nn:
+                raise ValueError(
+                    f"--weights: layer {k + 1} ({files[k]}) has Ni={layers[k].ni}, "
+                    f"expected Nn={layers[k - 1].nn} of layer {k} ({files[k - 1]}), "
+                    "whose h(t) is its input"
+                )
+        params: Any = layers
+        first, last = layers[0], layers[-1]
+        source = f"--weights {' '.join(map(str, files))}"
+        _check_size("ni", sizes["ni"], first.ni, source)
+        _check_size("no", sizes["no"], last.no, source)
+        if sizes["nn"] is not None:
+            raise ValueError("--nn: the units come from the stacked --weights files")
+    elif files:
+        params = load_weights(files[0], cell)
         for name in ("nn", "ni", "no"):
-            source = f"--weights {args.weights}"
+            source = f"--weights {files[0]}"
             _check_size(name, sizes[name], getattr(params, name), source)
     else:
         nn, ni, no = (sizes[k] or v for k, v in SEED_SIZES.items())
@@ -349,9 +389,12 @@ def load_problem(
 
             cls: Any = params_class(cell)
             params = cls.random(nn, ni, no, seed=seed)
+    first = params[0] if isinstance(params, list) else params
+    last = params[-1] if isinstance(params, list) else params
+    nn_all = sum(p.nn for p in params) if isinstance(params, list) else params.nn
     u: np.ndarray | None = None
     if args.input is not None:
-        u = load_input(args.input, params.ni, what="--input")
+        u = load_input(args.input, first.ni, what="--input")
         _check_size("steps", steps, u.shape[0], f"--input {args.input}")
         n = u.shape[0]
     else:
@@ -360,10 +403,38 @@ def load_problem(
     if runs:
         check_memory(
             "--steps",
-            _run_bytes(cell, n, params.nn, params.ni, params.no),
+            _run_bytes(cell, n, nn_all, first.ni, last.no),
             f"recording every wire of the block diagram over {n} steps",
         )
     if u is None:
-        check_memory("--steps", 8.0 * n * params.ni, f"an input of {n} x {params.ni}")
-        u = seed_input(n, params.ni, seed=seed)
+        check_memory("--steps", 8.0 * n * first.ni, f"an input of {n} x {first.ni}")
+        u = seed_input(n, first.ni, seed=seed)
     return params, u
+
+
+def weight_files(args: argparse.Namespace) -> list[Path]:
+    """The ``--weights`` files given (none, one, or one per stacked layer).
+
+    Parameters
+    ----------
+    args
+        The parsed options of :func:`add_problem_arguments`.
+    """
+    w = getattr(args, "weights", None)
+    if w is None:
+        return []
+    return list(w) if isinstance(w, list) else [w]
+
+
+def sizes_text(params: Any) -> str:
+    """``Nn=3, Ni=4, No=2`` for a layer, ``Nn=3+3, Ni=2, No=1`` for a stack.
+
+    Parameters
+    ----------
+    params
+        A cell's parameters or a list of them (stacked layers).
+    """
+    if isinstance(params, list):
+        nn = "+".join(str(p.nn) for p in params)
+        return f"Nn={nn}, Ni={params[0].ni}, No={params[-1].no}"
+    return f"Nn={params.nn}, Ni={params.ni}, No={params.no}"

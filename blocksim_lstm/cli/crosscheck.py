@@ -12,7 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ._problem import add_problem_arguments, build_diagram, check_cell, load_problem
+from ._problem import (
+    add_problem_arguments,
+    build_diagram,
+    check_cell,
+    load_problem,
+    weight_files,
+)
 
 
 def _check_tol(name: str, value: float | None) -> float | None:
@@ -22,7 +28,7 @@ def _check_tol(name: str, value: float | None) -> float | None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_problem_arguments(parser)
+    add_problem_arguments(parser, stacked=True)
     parser.add_argument(
         "--dtype",
         choices=("float64", "float32"),
@@ -46,15 +52,22 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(
                 f"--cell: {option} works with LSTM weights only, got --cell {cell}"
             )
-    if getattr(args, "model", None) is not None:
-        return run_model(args)
-    if args.expect is not None:
+    files = weight_files(args)
+    for option, given in options:
+        if given is not None and len(files) > 1:
+            raise ValueError(
+                f"--weights: {option} takes one weights file, got {len(files)}"
+            )
+    if getattr(args, "model", None) is not None or args.expect is not None:
+        args.weights = files[0] if files else None
+        if getattr(args, "model", None) is not None:
+            return run_model(args)
         return run_expect(args)
 
     abs_tol = _check_tol("--abs-tol", args.abs_tol)
     rel_tol = _check_tol("--rel-tol", args.rel_tol)
     params, u = load_problem(args)
-    if cell == "lstm":
+    if cell == "lstm" and not isinstance(params, list):
         report = crosscheck(
             params, u, ts=args.ts, dtype=args.dtype, abs_tol=abs_tol, rel_tol=rel_tol
         )

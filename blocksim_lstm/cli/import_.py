@@ -26,10 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--layer",
-        type=int,
-        metavar="K",
-        help="which layer (1-based) of a stacked network; layers before the "
-        "last get F = I (their output is h, the next layer's input)",
+        metavar="K|all",
+        help="which layer (1-based) of a stacked network, or all: one file per "
+        "layer, OUT-1.npz ... OUT-N.npz beside --out, to run stacked with "
+        "simulate/crosscheck --weights OUT-1.npz ... OUT-N.npz; layers before "
+        "the last get F = I (their output is h, the next layer's input)",
     )
     parser.add_argument(
         "--gate-order",
@@ -81,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     out = args.out
     if out.suffix != ".npz":
         raise ValueError(f"--out: expected a file name ending in .npz, got {out}")
+    every = args.layer == "all"
+    layer = None if args.layer is None or every else _layer_number(args.layer)
     check_output_path(out, "--out", inputs=[("FILE", args.file)])
     try:
         net = read_network(
@@ -95,17 +98,44 @@ def run(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:  # a missing extra: bad setup, one line
         raise ValueError(f"FILE: {exc}") from exc
     print(net.describe())
-    params = net.layer(args.layer)
-    with writing("--out", out):
-        params.save(out)
-    k = 1 if args.layer is None else args.layer
-    flags = "".join(
-        f", {name}={int(v) if isinstance(v, bool) else v}"
-        for name, v in getattr(params, "flags", dict)().items()
-    )
-    print(
-        f"wrote {out}: {CELL_TITLES[net.cell]} layer {k} of {len(net.layers)} "
-        f"(Ni={params.ni}, Nn={params.nn}, No={params.no}), "
-        f"{_ORDER_TEXT[net.cell]}{flags}"
-    )
+    n = len(net.layers)
+    if every:
+        outs = [out.with_name(f"{out.stem}-{k}.npz") for k in range(1, n + 1)]
+        for path in outs:  # every name checked before the first is written
+            check_output_path(path, "--out", inputs=[("FILE", args.file)])
+        picks = list(zip(range(1, n + 1), outs, strict=True))
+    else:
+        picks = [(1 if layer is None else layer, out)]
+        net.layer(layer)  # a stack without --layer: refused before writing
+    for k, path in picks:
+        params = net.layer(k)
+        with writing("--out", path):
+            params.save(path)
+        flags = "".join(
+            f", {name}={int(v) if isinstance(v, bool) else v}"
+            for name, v in getattr(params, "flags", dict)().items()
+        )
+        print(
+            f"wrote {path}: {CELL_TITLES[net.cell]} layer {k} of {n} "
+            f"(Ni={params.ni}, Nn={params.nn}, No={params.no}), "
+            f"{_ORDER_TEXT[net.cell]}{flags}"
+        )
+    if every:
+        names = " ".join(str(p) for _, p in picks)
+        print(
+            f"run them stacked: blocksim-lstm simulate --cell {net.cell} "
+            f"--weights {names} --input U.npy"
+        )
     return 0
+
+
+def _layer_number(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        raise ValueError(
+            f"--layer: expected a layer number 1, 2, ... or all, got {text!r}"
+        ) from None
+    if k < 1:
+        raise ValueError(f"--layer: expected a layer number >= 1, got {k}")
+    return k

@@ -16,11 +16,13 @@ from ._problem import (
     cell_title,
     check_cell,
     load_problem,
+    sizes_text,
+    weight_files,
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_problem_arguments(parser)
+    add_problem_arguments(parser, stacked=True)
     parser.add_argument(
         "--out",
         type=Path,
@@ -54,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:  # checked before any work
         out = args.out if args.out.suffix == ".npz" else args.out.with_suffix(".npz")
         check_output_path(
-            out, "--out", inputs=[("--weights", args.weights), ("--input", args.input)]
+            out,
+            "--out",
+            inputs=[("--weights", w) for w in weight_files(args)]
+            + [("--input", args.input)],
         )
     params, u = load_problem(args)
     diagram = build_diagram(params, u, ts=args.ts)
@@ -65,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
         print(compile_diagram(diagram.bd).source)
     result = diagram.run(engine=args.engine)
     print(
-        f"{cell_title(cell)} block diagram: Nn={params.nn}, Ni={params.ni}, "
-        f"No={params.no}, {diagram.steps} steps, Ts={args.ts:g} s, "
+        f"{cell_title(cell)} block diagram: {sizes_text(params)}, "
+        f"{diagram.steps} steps, Ts={args.ts:g} s, "
         f"{len(diagram.bd.blocklist)} blocks, engine {args.engine}"
     )
     print("first output samples y(t):")

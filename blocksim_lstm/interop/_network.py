@@ -214,7 +214,8 @@ class ImportedNetwork:
             raise ValueError(
                 f"--layer: {self.source} holds {n} {CELL_TITLES[self.cell]} layers "
                 "and a weights .npz "
-                f"holds one; choose one with --layer 1..{n} (layers before the "
+                f"holds one; choose one with --layer 1..{n}, or --layer all for "
+                f"one file per layer (layers before the "
                 "last get F = I, so each outputs its h, the next layer's input)"
             )
         if (
