@@ -206,6 +206,8 @@ def _filter(out: str, ns: dict[str, Any], folder: Path) -> None:
         )
     assert out.startswith("PASSED: 11 signals, 40 steps")
     assert (folder / "filter.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def _dynamics_gru(out: str, ns: dict[str, Any], folder: Path) -> None:
     """The GRU's fixed point by its reference cell: residual, spectral radius of
     central differences, and the steady-state slope against the printed gain."""
