@@ -4,7 +4,8 @@ The cluster tests start a real local cluster (a scheduler and 2 worker
 processes on loopback) through ``run_sweep(scheduler="local:2")``, the path the
 command takes, and compare its table byte for byte with the process pool's. One
 ends a worker process by its pid in the middle of the sweep: the scheduler runs
-its tasks again and the table is still the undisturbed one. One interrupts the
+its tasks again and the table is still the undisturbed one (one run per task,
+and chunks of 3 runs per task, a chunk killed half-way). One interrupts the
 sweep (``KeyboardInterrupt``, as Ctrl-C): the table holds only finished rows
 equal to the reference, no worker process of the cluster outlives it, and a
 resumed sweep (on another engine) ends with the same bytes.
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,9 +27,18 @@ from hypothesis import strategies as st
 
 import blocksim_lstm as bl
 from blocksim_lstm.cli import main
-from blocksim_lstm.studies._dask import check_scheduler
+from blocksim_lstm.studies._dask import (
+    CHUNKS_PER_WORKER,
+    MAX_CHUNK,
+    _remote_chunk,
+    check_scheduler,
+    chunk_size,
+    chunks,
+)
 from blocksim_lstm.studies.sweep import (
     TABLE_FILE,
+    _one,
+    _table_text,
     grid,
     grid_from_file,
     read_table,
@@ -104,15 +116,23 @@ def test_local_cluster_gives_the_process_pool_table(client, data, reference, tmp
 
 
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
-def test_a_worker_killed_mid_sweep_loses_no_run(client, data, reference, tmp_path):
-    state: dict = {"pids": dict(client.run(os.getpid))}
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_a_worker_killed_mid_sweep_loses_no_run(
+    client, data, reference, tmp_path, chunk
+):
+    # chunk 3: 4 tasks of 3 runs; when the first chunk's rows come, the other
+    # worker is half-way through its own chunk: it is the one killed
+    client.wait_for_workers(2, timeout=60)  # one killed before is back
+    state: dict = {}
+    order: list[int] = []
 
     def kill_one(row, k, n):
+        order.append(row["run"])
         if k != 1:
             return
         busy = {w: keys for w, keys in client.processing().items() if keys}
         worker = sorted(busy)[0]  # a worker in the middle of its tasks
-        state["killed"] = state["pids"][worker]
+        state["killed"] = client.run(os.getpid, workers=[worker])[worker]
         state["tasks"] = list(busy[worker])
         os.kill(state["killed"], signal.SIGKILL)
 
@@ -120,6 +140,7 @@ def test_a_worker_killed_mid_sweep_loses_no_run(client, data, reference, tmp_pat
         _runs(),
         data=data,
         scheduler=client,
+        chunk=chunk,
         out=tmp_path,
         on_result=kill_one,
     )
@@ -127,6 +148,12 @@ def test_a_worker_killed_mid_sweep_loses_no_run(client, data, reference, tmp_pat
     assert not _alive(state["killed"])
     assert [r["status"] for r in rows] == ["ok"] * 12
     assert (tmp_path / TABLE_FILE).read_bytes() == reference
+    # the killed worker held whole chunks (a task is named by its runs), and
+    # the rows came a chunk at a time: runs 3j..3j+2 together
+    spans = [re.search(r"-runs-(\d+)(?:-(\d+))?-", str(k)) for k in state["tasks"]]
+    assert all(m and int(m[2] or m[1]) - int(m[1]) + 1 == chunk for m in spans)
+    groups = [sorted(order[i : i + chunk]) for i in range(0, 12, chunk)]
+    assert sorted(groups) == [list(range(i, i + chunk)) for i in range(0, 12, chunk)]
 
 
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
@@ -358,3 +385,85 @@ def test_a_task_given_up_is_a_crashed_row_and_an_error_an_error_row():
     from blocksim_lstm.studies.sweep import FINAL_STATUSES
 
     assert "crashed" not in FINAL_STATUSES and "error" not in FINAL_STATUSES
+
+
+# ---------------------------------------------------------------- chunks
+
+# tiny data, batched as the sweep passes it to a run: (1, T, 1)
+SMALL = tuple(a.reshape(1, *a.shape) for a in bl.seed_data(30, seed=5))
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seeds=st.lists(st.integers(0, 30), min_size=1, max_size=4, unique=True),
+    factors=st.lists(
+        st.sampled_from([0.9, 0.98, 1.0]), min_size=1, max_size=3, unique=True
+    ),
+    skip=st.sets(st.integers(0, 11)),
+    size=st.integers(1, 14),
+)
+def test_chunks_never_change_the_table(seeds, factors, skip, size):
+    # the rows a worker returns for chunks of any size, in the order chunks
+    # finish (here: backwards), make the table of the runs done one by one
+    runs = grid(
+        seeds=seeds, base=bl.TrainOptions(epochs=3, lr=0.04), drop_factor=factors
+    )
+    todo = [r for r in runs if r.run not in skip] or runs[:1]  # as after a resume
+    u, y = SMALL
+    parts = chunks(todo, size)
+    assert [r for part in parts for r in part] == todo  # every run once, in order
+    assert all(1 <= len(part) <= size for part in parts)
+    assert len(parts) == -(-len(todo) // size)
+    rows = [row for part in reversed(parts) for row in _remote_chunk(part, SMALL, _one)]
+    assert _table_text(rows) == _table_text([_one(r, u, y) for r in todo])
+
+
+@settings(max_examples=60, deadline=None)
+@given(runs=st.integers(1, 5000), workers=st.integers(0, 64))
+def test_default_chunk_size_keeps_enough_chunks_per_worker(runs, workers):
+    size = chunk_size(runs, workers)
+    assert 1 <= size <= min(MAX_CHUNK, runs)
+    n_chunks = -(-runs // size)
+    # as many chunks as runs, or at least CHUNKS_PER_WORKER per worker
+    assert n_chunks == runs or n_chunks >= CHUNKS_PER_WORKER * max(1, workers)
+    # and no smaller than needed: one more run per chunk would break that
+    bigger = size + 1
+    if bigger <= MAX_CHUNK and bigger <= runs:
+        assert runs // bigger < CHUNKS_PER_WORKER * max(1, workers)
+    # an asked size is kept (within 1..runs)
+    assert chunk_size(runs, workers, 7) == min(7, runs)
+
+
+def test_bad_chunk_is_one_line_exit_2(capsys):
+    args = ["sweep", "--seeds", "0:2", "--epochs", "5"]
+    assert main([*args, "--scheduler", "local:2", "--chunk", "0"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == "blocksim-lstm sweep: error: --chunk: expected an integer >= 1, got 0\n"
+    )
+    assert main([*args, "--chunk", "3"]) == 2  # without --scheduler
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--chunk: runs per Dask task, expected only with --scheduler" in err
+    with pytest.raises(ValueError, match="chunk: runs per Dask task, expected only"):
+        run_sweep(_runs()[:1], chunk=2)
+    with pytest.raises(ValueError, match="chunk: expected an integer >= 1, got 0"):
+        run_sweep(_runs()[:1], scheduler="local:1", chunk=0)
+
+
+def test_a_closed_worker_exits_at_once_with_its_output_flushed():
+    # dask_teardown (a local worker closing): the process ends with code 0 from
+    # the first exit handler; the interpreter's teardown and the handlers
+    # registered before are skipped, buffered output is written
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(print, 'an earlier exit handler ran')\n"
+        "from blocksim_lstm.studies._sweep_worker import dask_teardown\n"
+        "print('buffered', end='')\n"
+        "dask_teardown(None)\n"
+        "sys.exit(0)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert (out.returncode, out.stdout, out.stderr) == (0, "buffered", "")

@@ -5,8 +5,8 @@ in ``--out/sweep.csv`` are skipped. A different sweep into that folder is
 refused unless ``--force`` (which starts it over).
 
 ``--scheduler local[:N]|ADDRESS`` runs the sweep on a Dask cluster (the extra
-``[distributed]``) with the same table; ``--grid FILE.toml|json`` gives the
-seeds and option lists from a file.
+``[distributed]``) with the same table (``--chunk N`` runs per Dask task);
+``--grid FILE.toml|json`` gives the seeds and option lists from a file.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ _OPTION_OF = {
     "grad_threshold": "--grad-threshold",
     "processes": "--processes",
     "scheduler": "--scheduler",
+    "chunk": "--chunk",
     "grid": "--grid",
     "data": "--data",
     "u": "--data: u",
@@ -162,6 +163,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "running scheduler. The table is the same as without it",
     )
     parser.add_argument(
+        "--chunk",
+        default=None,
+        metavar="N",
+        help="with --scheduler: N consecutive runs per Dask task, saved when "
+        "the task ends (default: at least 8 tasks per worker, at most 16 runs "
+        "each); fewer tasks cost the scheduler less. The table is the same",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         metavar="DIR",
@@ -276,6 +285,12 @@ def run(args: argparse.Namespace) -> int:
             "--processes: give --processes or --scheduler, not both (a local "
             "cluster's size is --scheduler local:N)"
         )
+    chunk = None if args.chunk is None else _int("--chunk", args.chunk, 1)
+    if chunk is not None and args.scheduler is None:
+        raise ValueError(
+            f"--chunk: runs per Dask task, expected only with --scheduler, got "
+            f"--chunk {chunk} without (the process pool sends one run at a time)"
+        )
     if args.scheduler is not None:
         from ..studies._dask import check_scheduler
 
@@ -338,6 +353,7 @@ def run(args: argparse.Namespace) -> int:
             data=data,
             processes=processes,
             scheduler=args.scheduler,
+            chunk=chunk,
             on_cluster=cluster,
             out=args.out,
             force=args.force,

@@ -4,24 +4,43 @@ Nothing here is imported by ``import blocksim_lstm``: :func:`run_on_cluster`
 imports ``distributed`` when it is called, and a missing extra is a one-line
 error naming it (:class:`MissingExtraError`).
 
+How runs become tasks: consecutive runs are batched in chunks, one task each
+(:func:`chunk_size`: by default at least :data:`CHUNKS_PER_WORKER` chunks per
+worker and at most :data:`MAX_CHUNK` runs in one), so a task's fixed cost (a
+few scheduler round trips, ~10-20 ms of CPU over the processes) is paid once
+per chunk, while the table still fills in as chunks finish. A chunk's rows are
+the rows of its runs one by one (each depends only on its own settings), so
+the table does not depend on the chunk size.
+
 How a run survives a fault:
 
-- Every run is one task whose result is its row (:func:`_remote_run` never
-  raises: failures are rows). The data are one more task (not scattered), so
-  the scheduler can recompute them when the workers holding them die.
+- Every chunk is one task whose result is its rows (:func:`_remote_chunk`
+  never raises: failures are rows). The data are one more task (not
+  scattered), so the scheduler can recompute them when the workers holding
+  them die.
 - A worker that dies (its process killed, out of memory) takes its tasks with
   it; the scheduler runs them again on the other workers (and on the worker a
   nanny starts in its place). A task whose worker died more than
   :data:`ALLOWED_FAILURES` times (e.g. a run that needs more memory than a
   worker has) is given up: its row has status ``"crashed"`` and a resumed
-  sweep redoes it. No Dask ``retries``: a run that raises would raise again
-  (its result depends only on its settings).
+  sweep redoes it. A worker that dies loses at most the chunks it held (its
+  current one and one queued); they are run again whole. No Dask
+  ``retries``: a run that raises would raise again (its result depends only
+  on its settings).
 - Ctrl-C: the futures are cancelled, the client closed and a local cluster
   shut down (its worker processes killed if they outlive the shutdown). The
   rows already saved stay; a resumed sweep runs the others.
 - A local cluster's workers are started with BLAS, OpenMP and numba pinned to
   one thread (``threads_per_worker=1``), ignore SIGINT (the sweep handles
   Ctrl-C) and exit when the sweep's process dies (Dask's nanny pipe).
+
+What a local cluster costs while it runs: Dask's defaults wake each server's
+event loop 50 times a second (the ``tick`` watchdog, 20 ms), the nannies' memory
+monitors 10 times, the system monitors twice; on a 2-core machine that was
+~0.14 of a core doing nothing for the sweep (the scheduler, client and nannies'
+loop 0.08, each worker 0.03). :data:`LOCAL_SETTINGS` slows these down (to
+~0.02 of a core); they only feed warnings about a blocked event loop, memory
+limits checked once a second instead of ten times, and the dashboard's plots.
 """
 
 from __future__ import annotations
@@ -42,8 +61,12 @@ SweepRun = Any  # a sweep.SweepRun: one run's settings
 
 __all__ = [
     "ALLOWED_FAILURES",
+    "CHUNKS_PER_WORKER",
+    "LOCAL_SETTINGS",
+    "MAX_CHUNK",
     "MissingExtraError",
     "check_scheduler",
+    "chunk_size",
     "import_distributed",
     "run_on_cluster",
 ]
@@ -53,6 +76,31 @@ ALLOWED_FAILURES = 3
 
 Set on a local cluster's scheduler (Dask's ``distributed.scheduler.allowed-failures``,
 whose default it is); a remote scheduler keeps its own setting."""
+
+CHUNKS_PER_WORKER = 8
+"""The default chunk size leaves at least this many chunks per worker (the
+table fills in at least this many steps per worker; a worker that dies loses
+at most ~2 of them)."""
+
+MAX_CHUNK = 16
+"""The largest default chunk (runs per task): past ~10 runs a task's fixed cost
+is well under 1 % of the chunk's, and larger chunks only delay the table."""
+
+LOCAL_SETTINGS: dict[str, object] = {
+    "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+    # the workers' sampling profiler (a thread waking every 10 ms)
+    "distributed.worker.profile.enabled": False,
+    # the event loops' watchdog (warns when a loop was blocked): 20 ms
+    "distributed.admin.tick.interval": "1s",
+    # CPU / memory / network samples for the dashboard and heartbeats: 500 ms
+    "distributed.admin.system-monitor.interval": "2s",
+    # a nanny's and a worker's memory-limit check: 100 ms
+    "distributed.worker.memory.monitor-interval": "1s",
+    # chunks are alike and queued on the scheduler: nothing to steal
+    "distributed.scheduler.work-stealing": False,
+}
+"""Dask settings of a local cluster a sweep starts (its scheduler, nannies and
+workers); see the module's docstring. A remote cluster keeps its own."""
 
 EXTRA = "distributed"
 _INSTALL = "pip install 'blocksim-lstm[distributed]'"
@@ -148,13 +196,57 @@ def _data(u: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, y
 
 
-def _remote_run(
-    run: SweepRun,
+def _remote_chunk(
+    runs: Sequence[SweepRun],
     data: tuple[np.ndarray, np.ndarray],
     run_one: Callable[[SweepRun, np.ndarray, np.ndarray], Row],
-) -> Row:
-    """One run on a worker: its row (``run_one`` never raises)."""
-    return run_one(run, *data)
+) -> list[Row]:
+    """A chunk of runs on a worker: their rows, in order (``run_one`` never raises)."""
+    return [run_one(run, *data) for run in runs]
+
+
+def chunk_size(runs: int, workers: int, chunk: int | None = None) -> int:
+    """Runs per task.
+
+    Parameters
+    ----------
+    runs
+        Runs to do (>= 1).
+    workers
+        Workers of the cluster (at least 1 is assumed).
+    chunk
+        Asked for (>= 1), or None: the largest size that leaves at least
+        :data:`CHUNKS_PER_WORKER` chunks per worker, between 1 and
+        :data:`MAX_CHUNK`.
+
+    Returns
+    -------
+    int
+        Between 1 and ``runs``.
+    """
+    if chunk is None:
+        chunk = min(MAX_CHUNK, runs // (CHUNKS_PER_WORKER * max(1, workers)))
+    return max(1, min(int(chunk), runs))
+
+
+def chunks(todo: Sequence[SweepRun], size: int) -> list[list[SweepRun]]:
+    """``todo`` cut in consecutive chunks of ``size`` runs (the last may be shorter).
+
+    Parameters
+    ----------
+    todo
+        The runs, in the order they are to be run.
+    size
+        Runs per chunk (>= 1).
+
+    Returns
+    -------
+    list of list
+        Every run once, in order.
+    """
+    if size < 1:
+        raise ValueError(f"chunk: expected an integer >= 1, got {size}")
+    return [list(todo[i : i + size]) for i in range(0, len(todo), size)]
 
 
 # ---------------------------------------------------------------- on the client
@@ -187,18 +279,15 @@ def local_cluster(workers: int, env: dict[str, str]) -> Any:
     Returns
     -------
     distributed.LocalCluster
-        Its scheduler gives a run up after :data:`ALLOWED_FAILURES` worker
-        deaths; its workers ignore SIGINT (``_sweep_worker.dask_setup``).
+        With :data:`LOCAL_SETTINGS`: its scheduler gives a task up after
+        :data:`ALLOWED_FAILURES` worker deaths; its workers ignore SIGINT
+        (``_sweep_worker.dask_setup``).
     """
     distributed = import_distributed()
     import dask
 
-    settings = {
-        "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-        # the workers' sampling profiler (every 10 ms) costs CPU a run needs
-        "distributed.worker.profile.enabled": False,
-    }
-    with dask.config.set(settings):
+    # the nannies hand the settings to their workers (and to one restarted)
+    with dask.config.set(LOCAL_SETTINGS):
         return distributed.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -246,6 +335,7 @@ def run_on_cluster(
     *,
     env: dict[str, str],
     cores: int,
+    chunk: int | None = None,
     on_cluster: Callable[[str, str | None, int], None] | None = None,
 ) -> None:
     """Run ``todo`` on a Dask cluster; ``done(row)`` as each run finishes.
@@ -268,6 +358,9 @@ def run_on_cluster(
         Environment of a local cluster's workers (one-thread BLAS, ...).
     cores
         Workers of ``"local"`` without a count.
+    chunk
+        Runs per task; default :func:`chunk_size` for the cluster's workers
+        (when connected). The rows do not depend on it.
     on_cluster
         Called once connected, as ``on_cluster(address, dashboard, workers)``.
 
@@ -303,32 +396,34 @@ def run_on_cluster(
                     f"scheduler: cannot reach the Dask scheduler at {value} ({exc})"
                 ) from exc
             stack.callback(client.close, timeout=10)
+        workers = len(client.scheduler_info().get("workers", {}))
         if on_cluster is not None:
-            workers = len(client.scheduler_info().get("workers", {}))
             on_cluster(
                 str(client.scheduler.address),
                 _dashboard(client, cluster is not None),
                 workers,
             )
+        parts = chunks(todo, chunk_size(len(todo), workers, chunk))
         token = uuid.uuid4().hex[:12]
         data = client.submit(
             _data, u, y, key=f"blocksim-sweep-data-{token}", pure=False
         )
         futures = client.map(
-            _remote_run,
-            list(todo),
+            _remote_chunk,
+            parts,
             data=data,
             run_one=run_one,
-            key=[f"blocksim-sweep-run-{r.run}-{token}" for r in todo],
+            # the dashboard shows the runs of each task
+            key=[_key(part, token) for part in parts],
             pure=False,
             retries=0,
         )
-        run_of = {f.key: r for f, r in zip(futures, todo, strict=True)}
+        part_of = {f.key: part for f, part in zip(futures, parts, strict=True)}
         try:
             for fut in distributed.as_completed(futures, loop=client.loop):
-                run = run_of[fut.key]
+                part = part_of[fut.key]
                 if fut.status == "finished":
-                    row = fut.result()
+                    rows = fut.result()
                 else:
                     error: BaseException | None
                     try:
@@ -337,9 +432,10 @@ def run_on_cluster(
                         raise
                     except BaseException as cancelled:  # cancelled elsewhere
                         error = cancelled
-                    row = _failed_row(run, error, distributed)
+                    rows = [_failed_row(run, error, distributed) for run in part]
                 fut.release()
-                done(row)
+                for row in rows:
+                    done(row)
         except BaseException:
             # Ctrl-C or an error in done(): a local cluster's workers are killed
             # at once (they write no file; a run in progress is redone on
@@ -351,6 +447,13 @@ def run_on_cluster(
             # no task of ours stays on the cluster
             with contextlib.suppress(Exception):
                 client.cancel(futures + [data], force=True)
+
+
+def _key(part: Sequence[SweepRun], token: str) -> str:
+    """A chunk's task key: ``blocksim-sweep-runs-3-5-<token>`` (runs 3 to 5)."""
+    first, last = part[0].run, part[-1].run
+    runs = f"{first}" if first == last else f"{first}-{last}"
+    return f"blocksim-sweep-runs-{runs}-{token}"
 
 
 def _failed_row(run: SweepRun, exc: BaseException | None, distributed: Any) -> Row:

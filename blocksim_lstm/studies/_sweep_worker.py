@@ -9,6 +9,7 @@ those seconds takes its workers with it.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import signal
@@ -16,7 +17,7 @@ import sys
 import threading
 import time
 
-__all__ = ["dask_setup", "die_with_parent", "main"]
+__all__ = ["dask_setup", "dask_teardown", "die_with_parent", "main"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -94,3 +95,26 @@ def dask_setup(worker: object) -> None:
     """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _exit_now() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def dask_teardown(worker: object) -> None:
+    """Dask preload of a local cluster's workers: a closed worker exits at once.
+
+    Called while the worker closes (its tasks, connections and scratch folder
+    are handled by Dask before the process ends). Tearing the interpreter down
+    afterwards (numpy, numba, distributed, ... module by module) costs ~0.6 s
+    of CPU per worker process and serves nothing: the process leaves with
+    ``os._exit(0)`` from the first exit handler instead.
+
+    Parameters
+    ----------
+    worker
+        The ``distributed.Worker`` closing (unused).
+    """
+    atexit.register(_exit_now)  # the last registered runs first

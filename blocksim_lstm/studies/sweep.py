@@ -827,6 +827,7 @@ def run_sweep(
     out_csv: str | Path | None = None,
     processes: int | None = None,
     scheduler: object = None,
+    chunk: int | None = None,
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[Row, int, int], None] | None = None,
     on_cluster: Callable[[str, str | None, int], None] | None = None,
@@ -866,6 +867,10 @@ def run_sweep(
         cluster. The rows are the same as with worker processes. A script
         using ``"local"`` needs the ``if __name__ == "__main__":`` guard (Dask
         starts its workers with ``multiprocessing``'s spawn).
+    chunk
+        With ``scheduler``: runs per Dask task (consecutive runs; the rows of
+        a chunk are saved when it finishes). Default: at least 8 chunks per
+        worker, at most 16 runs each. The rows do not depend on it.
     on_start
         Called as ``on_start(kept, total)`` once the folder is open, before any
         run: ``kept`` finished runs were found in ``out`` and are skipped.
@@ -917,8 +922,19 @@ def run_sweep(
                 "cluster's size is scheduler='local:N')"
             )
         kind, value = check_scheduler(scheduler)
+        if chunk is not None and (
+            isinstance(chunk, bool)
+            or not isinstance(chunk, (int, np.integer))
+            or chunk < 1
+        ):
+            raise ValueError(f"chunk: expected an integer >= 1, got {chunk!r}")
         import_distributed()  # a missing extra before the folder is touched
         nproc = int(value or _cores()) if kind == "local" else 1
+    elif chunk is not None:
+        raise ValueError(
+            f"chunk: runs per Dask task, expected only with scheduler, got "
+            f"chunk={chunk!r} without (the process pool sends one run at a time)"
+        )
     elif processes is None:
         nproc = _cores()
     elif isinstance(processes, bool) or not isinstance(processes, (int, np.integer)):
@@ -976,6 +992,7 @@ def run_sweep(
             _one,
             env=_ONE_THREAD,
             cores=_cores(),
+            chunk=None if chunk is None else int(chunk),
             on_cluster=on_cluster,
         )
     elif todo and (nproc == 1 or len(todo) == 1 or os.name != "posix"):
@@ -1162,7 +1179,8 @@ def sweep(
         The setting the summary's spread is taken over.
     **options
         Passed to :func:`run_sweep` (``data``, ``out``, ``force``, ``out_csv``,
-        ``processes``, ``on_start``, ``on_result``, ``name``).
+        ``processes``, ``scheduler``, ``chunk``, ``on_start``, ``on_result``,
+        ``on_cluster``, ``name``).
 
     Returns
     -------
