@@ -122,9 +122,9 @@ def main() -> None:
     shas: dict[str, str] = {}
     compiled: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for i in range(args.repeats):
+        for _ in range(args.repeats):
             for rev in revs:
-                clone = Path(tmp, f"clone-{len(shas)}-{i}")
+                clone = Path(tempfile.mkdtemp(dir=tmp)) / "clone"
                 shas[rev] = _clone(rev, clone)
                 r = rows.setdefault(rev, {})
                 plan = [("cold", TRAIN), ("warm", TRAIN), ("warm", TRAIN)]
@@ -134,6 +134,11 @@ def main() -> None:
                     wall, cpu = _run(argv, clone, work)
                     r.setdefault(key + " wall", []).append(wall)
                     r.setdefault(key + " cpu", []).append(cpu)
+                    print(
+                        f"{rev} {key} {argv}: {wall:.2f} s, CPU {cpu:.2f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     if key == "cold":
                         compiled[rev] = sorted(
                             p.name.split(".py")[0]
