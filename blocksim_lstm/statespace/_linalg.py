@@ -17,6 +17,8 @@ whatever BLAS is installed (tested: equal to a plain-Python evaluation of the sa
 loops, bit for bit, and under other OpenBLAS kernels and ``NUMBA_CPU_NAME=generic``).
 They are meant for the small systems of LTI work (``n`` up to a few hundred), and
 are cross-checked against scipy/numpy in the tests.
+Matrices of at most :data:`INTERPRET_MAX` rows and columns (the seed plant's) run the
+same loops in the interpreter instead: the same bits, without compiling.
 
 - :func:`matmul`, :func:`solve` (LU, partial pivoting), :func:`cholesky`,
 - :func:`svd` (one-sided Jacobi, Hestenes: accurate for small singular values),
