@@ -81,7 +81,7 @@ def interleaved_ms(
 def ours_epoch(
     p: LSTMParams, u: np.ndarray, y: np.ndarray, dtype: str = "float64"
 ) -> Callable[[], None]:
-    """One epoch = one compiled call (forward, BPTT, clip, Adam), warmed up."""
+    """One epoch (forward, BPTT, clip, Adam: three compiled calls), warmed up."""
     theta = pack(p)
     m, v = np.zeros_like(theta), np.zeros_like(theta)
     ws = K.Workspace(u, y, p.h0, p.c0, theta.size, dtype)

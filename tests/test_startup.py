@@ -1,7 +1,8 @@
 """Start-up: a command imports only what it uses (checked in a fresh process).
 
 No timing here (see benchmarks/bench_startup.py): what is checked is the set of
-modules a real run leaves in ``sys.modules``.
+modules a real run leaves in ``sys.modules``, and that the small problems a first
+run interprets instead of compiling give the compiled bits.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,3 +100,70 @@ def test_calculated_weights_refuses_an_unknown_realization():
 
     with pytest.raises(ValueError, match="realization: expected one of"):
         calculated_weights(realization="modal")  # type: ignore[arg-type]
+
+
+# ------------------------------ small problems run interpreted: the compiled bits
+
+
+def _stable(rng: np.random.Generator, n: int) -> np.ndarray:
+    X = rng.standard_normal((n, n))
+    return X / (1.1 * max(1.0, float(np.max(np.abs(np.linalg.eigvals(X))))))
+
+
+@settings(max_examples=8, deadline=None)
+@given(n=st.integers(1, 8), seed=st.integers(0, 2**16))
+def test_small_linear_algebra_runs_interpreted_to_the_compiled_bits(n, seed):
+    """Matrices up to INTERPRET_MAX go through the routines' loops in the
+    interpreter (no compiling on a first run); every result is the compiled
+    routine's, bit for bit."""
+    from blocksim_lstm.statespace import _linalg as la
+
+    assert la.INTERPRET_MAX >= 5  # the seed plant's (4 states + 1 input) is small
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, n)) + n * np.eye(n)
+    B = rng.standard_normal((n, 2)) * 1e3
+    W = A @ A.T + np.eye(n)
+    calls = [
+        (la._matmul, (A, B)),
+        (la._solve, (A, B)),
+        (la._cholesky, (W,)),
+        (la._svd, (rng.standard_normal((min(n + 1, la.INTERPRET_MAX), n)),)),
+        (la._expm, (rng.standard_normal((n, n)) * 3,)),
+        (la._dlyap, (_stable(rng, n), W)),
+        (la._dlyap, (1.5 * np.eye(n), W)),  # diverges: inf, no warning either way
+    ]
+    for fn, args in calls:
+        twin = la._pick(fn, *args)
+        assert twin is not fn
+        got, want = twin(*args), fn(*args)
+        for g, w in zip(
+            got if isinstance(got, tuple) else (got,),
+            want if isinstance(want, tuple) else (want,),
+            strict=True,
+        ):
+            assert np.asarray(g).tobytes() == np.asarray(w).tobytes(), fn
+    big = np.eye(la.INTERPRET_MAX + 1)
+    assert la._pick(la._expm, big) is la._expm
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    nx=st.integers(1, 5),
+    nu=st.integers(1, 2),
+    ny=st.integers(1, 2),
+    steps=st.integers(1, 300),
+    seed=st.integers(0, 2**16),
+)
+def test_small_simulations_run_interpreted_to_the_compiled_bytes(
+    nx, nu, ny, steps, seed
+):
+    from blocksim_lstm.training import data
+
+    rng = np.random.default_rng(seed)
+    A = _stable(rng, nx) * (50.0 if seed % 3 == 0 else 1.0)  # some overflow to inf
+    B, C, D = (rng.standard_normal(s) for s in ((nx, nu), (ny, nx), (ny, nu)))
+    assert steps * (nx + ny) * (nx + nu) <= data.INTERPRET_MAX_OPS
+    u, y = data._lti_arrays(A, B, C, D, steps, seed)
+    y2 = np.empty_like(y)
+    data._simulate(A, B, C, D, u, y2)
+    assert y.tobytes() == y2.tobytes()

@@ -479,19 +479,19 @@ out["gradient"] = [h.hexdigest(), value, value]
 su, sy = seed_data(300, seed=2)
 out["seed_data"] = [hashlib.sha256(su.tobytes() + sy.tobytes()).hexdigest()]
 if "inspect" in sys.argv:  # the machine code: no fused multiply-add, no libm call
-    f = _kernels.train_chunk
     out["fma"] = 0
     decl = []
-    for sig in f.signatures:  # float64 and float32
-        asm = f.inspect_asm(sig)
-        ir = f.inspect_llvm(sig)
-        out["fma"] += len(re.findall(r"\bvf(n?)m(add|sub)", asm))
-        decl += re.findall(r"declare [^@]*@(?!llvm\.|NRT|Py|numba)(\w+)", ir)
-        # transcendental intrinsics become libm calls (log10 only formats errors)
-        decl += re.findall(
-            r"declare [^@]*@(llvm\.(?:exp|pow|fma|sin|cos|log\.)\S*)\(", ir
-        )
-    out["signatures"] = len(f.signatures)
+    for f in (_kernels.forward, _kernels.backward, _kernels.update):
+        for sig in f.signatures:  # float64 and float32 (update: float64)
+            asm = f.inspect_asm(sig)
+            ir = f.inspect_llvm(sig)
+            out["fma"] += len(re.findall(r"\bvf(n?)m(add|sub)", asm))
+            decl += re.findall(r"declare [^@]*@(?!llvm\.|NRT|Py|numba)(\w+)", ir)
+            # transcendental intrinsics become libm calls (log10 formats errors)
+            decl += re.findall(
+                r"declare [^@]*@(llvm\.(?:exp|pow|fma|sin|cos|log\.)\S*)\(", ir
+            )
+    out["signatures"] = len(_kernels.forward.signatures)
     out["calls"] = sorted(set(decl))
 print(json.dumps(out))
 """

@@ -36,13 +36,16 @@ from blocksim_lstm.training import _kernels as K
 
 
 @njit(cache=True, error_model="numpy")
-def _plain_gradient(theta, u, y, h0, c0, nn, grad):  # noqa: PLR0915
-    """Loss and gradient by the plain loops, in the arrays' dtype (as the kernels)."""
+def _plain_gradient(W, R, b, F, bF, u, y, h0, c0, gW, gR, gb, gF, gbF):  # noqa: PLR0913, PLR0915
+    """Loss and gradient by the plain loops, in the arrays' dtype (as the kernels).
+
+    ``gW, gR, gb, gF, gbF`` (zeros on entry) receive the gradient.
+    """
     nb, nt, ni = u.shape
     no = y.shape[2]
+    nn = h0.shape[0]
     n4 = 4 * nn
     dt = u.dtype
-    W, R, b, F, bF = K._views(theta, nn, ni, no)
     act = np.empty((nb, nt, n4), dt)
     cs = np.empty((nb, nt, nn), dt)
     tcs = np.empty((nb, nt, nn), dt)
@@ -50,7 +53,8 @@ def _plain_gradient(theta, u, y, h0, c0, nn, grad):  # noqa: PLR0915
     err = np.empty((nb, nt, no), dt)
     sse = 0.0
     for bb in range(nb):
-        ht[bb, 0, :] = h0
+        for j in range(nn):
+            ht[bb, 0, j] = h0[j]
         for t in range(nt):
             z = act[bb, t]
             for k in range(n4):
@@ -79,15 +83,13 @@ def _plain_gradient(theta, u, y, h0, c0, nn, grad):  # noqa: PLR0915
                 ee = float(err[bb, t, q])
                 sse += ee * ee
     scale = 2.0 / (nb * nt * no)
-    gW, gR, gb, gF, gbF = K._views(grad, nn, ni, no)
-    grad[:] = 0.0
     dz = np.empty(n4, dt)
     dh = np.empty(nn, dt)
     dh_next = np.empty(nn, dt)
     dc_next = np.empty(nn, dt)
     for bb in range(nb):
-        dh_next[:] = 0.0
-        dc_next[:] = 0.0
+        dh_next.fill(0.0)
+        dc_next.fill(0.0)
         for t in range(nt - 1, -1, -1):
             for j in range(nn):
                 dh[j] = dh_next[j]
@@ -109,7 +111,7 @@ def _plain_gradient(theta, u, y, h0, c0, nn, grad):  # noqa: PLR0915
                 dz[2 * nn + j] = dc * ig * (1.0 - gg * gg)
                 dz[3 * nn + j] = dh[j] * tc * og * (1.0 - og)
                 dc_next[j] = dc * fg
-            dh_next[:] = 0.0
+            dh_next.fill(0.0)
             for k in range(n4):
                 for j in range(nn):
                     dh_next[j] += R[k, j] * dz[k]
@@ -154,15 +156,14 @@ def test_kernels_sum_in_the_documented_order(nn, ni, no, nb, nt, dtype, seed):
     theta = pack(p)
     ws = K.Workspace(u, y, p.h0, p.c0, theta.size, dtype)
     value = ws.gradient(theta)
-    expected = np.empty(theta.size, dt)
+    expected = np.zeros(theta.size, dt)
     ref = _plain_gradient(
-        theta.astype(dt),
+        *K.views(theta.astype(dt), nn, ni, no),
         u.astype(dt),
         y.astype(dt),
         p.h0.astype(dt),
         p.c0.astype(dt),
-        nn,
-        expected,
+        *K.views(expected, nn, ni, no),
     )
     assert value == ref
     np.testing.assert_array_equal(ws.grad, expected.astype(np.float64))

@@ -17,6 +17,8 @@ whatever BLAS is installed (tested: equal to a plain-Python evaluation of the sa
 loops, bit for bit, and under other OpenBLAS kernels and ``NUMBA_CPU_NAME=generic``).
 They are meant for the small systems of LTI work (``n`` up to a few hundred), and
 are cross-checked against scipy/numpy in the tests.
+Matrices of at most :data:`INTERPRET_MAX` rows and columns (the seed plant's) run the
+same loops in the interpreter instead: the same bits, without compiling.
 
 - :func:`matmul`, :func:`solve` (LU, partial pivoting), :func:`cholesky`,
 - :func:`svd` (one-sided Jacobi, Hestenes: accurate for small singular values),
@@ -26,6 +28,9 @@ are cross-checked against scipy/numpy in the tests.
 """
 
 from __future__ import annotations
+
+import types
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -43,6 +48,34 @@ __all__ = [
 
 class LinAlgError(ValueError):
     """A matrix that the routine cannot handle (singular, not definite, ...)."""
+
+
+INTERPRET_MAX = 8
+"""Matrices with at most this many rows and columns go through the routines'
+loops in the interpreter: the same operations in the same order, so the same
+bits (tested), in milliseconds, where compiling a routine costs a second or more
+on a first run (the seed plant's weights need five of them)."""
+
+_TWINS: dict[str, Any] = {}
+
+
+def _pick(fn: Any, *mats: np.ndarray) -> Any:
+    """``fn`` (compiled), or its interpreted twin when every matrix is small."""
+    if max(max(m.shape, default=0) for m in mats) > INTERPRET_MAX:
+        return fn
+    name = fn.py_func.__name__
+    if name not in _TWINS:
+        # the plain function, calling the plain _matmul inside
+        glob = {**fn.py_func.__globals__, "_matmul": _matmul.py_func}
+        plain = types.FunctionType(fn.py_func.__code__, glob, name)
+
+        def twin(*args: np.ndarray) -> Any:
+            # as compiled code: an overflow gives inf silently, no warning
+            with np.errstate(all="ignore"):
+                return plain(*args)
+
+        _TWINS[name] = twin
+    return _TWINS[name]
 
 
 @njit(cache=True)
@@ -65,7 +98,7 @@ def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     B = np.ascontiguousarray(B, dtype=np.float64)
     if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[0]:
         raise LinAlgError(f"matmul: shapes {A.shape} and {B.shape} do not chain")
-    return _matmul(A, B)
+    return _pick(_matmul, A, B)(A, B)
 
 
 @njit(cache=True)
@@ -117,7 +150,7 @@ def solve(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """
     A = np.ascontiguousarray(A, dtype=np.float64)
     B = np.ascontiguousarray(B, dtype=np.float64)
-    X, ok = _solve(A, B)
+    X, ok = _pick(_solve, A, B)(A, B)
     if not ok:
         raise LinAlgError("solve: the matrix is singular")
     return X
@@ -151,7 +184,8 @@ def cholesky(W: np.ndarray) -> np.ndarray:
     LinAlgError
         ``W`` is not (numerically) positive definite.
     """
-    L, ok = _cholesky(np.ascontiguousarray(W, dtype=np.float64))
+    W = np.ascontiguousarray(W, dtype=np.float64)
+    L, ok = _pick(_cholesky, W)(W)
     if not ok:
         raise LinAlgError("cholesky: the matrix is not positive definite")
     return L
@@ -230,7 +264,7 @@ def svd(M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     M = np.ascontiguousarray(M, dtype=np.float64)
     if M.ndim != 2 or M.shape[0] < M.shape[1]:
         raise LinAlgError(f"svd: expected shape (m, n) with m >= n, got {M.shape}")
-    return _svd(M)
+    return _pick(_svd, M)(M)  # type: ignore[no-any-return]
 
 
 @njit(cache=True)
@@ -263,7 +297,7 @@ def expm(M: np.ndarray) -> np.ndarray:
     M = np.ascontiguousarray(M, dtype=np.float64)
     if M.ndim != 2 or M.shape[0] != M.shape[1]:
         raise LinAlgError(f"expm: expected a square matrix, got shape {M.shape}")
-    return _expm(M)
+    return _pick(_expm, M)(M)  # type: ignore[no-any-return]
 
 
 @njit(cache=True)
@@ -299,7 +333,7 @@ def dlyap(A: np.ndarray, Q: np.ndarray) -> np.ndarray:
     """
     A = np.ascontiguousarray(A, dtype=np.float64)
     Q = np.ascontiguousarray(Q, dtype=np.float64)
-    X, ok = _dlyap(A, Q)
+    X, ok = _pick(_dlyap, A, Q)(A, Q)
     if not ok:
         raise LinAlgError("dlyap: the doubling iteration did not converge")
     return X
@@ -316,9 +350,10 @@ def charpoly(A: np.ndarray) -> np.ndarray:
     coeffs = [1.0]
     M = np.zeros((n, n))
     eye = np.eye(n)
+    mm = _pick(_matmul, A)
     for k in range(1, n + 1):
-        M = _matmul(A, M) + coeffs[-1] * eye
-        AM = _matmul(A, M)
+        M = mm(A, M) + coeffs[-1] * eye
+        AM = mm(A, M)
         trace = 0.0
         for i in range(n):
             trace += AM[i, i]

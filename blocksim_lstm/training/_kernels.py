@@ -1,14 +1,15 @@
 """Compiled kernels: forward pass, backpropagation through time, clipping, Adam.
 
-All learnables live in one flat float64 vector ``theta`` laid out as
-``[W (row-major, 4Nn x Ni), R (4Nn x Nn), b (4Nn), F (No x Nn), bF (No)]``.
-Gate order in W, R, b is i, f, g, o. Buffers are preallocated by the caller,
-and :func:`train_chunk` fuses forward, backward, clipping and the Adam update of
-many epochs into one compiled call.
+The learnables live in one flat float64 vector ``theta`` laid out as
+``[W (row-major, 4Nn x Ni), R (4Nn x Nn), b (4Nn), F (No x Nn), bF (No)]``;
+:class:`Workspace` hands the kernels numpy views of it (:func:`views`) and
+preallocated buffers. An epoch is three compiled calls, :func:`forward`,
+:func:`backward` and :func:`update` (clipping and the Adam step), made by
+:meth:`Workspace.train_chunk` for many epochs in a row.
 
 float32 mode: the forward and backward kernels are compiled for float32 arrays
-too (``Workspace(..., dtype="float32")``); :func:`train_chunk` then runs them on a
-rounded float32 copy of ``theta`` and widens the gradient to float64 for the
+too (``Workspace(..., dtype="float32")``, only when used); they run on a rounded
+float32 copy of ``theta`` and their gradient is widened to float64 for the
 clipping and the Adam update, which stay float64.
 
 Loss convention: plain mean squared error over every element,
@@ -107,12 +108,25 @@ def _sqrt(typingctx, x):
     return types.float64(types.float64), codegen
 
 
-@njit(cache=True, inline="always", error_model="numpy")
-def _reduce(x: float):
-    """Split ``x <= 0`` as ``k ln2 + r``: return ``(r, s1, s2)`` with ``2**k = s1 s2``.
+# Compile time: the small helpers below are ``forceinline`` (LLVM inlines them
+# into each caller, where the loops vectorize as before), not numba's
+# ``inline="always"``, which types the helper's code again at every call site.
+# Weights, gradients and scratch arrays come in as separate arrays made by
+# :class:`Workspace` (numpy views), not as one flat vector reshaped here, and the
+# loop over epochs runs in Python (three compiled calls per epoch, ~1 % of an
+# epoch at Nn = 5): a first ``train`` compiles three kernels and their helpers,
+# each once, instead of a fused epoch kernel that links them all a second time.
 
-    Branch-free (the gate loops vectorize). ``2**k`` is built from its bits in
-    two factors so that results down to the subnormal range are right.
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _exp_reduced(x: float):
+    """Split ``x <= 0`` as ``k ln2 + r``; return ``expm1(r), s1, s2``
+    with ``s1 s2 = 2**k``.
+
+    Then ``exp(x) = ((1 + expm1(r)) s1) s2``. Branch-free (the gate loops
+    vectorize). ``2**k`` is built from its bits in two factors so that results
+    down to the subnormal range are right. ``expm1(r)`` for ``|r| <= ln2 / 2``
+    is accurate relative to itself.
     """
     if x < _X_MIN:
         x = _X_MIN
@@ -126,12 +140,6 @@ def _reduce(x: float):
     k1 = _bits_of_f64((kd * 0.5 - 0.25) + _SHIFT) - _SHIFT_BITS  # type: ignore[call-arg]
     s1 = _f64_from_bits((k1 + 1023) << 52)
     s2 = _f64_from_bits((k - k1 + 1023) << 52)
-    return r, s1, s2
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _expm1_reduced(r: float) -> float:
-    """``exp(r) - 1`` for ``|r| <= ln2 / 2``, accurate relative to the result."""
     p = _C13
     p = _C12 + r * p
     p = _C11 + r * p
@@ -144,43 +152,48 @@ def _expm1_reduced(r: float) -> float:
     p = _C4 + r * p
     p = _C3 + r * p
     p = _C2 + r * p
-    return r + (r * r) * p
+    return r + (r * r) * p, s1, s2
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, forceinline=True, error_model="numpy")
 def exp_nonpos(x: float) -> float:
     """``exp(x)`` for ``x <= 0`` (NaN gives NaN), within ~1 ulp, the same bytes on
     every CPU."""
-    r, s1, s2 = _reduce(x)
-    return ((1.0 + _expm1_reduced(r)) * s1) * s2
+    e, s1, s2 = _exp_reduced(x)
+    return ((1.0 + e) * s1) * s2
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, forceinline=True, error_model="numpy")
 def expm1_nonpos(x: float) -> float:
     """``exp(x) - 1`` for ``x <= 0``, accurate relative to the result near 0."""
-    r, s1, s2 = _reduce(x)
+    e, s1, s2 = _exp_reduced(x)
     s = s1 * s2
-    return (s - 1.0) + s * _expm1_reduced(r)
+    return (s - 1.0) + s * e
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, forceinline=True, error_model="numpy")
 def _sigmoid(x: float) -> float:
     # exp of a non-positive number never overflows; both branches are computed
-    # so the compiler can select without a jump (and vectorize the gate loop)
-    e = exp_nonpos(-abs(x))
+    # so the compiler can select without a jump (and vectorize the gate loop).
+    # e = exp_nonpos(-|x|), written out (one helper less to compile)
+    m, s1, s2 = _exp_reduced(-abs(x))
+    e = ((1.0 + m) * s1) * s2
     r = 1.0 / (1.0 + e)
     return r if x >= 0.0 else e * r
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, forceinline=True, error_model="numpy")
 def _tanh(x: float) -> float:
     # tanh|x| = -t / (t + 2), t = expm1(-2|x|) in (-1, 0]: no overflow, ~1 ulp
-    t = expm1_nonpos(-2.0 * abs(x))
+    # t = expm1_nonpos(-2|x|), written out
+    m, s1, s2 = _exp_reduced(-2.0 * abs(x))
+    s = s1 * s2
+    t = (s - 1.0) + s * m
     r = (0.0 - t) / (t + 2.0)
     return r if x >= 0.0 else -r
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, forceinline=True, error_model="numpy")
 def powi(x: float, n: int) -> float:
     """``x ** n`` for an integer ``n >= 0`` by repeated squaring (no libm)."""
     r = 1.0
@@ -193,9 +206,15 @@ def powi(x: float, n: int) -> float:
     return r
 
 
-@njit(cache=True, inline="always", error_model="numpy")
-def _views(theta, nn, ni, no):
-    """W (4Nn, Ni), R (4Nn, Nn), b (4Nn,), F (No, Nn), bF (No,) as views of theta."""
+def views(theta: np.ndarray, nn: int, ni: int, no: int) -> tuple[np.ndarray, ...]:
+    """W (4Nn, Ni), R (4Nn, Nn), b (4Nn,), F (No, Nn), bF (No,): views of ``theta``.
+
+    Parameters
+    ----------
+    theta : ndarray, shape ``(4Nn(Ni + Nn + 1) + No(Nn + 1),)``, C-contiguous
+    nn, ni, no
+        Units, input width, output width.
+    """
     n4 = 4 * nn
     o_r = n4 * ni
     o_b = o_r + n4 * nn
@@ -211,28 +230,8 @@ def _views(theta, nn, ni, no):
 
 
 def work_size(nn: int, ni: int) -> int:
-    """Length of the scratch vector ``work`` of :func:`forward` / :func:`backward`."""
+    """Number of scratch floats of a :class:`Workspace` (transposes, recurrences)."""
     return 2 * 4 * nn * (ni + nn) + 4 * nn + 3 * nn
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _work_views(work, nn, ni):
-    """Scratch: WT (Ni, 4Nn), RT (Nn, 4Nn), gWT, gRT, dz (4Nn), dh, dh_next, dc_next."""
-    n4 = 4 * nn
-    a = n4 * ni
-    b = a + n4 * nn
-    c = b + n4 * ni
-    d = c + n4 * nn
-    return (
-        work[0:a].reshape((ni, n4)),
-        work[a:b].reshape((nn, n4)),
-        work[b:c].reshape((ni, n4)),
-        work[c:d].reshape((nn, n4)),
-        work[d : d + n4],
-        work[d + n4 : d + n4 + nn],
-        work[d + n4 + nn : d + n4 + 2 * nn],
-        work[d + n4 + 2 * nn : d + n4 + 3 * nn],
-    )
 
 
 # Matrix-vector products and the weight gradients add their terms one after the
@@ -243,7 +242,7 @@ def _work_views(work, nn, ni):
 # as one pass per term, with an eighth of the loads and stores of ``z``.
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, forceinline=True, error_model="numpy")
 def _add_rows(z, M, x):
     """``z[k] += M[0, k] x[0] + M[1, k] x[1] + ...``, the terms added in order.
 
@@ -276,7 +275,7 @@ def _add_rows(z, M, x):
         j += 1
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, forceinline=True, error_model="numpy")
 def _add_outer(G, D, X, t_hi):
     """``G[j, k] += D[t, k] X[t, j]`` for ``t = t_hi, t_hi - 1, ..., 0`` in order.
 
@@ -311,16 +310,17 @@ def _add_outer(G, D, X, t_hi):
 
 
 @njit(cache=True, error_model="numpy")
-def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0913
+def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noqa: PLR0913
     """Run the layer on every sequence; fill the buffers; return the mean loss.
 
-    Shapes: ``u (B, T, Ni)``, ``y (B, T, No)``, ``h0, c0 (Nn,)``,
-    ``act (B, T, 4Nn)`` gate activations, ``cs, tcs (B, T, Nn)`` c(t) and
-    tanh(c(t)), ``ht (B, T + 1, Nn)`` hidden states with ``ht[:, 0] = h0``
-    and ``ht[:, t + 1] = h(t)``, ``err (B, T, No)`` output errors;
-    ``work`` scratch of :func:`work_size` (transposed W and R go there).
-    All arrays (``theta`` too) have the kernels' dtype, float64 or float32;
-    the loss is summed in float64.
+    Shapes: weights ``W (4Nn, Ni)``, ``R (4Nn, Nn)``, ``b (4Nn,)``,
+    ``F (No, Nn)``, ``bF (No,)``; scratch ``WT (Ni, 4Nn)``, ``RT (Nn, 4Nn)``
+    (their transposes go there); ``u (B, T, Ni)``, ``y (B, T, No)``,
+    ``h0, c0 (Nn,)``; ``act (B, T, 4Nn)`` gate activations, ``cs, tcs (B, T,
+    Nn)`` c(t) and tanh(c(t)), ``ht (B, T + 1, Nn)`` hidden states with
+    ``ht[:, 0] = h0`` and ``ht[:, t + 1] = h(t)``, ``err (B, T, No)`` output
+    errors. All arrays have the kernels' dtype, float64 or float32; the loss
+    is summed in float64.
 
     Each pre-activation is summed in one fixed order,
     ``b[k] + W[k, 0] u[0] + ... + R[k, 0] h[0] + ...``; the loops run over k
@@ -328,10 +328,9 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0
     Gate functions are computed in float64 (and rounded to float32 in that mode).
     """
     nb, nt, ni = u.shape
+    nn = h0.shape[0]
     no = y.shape[2]
     n4 = 4 * nn
-    W, R, b, F, bF = _views(theta, nn, ni, no)
-    WT, RT, _, _, _, _, _, _ = _work_views(work, nn, ni)
     for k in range(n4):
         for j in range(ni):
             WT[j, k] = W[k, j]
@@ -339,7 +338,9 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0
             RT[j, k] = R[k, j]
     sse = 0.0
     for bb in range(nb):
-        ht[bb, 0, :] = h0
+        h_init = ht[bb, 0]
+        for j in range(nn):  # a loop, not a slice copy (whose shape check costs
+            h_init[j] = h0[j]  # seconds of compiling)
         for t in range(nt):
             hp = ht[bb, t]  # h(t-1)
             z = act[bb, t]
@@ -349,16 +350,15 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0
             _add_rows(z, RT, hp)
             # gate by gate over views starting at 0: a loop over range(lo, hi)
             # indexes z[k] with a k the compiler cannot prove >= 0, and then
-            # does not vectorize
-            zi, zf, zg, zo = z[:nn], z[nn : 2 * nn], z[2 * nn : 3 * nn], z[3 * nn :]
-            for j in range(nn):
-                zi[j] = _sigmoid(float(zi[j]))
-            for j in range(nn):
-                zf[j] = _sigmoid(float(zf[j]))
+            # does not vectorize. Gates i and f are adjacent: one loop.
+            zif, zg, zo = z[: 2 * nn], z[2 * nn : 3 * nn], z[3 * nn :]
+            for j in range(2 * nn):
+                zif[j] = _sigmoid(float(zif[j]))
             for j in range(nn):
                 zg[j] = _tanh(float(zg[j]))
             for j in range(nn):
                 zo[j] = _sigmoid(float(zo[j]))
+            zi, zf = zif[:nn], zif[nn:]
             cp = c0 if t == 0 else cs[bb, t - 1]
             ct = cs[bb, t]
             tc = tcs[bb, t]
@@ -384,30 +384,52 @@ def forward(theta, u, y, h0, c0, nn, act, cs, tcs, ht, err, work):  # noqa: PLR0
 
 
 @njit(cache=True, error_model="numpy")
-def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0913
-    """Backpropagation through time of the mean loss; write ``grad`` (theta's layout).
+def backward(  # noqa: PLR0913
+    R,
+    F,
+    gW,
+    gR,
+    gb,
+    gF,
+    gbF,
+    gWT,
+    gRT,
+    dh,
+    dh_next,
+    dc_next,
+    u,
+    c0,
+    act,
+    cs,
+    tcs,
+    ht,
+    err,
+):
+    """Backpropagation through time of the mean loss into the gradient arrays.
 
-    ``u (B, T, Ni)`` is the input, ``work`` scratch of :func:`work_size`; the
-    other buffers as :func:`forward` filled them; ``act[b, t]`` is overwritten
-    with the pre-activation gradient dz(t) (the gate values are not needed
-    after step t). The weight gradients are accumulated step by step, sequence
-    by sequence (b = 0, 1, ..., then t = T-1, ..., 0 within each): every entry
-    sums its terms in that order (for W and R after each sequence's recurrence,
-    from the stored dz).
+    ``gW, gR, gb, gF, gbF`` receive the gradients (the shapes of W, R, b, F,
+    bF); ``gWT (Ni, 4Nn)``, ``gRT (Nn, 4Nn)``, ``dh, dh_next, dc_next (Nn,)``
+    are scratch; ``u (B, T, Ni)`` is the input; the other buffers as
+    :func:`forward` filled them; ``act[b, t]`` is overwritten with the
+    pre-activation gradient dz(t) (the gate values are not needed after step
+    t). The weight gradients are accumulated step by step, sequence by
+    sequence (b = 0, 1, ..., then t = T-1, ..., 0 within each): every entry
+    sums its terms in that order (for W and R after each sequence's
+    recurrence, from the stored dz).
     """
     nb, nt, ni = u.shape
     no = err.shape[2]
+    nn = c0.shape[0]
     n4 = 4 * nn
     scale = 2.0 / (nb * nt * no)
-    _, R, _, F, _ = _views(theta, nn, ni, no)
-    gW, gR, gb, gF, gbF = _views(grad, nn, ni, no)
-    _, _, gWT, gRT, _, dh, dh_next, dc_next = _work_views(work, nn, ni)
-    grad[:] = 0.0
-    gWT[:] = 0.0
-    gRT[:] = 0.0
+    gb.fill(0.0)
+    gF.fill(0.0)
+    gbF.fill(0.0)
+    gWT.fill(0.0)
+    gRT.fill(0.0)
     for bb in range(nb):
-        dh_next[:] = 0.0
-        dc_next[:] = 0.0
+        dh_next.fill(0.0)
+        dc_next.fill(0.0)
         for t in range(nt - 1, -1, -1):
             et = err[bb, t]
             h = ht[bb, t + 1]  # h(t)
@@ -438,7 +460,7 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0
                 zo[j] = dh[j] * tc[j] * og * (1.0 - og)
                 dc_next[j] = dc * fg
             # dh(t-1) = R' dz: each dh_next[j] sums over k in order 0..4Nn-1
-            dh_next[:] = 0.0
+            dh_next.fill(0.0)
             _add_rows(dh_next, R, dz)
             for k in range(n4):
                 gb[k] += dz[k]
@@ -455,7 +477,7 @@ def backward(theta, u, c0, nn, act, cs, tcs, ht, err, grad, work):  # noqa: PLR0
         gbF[q] *= scale
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, forceinline=True, error_model="numpy")
 def regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshold):
     """Add L2 regularization, zero frozen arrays, clip; in place on ``grad``.
 
@@ -496,11 +518,35 @@ def regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshol
 
 
 @njit(cache=True, error_model="numpy")
-def adam_update(theta, grad, m, v, step, lr, beta1, beta2, eps, seg, active):
-    """One Adam step (bias-corrected, ``eps`` added to ``sqrt(v_hat)``), in place.
+def update(  # noqa: PLR0913
+    theta,
+    grad,
+    m,
+    v,
+    step,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    seg,
+    active,
+    decay,
+    l2,
+    clip_mode,
+    threshold,
+):
+    """Regularize and clip ``grad``, then one Adam step on ``theta``; in place.
 
-    ``step`` is the 1-based update count. Frozen arrays keep theta, m and v.
+    Adam is bias-corrected, ``eps`` added to ``sqrt(v_hat)``; ``step`` is the
+    1-based update count; frozen arrays keep theta, m and v. Returns False,
+    before updating anything but ``grad``, when the clipped gradient is not
+    finite (theta, m, v are then left as they were). Arrays as in
+    :func:`regularize_and_clip`; ``grad, m, v (P,)`` float64.
     """
+    regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshold)
+    for k in range(grad.shape[0]):
+        if not math.isfinite(grad[k]):
+            return False
     bc1 = 1.0 - powi(beta1, step)
     bc2 = 1.0 - powi(beta2, step)
     for a in range(seg.shape[0]):
@@ -515,76 +561,7 @@ def adam_update(theta, grad, m, v, step, lr, beta1, beta2, eps, seg, active):
             ma[k] = beta1 * ma[k] + (1.0 - beta1) * g
             va[k] = beta2 * va[k] + (1.0 - beta2) * g * g
             ta[k] -= lr * (ma[k] / bc1) / (_sqrt(va[k] / bc2) + eps)
-
-
-@njit(cache=True, error_model="numpy")
-def train_chunk(  # noqa: PLR0913
-    theta,
-    m,
-    v,
-    step0,
-    lrs,
-    losses,
-    u,
-    y,
-    h0,
-    c0,
-    nn,
-    seg,
-    active,
-    decay,
-    l2,
-    clip_mode,
-    threshold,
-    beta1,
-    beta2,
-    eps,
-    act,
-    cs,
-    tcs,
-    ht,
-    err,
-    grad,
-    work,
-    theta_k,
-    grad_k,
-):
-    """Run ``len(lrs)`` epochs: loss, gradient, clip, Adam; return epochs done.
-
-    ``theta``, ``m``, ``v``, ``grad`` are float64; ``theta_k`` and ``grad_k``
-    have the kernels' dtype: the forward and backward passes run on ``theta_k``
-    (a rounded copy of ``theta`` in float32 mode; ``theta`` itself in float64
-    mode) and write ``grad_k``, which is then widened into ``grad`` for the
-    clipping and the Adam update of the float64 weights.
-
-    ``losses[e]`` receives the loss at the weights *before* epoch ``e``'s update
-    (what MATLAB's log shows). The run stops early, before updating, at the first
-    non-finite loss or gradient; the return value is then the index of that epoch
-    (its loss is stored) and theta, m, v are left as they were.
-    """
-    n = lrs.shape[0]
-    for e in range(n):
-        for k in range(theta.shape[0]):
-            theta_k[k] = theta[k]
-        loss = forward(theta_k, u, y, h0, c0, nn, act, cs, tcs, ht, err, work)
-        losses[e] = loss
-        if not math.isfinite(loss):
-            return e
-        backward(theta_k, u, c0, nn, act, cs, tcs, ht, err, grad_k, work)
-        for k in range(grad.shape[0]):
-            grad[k] = grad_k[k]
-        regularize_and_clip(theta, grad, seg, active, decay, l2, clip_mode, threshold)
-        ok = True
-        for k in range(grad.shape[0]):
-            if not math.isfinite(grad[k]):
-                ok = False
-                break
-        if not ok:
-            return e
-        adam_update(
-            theta, grad, m, v, step0 + e + 1, lrs[e], beta1, beta2, eps, seg, active
-        )
-    return n
+    return True
 
 
 def buffer_bytes(nb: int, nt: int, nn: int, ni: int, no: int) -> int:
@@ -635,69 +612,85 @@ class Workspace:
         nb, nt, ni = u.shape
         nn = h0.shape[0]
         no = y.shape[2]
-        self.nn = nn
+        n4 = 4 * nn
+        self.nn, self.ni, self.no = nn, ni, no
         self.dtype = dtype
         self.u: np.ndarray = np.ascontiguousarray(u, dt)
         self.y: np.ndarray = np.ascontiguousarray(y, dt)
         self.h0: np.ndarray = np.ascontiguousarray(h0, dt)
         self.c0: np.ndarray = np.ascontiguousarray(c0, dt)
-        self.act: np.ndarray = np.empty((nb, nt, 4 * nn), dt)
+        self.act: np.ndarray = np.empty((nb, nt, n4), dt)
         self.cs: np.ndarray = np.empty((nb, nt, nn), dt)
         self.tcs: np.ndarray = np.empty((nb, nt, nn), dt)
         self.ht: np.ndarray = np.empty((nb, nt + 1, nn), dt)
         self.err: np.ndarray = np.empty((nb, nt, no), dt)
         self.grad: np.ndarray = np.empty(n_theta)
-        self.work: np.ndarray = np.empty(work_size(nn, ni), dt)
-        # the kernels' copies of the weights and gradient (the float64 ones
-        # themselves in float64 mode)
-        self._theta_k: np.ndarray | None = (
-            None if dt is np.float64 else np.empty(n_theta, dt)
+        work: np.ndarray = np.empty(work_size(nn, ni), dt)
+        sizes = [n4 * ni, n4 * nn, n4 * ni, n4 * nn, n4, nn, nn, nn]
+        parts = np.split(work, np.cumsum(sizes)[:-1])
+        wt, rt, gwt, grt = (
+            parts[0].reshape(ni, n4),
+            parts[1].reshape(nn, n4),
+            parts[2].reshape(ni, n4),
+            parts[3].reshape(nn, n4),
         )
-        self._grad_k: np.ndarray = (
-            self.grad if dt is np.float64 else np.empty(n_theta, dt)
-        )
-
-    def _kernel_theta(self, theta: np.ndarray) -> np.ndarray:
-        if self._theta_k is None:
-            return theta
-        self._theta_k[:] = theta
-        return self._theta_k
-
-    def loss(self, theta: np.ndarray) -> float:
-        """Mean squared error at ``theta`` (fills the forward buffers)."""
-        return forward(
-            self._kernel_theta(theta),
+        # the kernels' copies of the weights and gradient in float32 mode (in
+        # float64 mode the kernels read the caller's theta and write self.grad)
+        f32 = dt is not np.float64
+        self._theta_k: np.ndarray | None = np.empty(n_theta, dt) if f32 else None
+        self._grad_k: np.ndarray = np.empty(n_theta, dt) if f32 else self.grad
+        g = views(self._grad_k, nn, ni, no)
+        self._fwd_tail: tuple[np.ndarray, ...] = (
+            wt,
+            rt,
             self.u,
             self.y,
             self.h0,
             self.c0,
-            self.nn,
             self.act,
-            self.cs,
-            self.tcs,
-            self.ht,
-            self.err,
-            self.work,
         )
+        self._fwd_tail += (self.cs, self.tcs, self.ht, self.err)
+        self._bwd_tail: tuple[np.ndarray, ...] = (
+            *g,
+            gwt,
+            grt,
+            parts[5],
+            parts[6],
+            parts[7],
+            self.u,
+            self.c0,
+        )
+        self._bwd_tail += (self.act, self.cs, self.tcs, self.ht, self.err)
+        self._bound: np.ndarray | None = None
+        self._fwd_args: tuple[np.ndarray, ...] = ()
+        self._bwd_args: tuple[np.ndarray, ...] = ()
+
+    def _bind(self, theta: np.ndarray) -> None:
+        """Point the kernels' weight views at ``theta`` (a float32 copy in that mode).
+
+        ``theta``: float64, C-contiguous, shape ``(P,)``. The views are made
+        once per array; a float32 copy is refreshed at every call.
+        """
+        if theta is not self._bound:
+            src = theta if self._theta_k is None else self._theta_k
+            w = views(src, self.nn, self.ni, self.no)
+            self._fwd_args = (*w, *self._fwd_tail)
+            self._bwd_args = (w[1], w[3], *self._bwd_tail)
+            self._bound = theta
+        if self._theta_k is not None:
+            np.copyto(self._theta_k, theta)  # rounded to nearest
+
+    def loss(self, theta: np.ndarray) -> float:
+        """Mean squared error at ``theta`` (fills the forward buffers)."""
+        self._bind(theta)
+        return forward(*self._fwd_args)
 
     def gradient(self, theta: np.ndarray) -> float:
         """Loss at ``theta``; its gradient is left in :attr:`grad`."""
         value = self.loss(theta)
-        backward(
-            self._kernel_theta(theta),
-            self.u,
-            self.c0,
-            self.nn,
-            self.act,
-            self.cs,
-            self.tcs,
-            self.ht,
-            self.err,
-            self._grad_k,
-            self.work,
-        )
+        backward(*self._bwd_args)
         if self._grad_k is not self.grad:
-            self.grad[:] = self._grad_k
+            np.copyto(self.grad, self._grad_k)
         return value
 
     def train_chunk(  # noqa: PLR0913
@@ -718,35 +711,51 @@ class Workspace:
         beta2,
         eps,
     ) -> int:
-        """Call :func:`train_chunk` with this workspace's data and buffers."""
-        return train_chunk(
-            theta,
-            m,
-            v,
-            step0,
-            lrs,
-            losses,
-            self.u,
-            self.y,
-            self.h0,
-            self.c0,
-            self.nn,
-            seg,
-            active,
-            decay,
-            l2,
-            clip_mode,
-            threshold,
-            beta1,
-            beta2,
-            eps,
-            self.act,
-            self.cs,
-            self.tcs,
-            self.ht,
-            self.err,
-            self.grad,
-            self.work,
-            theta if self._theta_k is None else self._theta_k,
-            self._grad_k,
-        )
+        """Run ``len(lrs)`` epochs: loss, gradient, clip, Adam; return epochs done.
+
+        ``theta``, ``m``, ``v`` (float64, shape ``(P,)``) are updated in place;
+        the forward and backward passes run in the workspace's dtype (on a
+        rounded float32 copy of ``theta`` in float32 mode, their gradient then
+        widened to float64 for the clipping and the float64 Adam update).
+
+        ``losses[e]`` receives the loss at the weights *before* epoch ``e``'s
+        update (what MATLAB's log shows). The run stops early, before updating,
+        at the first non-finite loss or gradient; the return value is then the
+        index of that epoch (its loss is stored) and theta, m, v are left as
+        they were.
+        """
+        theta_k = self._theta_k  # None in float64 mode
+        f32 = theta_k is not None
+        grad, grad_k = self.grad, self._grad_k
+        self._bind(theta)
+        fwd_args, bwd_args = self._fwd_args, self._bwd_args
+        for e in range(lrs.shape[0]):
+            if theta_k is not None and e:
+                np.copyto(theta_k, theta)
+            value = forward(*fwd_args)
+            losses[e] = value
+            if not math.isfinite(value):
+                return e
+            backward(*bwd_args)
+            if f32:
+                np.copyto(grad, grad_k)
+            ok = update(
+                theta,
+                grad,
+                m,
+                v,
+                step0 + e + 1,
+                lrs[e],
+                beta1,
+                beta2,
+                eps,
+                seg,
+                active,
+                decay,
+                l2,
+                clip_mode,
+                threshold,
+            )
+            if not ok:
+                return e
+        return int(lrs.shape[0])
