@@ -365,8 +365,17 @@ def run(args: argparse.Namespace) -> int:
         if args.out is None:
             where = "nothing was saved (no --out)"
         else:
+            saved = finished
+            try:  # the table on disk is the truth: a row may be saved already
+                # when the Ctrl-C lands before its progress line is counted
+                from ..studies.sweep import FINAL_STATUSES, read_table
+
+                table = read_table(args.out / TABLE_FILE)
+                saved = sum(r["status"] in FINAL_STATUSES for r in table)
+            except (OSError, ValueError):
+                pass
             where = (
-                f"{finished} of {len(runs)} runs are saved in "
+                f"{saved} of {len(runs)} runs are saved in "
                 f"{args.out / TABLE_FILE}; run the same command again to resume "
                 "(finished runs are skipped)"
             )
