@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -35,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ._files import cache_folder
 
 __all__ = ["CompiledDiagram", "compile_diagram", "KNOWN_BLOCKS"]
 
@@ -342,14 +343,6 @@ def _segment_source(
     return "\n".join(lines) + "\n"
 
 
-def _cache_folder() -> Path:
-    base = os.environ.get("BLOCKSIM_LSTM_CACHE")
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "blocksim_lstm" / "compiled"
-
-
 def _stamp() -> str:
     """Hash of the sources the generated code depends on (a change recompiles)."""
     from . import _compiled_kernels
@@ -368,7 +361,7 @@ def _load_module(source: str) -> tuple[Any, bool]:
     name = f"_bdsl_compiled_{digest}"
     if name in sys.modules:
         return sys.modules[name], True
-    folder = _cache_folder()
+    folder = cache_folder()
     path = folder / f"{name}.py"
     cached = True
     try:

@@ -66,6 +66,19 @@ class OutputRefusedError(ValueError):
 # ---------------------------------------------------------------- temporaries
 
 
+def cache_folder() -> Path:
+    """The user's cache folder of generated code and compiled-kernel marks.
+
+    ``$BLOCKSIM_LSTM_CACHE`` if set, else ``$XDG_CACHE_HOME/blocksim_lstm/compiled``
+    (``~/.cache/...`` without ``XDG_CACHE_HOME``).
+    """
+    base = os.environ.get("BLOCKSIM_LSTM_CACHE")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "blocksim_lstm" / "compiled"
+
+
 def temporary_name(path: PathLike) -> Path:
     """A fresh temporary path of ours beside ``path`` (same folder, same disk)."""
     path = Path(path)

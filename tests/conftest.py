@@ -10,6 +10,10 @@ import pytest
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Tests train for hundreds of epochs: they wait for numba's kernels rather than
+# start on numpy's (the same bytes, ~500x slower). tests/test_train_engines.py
+# runs the default ("auto") engine.
+os.environ.setdefault("BLOCKSIM_LSTM_ENGINE", "compiled")
 
 # Shared tolerances: float64 comparisons between independent computations.
 RTOL64 = 1e-12

@@ -457,14 +457,14 @@ def test_a_runtime_error_from_a_bug_keeps_its_traceback(monkeypatch):
 def test_ctrl_c_at_the_first_compiled_call_can_be_resumed(
     capsys, tmp_path, monkeypatch
 ):
-    from blocksim_lstm.training import _kernels
+    from blocksim_lstm.training import _workspace
 
-    real = _kernels.Workspace
+    real = _workspace.Workspace
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_kernels, "Workspace", interrupted)
+    monkeypatch.setattr(_workspace, "Workspace", interrupted)
     out = tmp_path / "run"
     assert main(["train", "--epochs", "30", "--out", str(out)]) == 130
     err = capsys.readouterr().err
@@ -472,7 +472,7 @@ def test_ctrl_c_at_the_first_compiled_call_can_be_resumed(
         f"resume with: blocksim-lstm train --resume {out} (checkpoint at epoch 0)"
         in err
     )
-    monkeypatch.setattr(_kernels, "Workspace", real)
+    monkeypatch.setattr(_workspace, "Workspace", real)
     s = run_json(capsys, "--resume", str(out))
     full = run_json(capsys, "--epochs", "30")
     assert s["final_loss"] == full["final_loss"] and s["epochs"] == 30

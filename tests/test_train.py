@@ -285,12 +285,12 @@ def test_folder_with_other_files_is_refused_and_kept(rng, tmp_path):
 def test_epoch_zero_checkpoint_exists_before_any_compiled_code(
     rng, tmp_path, monkeypatch
 ):
-    from blocksim_lstm.training import _kernels, resumable
+    from blocksim_lstm.training import _workspace, resumable
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_kernels, "Workspace", interrupted)
+    monkeypatch.setattr(_workspace, "Workspace", interrupted)
     u, y = easy_problem(rng, 20)
     with pytest.raises(KeyboardInterrupt):
         train(small_params(), u, y, TrainOptions(epochs=8), out=tmp_path)
@@ -415,6 +415,8 @@ def test_memory_estimate_bounds_the_real_peak(tmp_path):
         "p = LSTMParams.random(2, 1, 1, seed=0, states=False)\n"
         "u = np.zeros((1, 3, 1))\n"
         "train(p, u, u, TrainOptions(epochs=3))\n"
+        "from blocksim_lstm.training import _engine\n"
+        "_engine.load()  # numba has compiled before we measure\n"
         # numpy reports its buffers to tracemalloc: the peak of this run alone,
         # not the process's high-water mark (which compilation may have set)
         "tracemalloc.start()\n"

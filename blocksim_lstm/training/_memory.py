@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import _kernels
+from . import _workspace
 
 __all__ = ["RunTooLargeError", "available_bytes", "check_fits", "run_bytes"]
 
@@ -75,7 +75,7 @@ def run_bytes(nb: int, nt: int, nn: int, ni: int, no: int, epochs: int) -> int:
     # theta, m, v, their checkpoint copies, initial and final weights, gradient
     params = 10 * 8 * n_theta
     return (
-        _kernels.buffer_bytes(nb, nt, nn, ni, no)
+        _workspace.buffer_bytes(nb, nt, nn, ni, no)
         + params
         + BYTES_PER_EPOCH * epochs
         + _OVERHEAD

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 from .._parameters import LSTMParams
 from .._reference import check_input
 from .._validate import as_array
-from . import _kernels
+from . import _workspace
 
 __all__ = [
     "LEARNABLES",
@@ -128,13 +128,13 @@ def check_data(
 
 
 def _run(params: LSTMParams, u: ArrayLike, y: ArrayLike, grad: bool, dtype: str):
-    if dtype not in _kernels.DTYPES:
+    if dtype not in _workspace.DTYPES:
         raise ValueError(
-            f"dtype: expected one of {sorted(_kernels.DTYPES)}, got {dtype!r}"
+            f"dtype: expected one of {sorted(_workspace.DTYPES)}, got {dtype!r}"
         )
     uu, yy = check_data(params, u, y)
     theta = pack(params)
-    ws = _kernels.Workspace(uu, yy, params.h0, params.c0, theta.size, dtype)
+    ws = _workspace.Workspace(uu, yy, params.h0, params.c0, theta.size, dtype)
     if not grad:
         return float(ws.loss(theta)), None
     value = ws.gradient(theta)

@@ -26,7 +26,7 @@ from .._files import (
 )
 from .._parameters import NPZ_KEYS, LSTMParams
 from .._validate import check_positive_int
-from . import _kernels
+from . import _workspace
 from ._memory import check_fits
 from .bptt import check_data, loss, pack, segments, unpack
 from .checkpoint import (
@@ -71,9 +71,11 @@ class TrainResult:
     final_weights_loss : float
         Loss at the returned weights (after the last update).
     ms_per_epoch : float
-        Median over the compiled chunks of this session of milliseconds per
-        epoch (the first, one-epoch chunk, which may load compiled code, is
-        left out when there are others).
+        Median over this session's epochs of milliseconds per epoch, each
+        epoch timed as its chunk's mean (the first, one-epoch chunk, which
+        may load compiled code, is left out when there are others). The
+        epochs numpy ran while numba compiled (see ``training._engine``) count
+        with their own, slower, time.
     """
 
     params: LSTMParams
@@ -180,6 +182,21 @@ def _boundaries(start: int, stop: int, every: int, ck_every: int) -> list[int]:
     return sorted(m for m in marks if start < m <= stop)
 
 
+def _median_per_epoch(chunks: list[tuple[float, int]]) -> float:
+    """Median over epochs of ``(ms per epoch, epochs)`` chunks (NaN if none)."""
+    if not chunks:
+        return math.nan
+    ms = np.array([c[0] for c in chunks])
+    n = np.array([c[1] for c in chunks])
+    order = np.argsort(ms, kind="stable")
+    ms, n = ms[order], n[order]
+    upto = np.cumsum(n)
+    total = int(upto[-1])
+    lo = int(np.searchsorted(upto, (total + 1) // 2))  # the middle epoch(s)
+    hi = int(np.searchsorted(upto, total // 2 + 1))
+    return float((ms[lo] + ms[hi]) / 2)
+
+
 def _run(
     initial: LSTMParams,
     u: np.ndarray,
@@ -203,14 +220,14 @@ def _run(
     losses = np.full(total, np.nan)
     done = state.epoch
     losses[:done] = state.losses[:done]
-    ws = _kernels.Workspace(u, y, p.h0, p.c0, theta.size, options.dtype)
+    ws = _workspace.Workspace(u, y, p.h0, p.c0, theta.size, options.dtype)
     seg = segments(nn, ni, no)
     active = options.active_mask()
     show = progress if progress is not None else sys.stderr.isatty()
     rep = _Reporter(log, verbose_every, total, show)
     elapsed = state.elapsed_s
     last_ck = done
-    chunk_ms: list[float] = []  # ms per epoch of each compiled call
+    chunk_ms: list[tuple[float, int]] = []  # ms per epoch, epochs: each call
 
     def result(upto: int) -> TrainResult:
         params = unpack(theta, p)
@@ -222,7 +239,7 @@ def _run(
             options=options,
             elapsed_s=elapsed,
             final_weights_loss=loss(params, u, y, dtype=options.dtype),
-            ms_per_epoch=float(np.median(chunk_ms[1:] or chunk_ms or [math.nan])),
+            ms_per_epoch=_median_per_epoch(chunk_ms[1:] or chunk_ms),
         )
 
     def weights_are_finite() -> bool:
@@ -276,7 +293,7 @@ def _run(
                 dt = time.perf_counter() - t0
                 elapsed += dt
                 if n:
-                    chunk_ms.append(1e3 * dt / n)
+                    chunk_ms.append((1e3 * dt / n, n))
                     budget = max(1, int(_CALL_S / (dt / n)))
                 if n < upto - done:
                     bad = done + n  # 0-based epoch whose loss/gradient is not finite

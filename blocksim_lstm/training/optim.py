@@ -21,15 +21,15 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import _kernels
+from . import _clipcodes, _interpreted, _workspace
 from .bptt import LEARNABLES, segments
 
 __all__ = ["CLIP_METHODS", "TrainOptions", "clip_gradients", "piecewise_lr"]
 
 CLIP_METHODS: dict[str, int] = {
-    "none": _kernels.CLIP_NONE,
-    "l2norm": _kernels.CLIP_L2NORM,
-    "global-l2norm": _kernels.CLIP_GLOBAL,
+    "none": _clipcodes.CLIP_NONE,
+    "l2norm": _clipcodes.CLIP_L2NORM,
+    "global-l2norm": _clipcodes.CLIP_GLOBAL,
 }
 """Gradient clipping methods by name."""
 
@@ -122,9 +122,10 @@ class TrainOptions:
         if set(frozen) == set(LEARNABLES):
             raise ValueError("frozen: every array is frozen; nothing to train")
         object.__setattr__(self, "frozen", frozen)
-        if self.dtype not in _kernels.DTYPES:
+        if self.dtype not in _workspace.DTYPES:
             raise ValueError(
-                f"dtype: expected one of {sorted(_kernels.DTYPES)}, got {self.dtype!r}"
+                f"dtype: expected one of {sorted(_workspace.DTYPES)}, "
+                f"got {self.dtype!r}"
             )
 
     def to_dict(self) -> dict[str, object]:
@@ -164,7 +165,7 @@ class TrainOptions:
     def clip_mode(self) -> int:
         """The kernels' integer code of the clipping method."""
         if math.isinf(self.grad_threshold):
-            return _kernels.CLIP_NONE
+            return _clipcodes.CLIP_NONE
         return CLIP_METHODS[self.clip]
 
 
@@ -265,7 +266,7 @@ def clip_gradients(
     )
     seg = segments(nn, ni, no)
     ones = np.ones(5, np.int64)
-    _kernels.regularize_and_clip(
+    _interpreted.regularize_and_clip(
         np.zeros_like(flat),
         flat,
         seg,
