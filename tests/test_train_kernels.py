@@ -23,6 +23,7 @@ import blocksim_lstm as bl
 from blocksim_lstm.cli import main
 from blocksim_lstm.training import (
     TrainOptions,
+    _workspace,
     loss,
     loss_and_gradients,
     pack,
@@ -31,7 +32,6 @@ from blocksim_lstm.training import (
     train,
 )
 from blocksim_lstm.training import _kernels as K
-from blocksim_lstm.training import _workspace
 
 # ------------------------------------------------ the plain loops, one term per pass
 
