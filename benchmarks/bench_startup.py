@@ -15,9 +15,20 @@ machine hits all of them):
   environment). The package is imported from the clone (``PYTHONPATH``; checked);
   its dependencies are this Python's.
 - cold: the first ``blocksim-lstm train --epochs 10 --json`` there (Python
-  compiles the package to bytecode, numba compiles what the run calls);
-- warm: the same command again (``.pyc`` and the numba cache now on disk), and
-  ``train --help`` (and ``simulate`` with ``--simulate``).
+  compiles the package to bytecode; numba compiles what the run calls, or,
+  since the engine choice, a child process starts compiling while numpy's
+  kernels run the epochs);
+- again: the same command a second time (a run that ended before numba was
+  done left nothing in its cache);
+- warm: after one run with ``BLOCKSIM_LSTM_ENGINE=compiled`` (which waits for
+  numba, as any run longer than the compile does, and leaves numba's cache and
+  the mark on disk), the same command, twice; and ``train --help`` (and
+  ``simulate`` with ``--simulate``).
+
+Each clone has its own ``BLOCKSIM_LSTM_CACHE`` (the compiled-kernels mark).
+Besides wall and CPU time, the probe records when the first epoch starts
+(seconds from the probe's first line, i.e. without the ~20 ms of the
+interpreter's own start).
 
 Every run is a fresh process in an empty working folder; wall time and CPU time
 (user + system of the child) are printed as medians over the repeats, in a
@@ -42,26 +53,48 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 _PROBE = r"""
+import time
+t0 = time.perf_counter()
 import contextlib, io, json, runpy, sys
+first = []
+def _watch():  # time of the first epoch's start, if the revision has a Workspace
+    try:
+        from blocksim_lstm.training import _workspace as ws
+    except ImportError:
+        from blocksim_lstm.training import _kernels as ws
+    real = ws.Workspace.train_chunk
+    def chunk(self, *a, **k):
+        if not first:
+            first.append(time.perf_counter() - t0)
+        return real(self, *a, **k)
+    ws.Workspace.train_chunk = chunk
 sys.argv = ["blocksim-lstm"] + json.loads(sys.argv[1])
+if sys.argv[1] == "train" and "--help" not in sys.argv:
+    _watch()
 with contextlib.redirect_stdout(io.StringIO()):
     try:
         runpy.run_module("blocksim_lstm", run_name="__main__")
     except SystemExit as e:
         assert not e.code, e.code
 import blocksim_lstm
+print(json.dumps(first[0] if first else None))
 print(blocksim_lstm.__file__)
 """
 
 TRAIN = ["train", "--epochs", "10", "--json"]
 
 
-def _run(argv: list[str], clone: Path, work: Path) -> tuple[float, float]:
-    """Wall and CPU seconds of one fresh process running the CLI from ``clone``."""
+def _run(
+    argv: list[str], clone: Path, work: Path, engine: str = "auto"
+) -> tuple[float, float, float | None]:
+    """Wall and CPU seconds of one fresh process running the CLI from ``clone``,
+    and the seconds from the probe's start to the first epoch (``train``)."""
     import json
 
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env.update(PYTHONPATH=str(clone), MPLBACKEND="Agg")
+    # the clone's own cache folder (the compiled-kernels mark), and the engine
+    env.update(BLOCKSIM_LSTM_CACHE=str(clone / ".cache"), BLOCKSIM_LSTM_ENGINE=engine)
     env.pop("PYTHONPYCACHEPREFIX", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     work.mkdir()
@@ -82,7 +115,8 @@ def _run(argv: list[str], clone: Path, work: Path) -> tuple[float, float]:
     if not used.is_relative_to(clone.resolve()):
         raise SystemExit(f"imported {used}, not the clone {clone}")
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    return wall, cpu
+    first = json.loads(r.stdout.splitlines()[-2])
+    return wall, cpu, first
 
 
 def _clone(rev: str, dest: Path) -> str:
@@ -127,15 +161,24 @@ def main() -> None:
                 clone = Path(tempfile.mkdtemp(dir=tmp)) / "clone"
                 shas[rev] = _clone(rev, clone)
                 r = rows.setdefault(rev, {})
-                plan = [("cold", TRAIN), ("warm", TRAIN), ("warm", TRAIN)]
-                plan += list(commands.items())
-                for key, argv in plan:
+                # cold: a fresh clone; again: the same short run a second time
+                # (the first ended before numba compiled: nothing cached); warm:
+                # after a run that waited for numba (as any run longer than the
+                # compile does), so its cache and the mark are on disk
+                plan = [("cold", TRAIN, "auto"), ("again", TRAIN, "auto")]
+                plan += [("prime", TRAIN, "compiled")]
+                plan += [("warm", TRAIN, "auto"), ("warm", TRAIN, "auto")]
+                plan += [(k, a, "auto") for k, a in commands.items()]
+                for key, argv, engine in plan:
                     work = Path(tempfile.mkdtemp(dir=tmp)) / "cwd"
-                    wall, cpu = _run(argv, clone, work)
+                    wall, cpu, first = _run(argv, clone, work, engine)
                     r.setdefault(key + " wall", []).append(wall)
                     r.setdefault(key + " cpu", []).append(cpu)
+                    if first is not None:
+                        r.setdefault(key + " first", []).append(first)
                     print(
-                        f"{rev} {key} {argv}: {wall:.2f} s, CPU {cpu:.2f} s",
+                        f"{rev} {key} {argv}: {wall:.2f} s, CPU {cpu:.2f} s, first "
+                        f"epoch at {first}",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -152,19 +195,18 @@ def main() -> None:
         f"{load0[0]:.1f} before, {load1[0]:.1f} after; {args.repeats} fresh "
         "clone(s) per revision; medians (range) in seconds\n"
     )
-    cols = ["cold", "warm", *commands]
-    head = "| revision | " + " | ".join(
-        f"{c} wall | {c} CPU" for c in ["cold `train --epochs 10`", "warm", *commands]
-    )
-    print(head + " |")
-    print("|---|" + "---:|" * (2 * len(cols)))
+    cols = ["cold", "again", "warm", *commands]
+    names = ["cold `train --epochs 10`", "again", "warm", *commands]
+    print("| revision | run | wall | CPU | first epoch starts at |")
+    print("|---|---|---:|---:|---:|")
     for rev in revs:
         r = rows[rev]
-        cells = []
-        for c in cols:
-            w, cp = r[c + " wall"], r[c + " cpu"]
-            cells += [f"{_med(w)} ({_spread(w)})", f"{_med(cp)} ({_spread(cp)})"]
-        print(f"| {rev} ({shas[rev]}) | " + " | ".join(cells) + " |")
+        for c, name in zip(cols, names, strict=True):
+            w, cp, f = r[c + " wall"], r[c + " cpu"], r.get(c + " first", [])
+            print(
+                f"| {rev} ({shas[rev]}) | {name} | {_med(w)} ({_spread(w)}) | "
+                f"{_med(cp)} ({_spread(cp)}) | {_med(f)} ({_spread(f)}) |"
+            )
     for rev in revs:
         names = compiled[rev]
         print(
