@@ -34,8 +34,8 @@ print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.mod
 """
 
 
-def _modules(argv: list[str], cwd: Path) -> tuple[str, set[str]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+def _modules(argv: list[str], cwd: Path, **extra: str) -> tuple[str, set[str]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", **extra}
     r = subprocess.run(
         [sys.executable, "-c", _RUN, json.dumps(argv)],
         cwd=cwd,
@@ -59,6 +59,26 @@ def test_train_imports_neither_control_nor_pictures_nor_bdsim(tmp_path):
     assert summary["epochs"] == 2 and summary["init"] == "calculated"
     assert "blocksim_lstm.training" in mods  # it did train
     assert not (PLANT_AND_PICTURES | {"bdsim"}) & mods
+
+
+def test_a_first_short_train_runs_without_numba(tmp_path):
+    """No mark that numba has the kernels (a fresh cache folder): the epochs run
+    on numpy's kernels while a child compiles; this process never imports
+    numba and gives the bytes of a run on numba's kernels."""
+    out, mods = _modules(
+        ["train", "--epochs", "3", "--json"],
+        tmp_path,
+        BLOCKSIM_LSTM_ENGINE="auto",
+        BLOCKSIM_LSTM_CACHE=str(tmp_path / "cache"),
+    )
+    assert "blocksim_lstm.training._interpreted" in mods  # it did train on numpy
+    assert "blocksim_lstm.training._kernels" not in mods
+    assert not {"numba", "llvmlite"} & mods
+    ref, _ = _modules(["train", "--epochs", "3", "--json"], tmp_path)  # compiled
+    got, want = json.loads(out), json.loads(ref)
+    for key in ("final_loss", "initial_loss", "final_weights_loss"):
+        if key in want:
+            assert got[key] == want[key], key
 
 
 def test_train_help_imports_no_engine(tmp_path):
@@ -135,7 +155,7 @@ def test_small_linear_algebra_runs_interpreted_to_the_compiled_bits(n, seed):
     for fn, args in calls:
         twin = la._pick(fn, *args)
         assert twin is not fn
-        got, want = twin(*args), fn(*args)
+        got, want = twin(*args), la.compiled(fn)(*args)
         for g, w in zip(
             got if isinstance(got, tuple) else (got,),
             want if isinstance(want, tuple) else (want,),
@@ -143,7 +163,7 @@ def test_small_linear_algebra_runs_interpreted_to_the_compiled_bits(n, seed):
         ):
             assert np.asarray(g).tobytes() == np.asarray(w).tobytes(), fn
     big = np.eye(la.INTERPRET_MAX + 1)
-    assert la._pick(la._expm, big) is la._expm
+    assert la._pick(la._expm, big) is la.compiled(la._expm)
 
 
 @settings(max_examples=6, deadline=None)
@@ -165,5 +185,5 @@ def test_small_simulations_run_interpreted_to_the_compiled_bytes(
     assert steps * (nx + ny) * (nx + nu) <= data.INTERPRET_MAX_OPS
     u, y = data._lti_arrays(A, B, C, D, steps, seed)
     y2 = np.empty_like(y)
-    data._simulate(A, B, C, D, u, y2)
+    data.simulate_compiled()(A, B, C, D, u, y2)
     assert y.tobytes() == y2.tobytes()

@@ -33,7 +33,6 @@ import types
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 __all__ = [
     "charpoly",
@@ -57,17 +56,43 @@ bits (tested), in milliseconds, where compiling a routine costs a second or more
 on a first run (the seed plant's weights need five of them)."""
 
 _TWINS: dict[str, Any] = {}
+_PLAIN: dict[str, Any] = {}  # the routines as written, by name
+_JIT: dict[str, Any] = {}  # numba's versions, made together on first need
+
+
+def _routine(fn: Any) -> Any:
+    """Register a loop routine; numba compiles it (with the others) on first need.
+
+    numba is imported only then (0.4 s): the seed's small matrices never need it.
+    """
+    _PLAIN[fn.__name__] = fn
+    return fn
+
+
+def compiled(fn: Any) -> Any:
+    """numba's version of the routine ``fn`` (cached on disk).
+
+    On the first call every routine is compiled lazily and the module's names
+    become numba's dispatchers, so that compiled routines call compiled ones.
+    """
+    if not _JIT:
+        from numba import njit
+
+        for name, plain in _PLAIN.items():
+            _JIT[name] = njit(cache=True)(plain)
+        globals().update(_JIT)
+    return _JIT[getattr(fn, "py_func", fn).__name__]
 
 
 def _pick(fn: Any, *mats: np.ndarray) -> Any:
-    """``fn`` (compiled), or its interpreted twin when every matrix is small."""
+    """``fn`` compiled, or its interpreted twin when every matrix is small."""
     if max(max(m.shape, default=0) for m in mats) > INTERPRET_MAX:
-        return fn
-    name = fn.py_func.__name__
+        return compiled(fn)
+    name = getattr(fn, "py_func", fn).__name__
     if name not in _TWINS:
-        # the plain function, calling the plain _matmul inside
-        glob = {**fn.py_func.__globals__, "_matmul": _matmul.py_func}
-        plain = types.FunctionType(fn.py_func.__code__, glob, name)
+        # the plain function, calling the plain routines inside
+        glob = {**_PLAIN["_matmul"].__globals__, **_PLAIN}
+        plain = types.FunctionType(_PLAIN[name].__code__, glob, name)
 
         def twin(*args: np.ndarray) -> Any:
             # as compiled code: an overflow gives inf silently, no warning
@@ -78,7 +103,7 @@ def _pick(fn: Any, *mats: np.ndarray) -> Any:
     return _TWINS[name]
 
 
-@njit(cache=True)
+@_routine
 def _matmul(A, B):  # pragma: no cover - compiled
     n, k = A.shape
     m = B.shape[1]
@@ -101,7 +126,7 @@ def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return _pick(_matmul, A, B)(A, B)
 
 
-@njit(cache=True)
+@_routine
 def _solve(A, B):  # pragma: no cover - compiled
     n = A.shape[0]
     m = B.shape[1]
@@ -156,7 +181,7 @@ def solve(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return X
 
 
-@njit(cache=True)
+@_routine
 def _cholesky(W):  # pragma: no cover - compiled
     n = W.shape[0]
     L = np.zeros((n, n))
@@ -191,7 +216,7 @@ def cholesky(W: np.ndarray) -> np.ndarray:
     return L
 
 
-@njit(cache=True)
+@_routine
 def _svd(M):  # pragma: no cover - compiled
     m, n = M.shape
     G = M.copy()
@@ -267,7 +292,7 @@ def svd(M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _pick(_svd, M)(M)  # type: ignore[no-any-return]
 
 
-@njit(cache=True)
+@_routine
 def _expm(M):  # pragma: no cover - compiled
     n = M.shape[0]
     norm = 0.0
@@ -300,7 +325,7 @@ def expm(M: np.ndarray) -> np.ndarray:
     return _pick(_expm, M)(M)  # type: ignore[no-any-return]
 
 
-@njit(cache=True)
+@_routine
 def _dlyap(A, Q):  # pragma: no cover - compiled
     X = Q.copy()
     Ak = A.copy()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from .._experiment import (
     INPUT_STREAMS,
@@ -66,15 +65,27 @@ def _lti_arrays(
     A: np.ndarray, B: np.ndarray, C: np.ndarray, D: np.ndarray, steps: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     u = normal_input(steps, B.shape[1], seed=seed, stream=INPUT_STREAMS["design"])
-    arrays = [np.ascontiguousarray(m, np.float64) for m in (A, B, C, D)]
+    a, b, c, d = (np.ascontiguousarray(m, np.float64) for m in (A, B, C, D))
     y = np.empty((steps, C.shape[0]))
     n, nu, ny = A.shape[0], B.shape[1], C.shape[0]
     if steps * (n + ny) * (n + nu) <= INTERPRET_MAX_OPS:
         with np.errstate(all="ignore"):  # as compiled: overflow gives inf silently
-            _simulate.py_func(*arrays, u, y)  # type: ignore[attr-defined,call-arg]
+            _simulate(a, b, c, d, u, y)
     else:
-        _simulate(*arrays, u, y)  # type: ignore[call-arg]
+        simulate_compiled()(a, b, c, d, u, y)
     return u, y
+
+
+_COMPILED: list = []  # numba's _simulate, made on first need (numba's import: 0.4 s)
+
+
+def simulate_compiled():  # type: ignore[no-untyped-def]
+    """:func:`_simulate` compiled by numba (cached on disk), made on first call."""
+    if not _COMPILED:
+        from numba import njit
+
+        _COMPILED.append(njit(cache=True, error_model="numpy")(_simulate))
+    return _COMPILED[0]
 
 
 INTERPRET_MAX_OPS = 100_000
@@ -92,7 +103,6 @@ def _seed_plant_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
     return tuple(np.asarray(m, dtype=float) for m in (A, B, C, D))  # type: ignore[return-value]
 
 
-@njit(cache=True, error_model="numpy")
 def _simulate(A, B, C, D, u, y):  # noqa: N803
     """``y(t) = C x(t) + D u(t)``, ``x(t+1) = A x(t) + B u(t)``, ``x(0) = 0``.
 
