@@ -92,7 +92,7 @@ _NEG: dict[
 
 
 def _gates(z: np.ndarray, nn: int) -> None:
-    """Sigmoid of gates i, f, o and tanh of g, in place on ``z (4Nn,)``."""
+    """Sigmoid of gates i, f, o and tanh of g, in place on ``z (..., 4Nn)``."""
     neg = _NEG.get(nn)
     if neg is None:
         neg = _NEG[nn] = np.repeat([-1.0, -1.0, -2.0, -1.0], nn)
@@ -108,16 +108,16 @@ def _gates(z: np.ndarray, nn: int) -> None:
     e *= s2
     r = e + 1.0
     np.divide(1.0, r, out=r)
-    s = s1[g] * s2[g]
+    s = s1[..., g] * s2[..., g]
     t = s - 1.0
-    s *= m[g]
+    s *= m[..., g]
     t += s
     rt = 0.0 - t
     t += 2.0
     rt /= t
     e *= r  # e r
-    r[g] = rt
-    e[g] = -rt
+    r[..., g] = rt
+    e[..., g] = -rt
     np.copyto(z, np.where(pos, r, e))
 
 
@@ -172,39 +172,42 @@ def _sum_in_order(start: float, terms: np.ndarray) -> float:
 
 
 def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noqa: PLR0913
-    """:func:`._kernels.forward` by numpy (float64): same buffers, same bytes."""
+    """:func:`._kernels.forward` by numpy (float64): same buffers, same bytes.
+
+    The sequences of a batch are independent: each step runs on all of them
+    at once (the compiled kernel runs them one after the other; every number
+    is made the same way).
+    """
     nb, nt, ni = u.shape
     nn = h0.shape[0]
     no = y.shape[2]
     WT[...] = W.T
     RT[...] = R.T
-    sse = 0.0
-    buf = np.empty((nn + 1, 4 * nn))
+    buf = np.empty((nn + 1, nb, 4 * nn))
     with np.errstate(all="ignore"):
-        for bb in range(nb):
-            ht[bb, 0] = h0
-            # b + W u(t) for every t at once: the first terms of each sum
-            zu = np.empty((nt, 4 * nn))
-            zu[:] = b
-            for j in range(ni):
-                zu += WT[j] * u[bb, :, j : j + 1]
-            for t in range(nt):
-                hp = ht[bb, t]
-                z = act[bb, t]
-                z[:] = _sum_rows(zu[t], RT * hp[:, None], buf)
-                _gates(z, nn)
-                cp = c0 if t == 0 else cs[bb, t - 1]
-                cs[bb, t] = z[nn : 2 * nn] * cp + z[:nn] * z[2 * nn : 3 * nn]
-                tcs[bb, t] = _tanh(cs[bb, t])
-                ht[bb, t + 1] = z[3 * nn :] * tcs[bb, t]
-            hs = ht[bb, 1:]
-            for q in range(no):
-                s = np.full(nt, bF[q])
-                for j in range(nn):
-                    s = s + F[q, j] * hs[:, j]
-                err[bb, :, q] = s - y[bb, :, q]
-            e = err[bb]
-            sse = _sum_in_order(sse, e * e)
+        ht[:, 0] = h0
+        # b + W u(t) for every sequence and step at once: each sum's first terms
+        zu = np.empty((nb, nt, 4 * nn))
+        zu[:] = b
+        for j in range(ni):
+            zu += WT[j] * u[:, :, j : j + 1]
+        for t in range(nt):
+            hp = ht[:, t]  # (B, Nn)
+            z = act[:, t]  # (B, 4Nn)
+            z[:] = _sum_rows(zu[:, t], RT[:, None, :] * hp.T[:, :, None], buf)
+            _gates(z, nn)
+            cp = c0 if t == 0 else cs[:, t - 1]
+            cs[:, t] = z[:, nn : 2 * nn] * cp + z[:, :nn] * z[:, 2 * nn : 3 * nn]
+            tcs[:, t] = _tanh(cs[:, t])
+            ht[:, t + 1] = z[:, 3 * nn :] * tcs[:, t]
+        hs = ht[:, 1:]
+        for q in range(no):
+            s = np.full((nb, nt), bF[q])
+            for j in range(nn):
+                s = s + F[q, j] * hs[:, :, j]
+            err[:, :, q] = s - y[:, :, q]
+        # sse over b, then t, then q, as the compiled loops add it
+        sse = _sum_in_order(0.0, err * err)
     return sse / (nb * nt * no)
 
 
@@ -240,33 +243,38 @@ def backward(  # noqa: PLR0913
     gbF.fill(0.0)
     gWT.fill(0.0)
     gRT.fill(0.0)
-    buf = np.empty((n4 + 1, nn))
-    zero = np.zeros(nn)
+    buf = np.empty((n4 + 1, nb, nn))
+    zero = np.zeros((nb, nn))
+    dhs = np.zeros((nb, nn))  # dh_next, dc_next of every sequence
+    dcs = np.zeros((nb, nn))
     with np.errstate(all="ignore"):
+        for t in range(nt - 1, -1, -1):  # every sequence at once (see forward)
+            et = err[:, t]  # (B, No)
+            dhb = dhs.copy()
+            for q in range(no):
+                d = scale * et[:, q : q + 1]
+                dhb = dhb + F[q] * d
+            dz = act[:, t]  # the gates at t in, dz(t) out
+            tc = tcs[:, t]
+            cp = c0 if t == 0 else cs[:, t - 1]
+            ig = dz[:, :nn].copy()
+            fg = dz[:, nn : 2 * nn].copy()
+            gg = dz[:, 2 * nn : 3 * nn].copy()
+            og = dz[:, 3 * nn :].copy()
+            dc = dhb * og * (1.0 - tc * tc) + dcs
+            dz[:, :nn] = dc * gg * ig * (1.0 - ig)
+            dz[:, nn : 2 * nn] = dc * cp * fg * (1.0 - fg)
+            dz[:, 2 * nn : 3 * nn] = dc * ig * (1.0 - gg * gg)
+            dz[:, 3 * nn :] = dhb * tc * og * (1.0 - og)
+            dcs = dc * fg
+            dhs = _sum_rows(zero, R[:, None, :] * dz.T[:, :, None], buf).copy()
+        # the scratch vectors as the compiled kernel leaves them
+        dh[:] = dhb[-1]
+        dh_next[:] = dhs[-1]
+        dc_next[:] = dcs[-1]
+        # the sums the compiled kernel adds to at every step, sequence after
+        # sequence (b = 0, 1, ...; t = T-1, ..., 0 within each)
         for bb in range(nb):
-            dh_next.fill(0.0)
-            dc_next.fill(0.0)
-            for t in range(nt - 1, -1, -1):
-                et = err[bb, t]
-                dh[:] = dh_next
-                for q in range(no):
-                    d = scale * et[q]
-                    dh[:] = dh + F[q] * d
-                dz = act[bb, t]
-                tc = tcs[bb, t]
-                cp = c0 if t == 0 else cs[bb, t - 1]
-                ig = dz[:nn].copy()
-                fg = dz[nn : 2 * nn].copy()
-                gg = dz[2 * nn : 3 * nn].copy()
-                og = dz[3 * nn :].copy()
-                dc = dh * og * (1.0 - tc * tc) + dc_next
-                dz[:nn] = dc * gg * ig * (1.0 - ig)
-                dz[nn : 2 * nn] = dc * cp * fg * (1.0 - fg)
-                dz[2 * nn : 3 * nn] = dc * ig * (1.0 - gg * gg)
-                dz[3 * nn :] = dh * tc * og * (1.0 - og)
-                dc_next[:] = dc * fg
-                dh_next[:] = _sum_rows(zero, R * dz[:, None], buf)
-            # the sums the compiled kernel adds to at every step (t = T-1, ..., 0)
             back = slice(nt - 1, None, -1)
             e = err[bb, back]  # (T, No), t descending
             hs = ht[bb, nt:0:-1]  # h(t), t descending
