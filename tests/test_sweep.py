@@ -308,6 +308,65 @@ def test_table_is_saved_as_runs_finish(short_data, tmp_path):
     assert seen == [1, 2, 3]
 
 
+def test_runs_are_timed_where_they_ran_and_the_pool_sends_the_next_run_first(
+    short_data, tmp_path, monkeypatch
+):
+    u, y = short_data
+    runs = grid(seeds=[0, 1, 2, 3, 4], base=BASE)
+    # the serial sweep: each run's timing spans the run as seen from outside
+    seen: list[tuple[float, float]] = []
+    one = sweep_mod._one
+
+    def watched(run, uu, yy):
+        a = time.monotonic()
+        row = one(run, uu, yy)
+        seen.append((a, time.monotonic()))
+        return row
+
+    monkeypatch.setattr(sweep_mod, "_one", watched)
+    ser_times: list = []
+    ser = run_sweep(
+        runs, data=(u, y), processes=1, out_csv=tmp_path / "s.csv", _timings=ser_times
+    )
+    monkeypatch.setattr(sweep_mod, "_one", one)
+    assert len(ser_times) == len(seen) == 5
+    for (pid, start, end, cpu), (a, b) in zip(ser_times, seen, strict=True):
+        assert pid == os.getpid()
+        assert start <= a < b <= end and 0 <= cpu
+    # the pool: when a row is handed on (table, progress), its worker already
+    # has its next run (2 first runs, then one per row: 2 + k sends at row k)
+    sends: list[object] = []
+    give = sweep_mod._Worker.give
+
+    def counted(self, pending):
+        give(self, pending)
+        sends.append(self.task)
+
+    monkeypatch.setattr(sweep_mod._Worker, "give", counted)
+    at_row: list[int] = []
+    par_times: list = []
+    t0 = time.monotonic()
+    par = run_sweep(
+        runs,
+        data=(u, y),
+        processes=2,
+        out_csv=tmp_path / "p.csv",
+        on_result=lambda row, k, n: at_row.append(len(sends) - k),
+        _timings=par_times,
+    )
+    t1 = time.monotonic()
+    assert at_row == [2] * 5
+    assert par == ser and not any("_times" in r for r in par)
+    assert (tmp_path / "p.csv").read_bytes() == (tmp_path / "s.csv").read_bytes()
+    pids = {t[0] for t in par_times}
+    assert len(par_times) == 5 and 1 <= len(pids) <= 2 and os.getpid() not in pids
+    for pid in pids:  # one worker's runs, one after the other, within the call
+        spans = sorted((a, b) for p, a, b, _ in par_times if p == pid)
+        assert t0 < spans[0][0] and spans[-1][1] < t1
+        pairs = zip(spans, spans[1:], strict=False)
+        assert all(a < b <= c < d for (a, b), (c, d) in pairs)
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 def test_a_failing_run_is_a_row_with_a_status(short_data, processes):
     u, y = short_data
