@@ -18,6 +18,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from hypothesis import strategies as st
 from blocksim_lstm import LSTMParams
 from blocksim_lstm._files import MARKER, OutputRefusedError
 from blocksim_lstm.cli import main
+from blocksim_lstm.cli import sweep as cli_sweep
 from blocksim_lstm.studies import sweep as sweep_mod
 from blocksim_lstm.studies.sweep import (
     COLUMNS,
@@ -584,13 +586,24 @@ def test_a_folder_that_is_not_a_sweep_is_refused(short_data, tmp_path):
 # ---------------------------------------------------------------- the command
 
 
-def test_sweep_cli_writes_table_and_summary(tmp_path, capsys):
+def test_sweep_cli_writes_table_and_summary(tmp_path, capsys, monkeypatch):
     u, y = seed_data(80, seed=2)
     np.savez(tmp_path / "d.npz", u=u, y=y)
     args = ["sweep", "--seeds", "0:2", "--epochs", "20", "--drop-factor", "0.9,0.5"]
     args += ["--drop-period", "5", "--data", str(tmp_path / "d.npz")]
-    args += ["--processes", "1", "--out", str(tmp_path / "o"), "--json"]
+    args += ["--processes", "2", "--out", str(tmp_path / "o"), "--json"]
+    # the figure's modules load once, when one run is left (a worker is idle)
+    loads: list[int] = []
+    monkeypatch.setattr(
+        cli_sweep,
+        "_load_figures",
+        lambda: loads.append(len(read_table(tmp_path / "o" / TABLE_FILE))),
+    )
     assert main(args) == 0
+    for t in threading.enumerate():
+        if t is not threading.current_thread() and t.daemon:
+            t.join(10)
+    assert len(loads) == 1 and loads[0] in (3, 4)
     s = json.loads(capsys.readouterr().out)
     assert s["runs"] == 4
     assert s["statuses"] == {"ok": 4}
@@ -601,6 +614,7 @@ def test_sweep_cli_writes_table_and_summary(tmp_path, capsys):
     summary = (tmp_path / "o" / "summary.json").read_bytes()
     assert main(args) == 0  # the same command again: resumed, nothing to run
     assert "resuming: 4 of 4 runs" in capsys.readouterr().err
+    assert len(loads) == 1
     assert (tmp_path / "o" / "summary.json").read_bytes() == summary
 
 
