@@ -30,6 +30,26 @@ The serial sweep runs first and last; one serial run is their mean, and half
 their difference is printed as the noise of these CPU times. Each is given as
 a share of one serial run's CPU; ``whole`` is start-up / runs
 + per run, and ``5 % from`` the number of runs from which ``whole`` < 5 %.
+
+A second table measures the overhead directly, from inside the runs: every
+run's start and end (``time.monotonic()``, one clock for all the processes of
+the machine), its worker's pid and its CPU time, recorded where it is computed
+(``run_sweep(_timings=...)``). With W workers and the engine's wall time from
+the call to the return, ``wall x W`` worker-seconds were available and the
+runs took ``sum(in-run wall)`` of them; the rest, per run, is the engine's
+overhead as a worker sees it, split into
+
+- start-up: from the call to each worker's first run (processes or a cluster
+  started, imports, the data sent), summed over the workers;
+- between runs: from the end of a run to the start of the worker's next one
+  (the result sent back, the next run sent, the scheduler's round trips; the
+  table is written meanwhile), summed;
+- tail: from each worker's last run to the return (workers idle while the
+  other finishes, then stopped), summed.
+
+Each is divided by the number of runs and compared with the engine's own
+mean in-run wall time (a 2000-epoch run as that engine computes it); this
+needs no serial baseline, so the serial sweeps' noise does not enter it.
 Needs the extra ``[distributed]``.
 """
 
@@ -40,12 +60,14 @@ import contextlib
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -97,11 +119,50 @@ def _options(engine: str, w: int) -> dict[str, object]:
     }
 
 
-def _measure(engine: str, runs, w: int, out: Path) -> dict[str, float]:
-    c0, t0 = _cpu(), time.perf_counter()
+def _measure(engine: str, runs, w: int, out: Path) -> dict[str, Any]:
+    timings: list[tuple[int, float, float, float]] = []
+    c0, t0, m0 = _cpu(), time.perf_counter(), time.monotonic()
     with _settings(engine):
-        run_sweep(runs, out_csv=out, **_options(engine, w))
-    return {"wall": time.perf_counter() - t0, "cpu": _cpu() - c0}
+        run_sweep(runs, out_csv=out, _timings=timings, **_options(engine, w))
+    m1 = time.monotonic()
+    return {
+        "wall": time.perf_counter() - t0,
+        "cpu": _cpu() - c0,
+        "inside": _inside(timings, m0, m1),
+    }
+
+
+def _inside(
+    timings: list[tuple[int, float, float, float]], call: float, back: float
+) -> dict[str, float]:
+    """The engine's time outside the runs, from the runs' own timings.
+
+    ``timings``: ``(pid, start, end, cpu)`` of every run; ``call`` and
+    ``back``: ``time.monotonic()`` at the call and the return.
+    """
+    by_worker: dict[int, list[tuple[float, float]]] = {}
+    for pid, start, end, _ in timings:
+        by_worker.setdefault(pid, []).append((start, end))
+    gaps: list[float] = []
+    start_up = tail = 0.0
+    for spans in by_worker.values():
+        spans.sort()
+        start_up += spans[0][0] - call
+        tail += back - spans[-1][1]
+        gaps += [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
+    n = len(timings)
+    busy = sum(end - start for _, start, end, _ in timings)
+    w = len(by_worker)
+    return {
+        "workers": w,
+        "run": busy / n,
+        "run_cpu": sum(t[3] for t in timings) / n,
+        "outside": ((back - call) * w - busy) / n,
+        "start": start_up / n,
+        "between": sum(gaps) / n,
+        "gap_median": statistics.median(gaps) if gaps else 0.0,
+        "tail": tail / n,
+    }
 
 
 def _import_distributed_cpu() -> float:
@@ -119,6 +180,20 @@ def _import_distributed_cpu() -> float:
 
 def _fmt_share(seconds: float, run: float) -> str:
     return f"{seconds:.3f} s ({100 * seconds / run:.1f} %)"
+
+
+def _fmt_ms(seconds: float, run: float) -> str:
+    return f"{1e3 * seconds:.1f} ms ({100 * seconds / run:.2f} %)"
+
+
+_NAMES = {
+    "serial": "serial (1 process)",
+    "serial-again": "serial (1 process), again",
+    "pool": "process pool ({w})",
+    "dask": "Dask local:{w}, chunks",
+    "dask-chunk1": "Dask local:{w}, 1 run/task",
+    "dask-before": "Dask local:{w}, before",
+}
 
 
 def main() -> None:
@@ -144,7 +219,7 @@ def main() -> None:
     import distributed  # noqa: F401  (its cost is import_cpu, counted below)
 
     load = [os.getloadavg()[0]]
-    res: dict[str, dict[str, float]] = {}
+    res: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         tiny_serial = _measure("serial", tiny, w, folder / "tiny.csv")["cpu"]
@@ -191,16 +266,31 @@ def main() -> None:
         per_run = (over - r["start"]) / n
         room = 0.05 * run_cpu - max(per_run, 0.0)  # a negative one is noise
         from_n = f"{math.ceil(r['start'] / room)} runs" if room > 0 else "never"
-        name = {
-            "pool": f"process pool ({w})",
-            "dask": f"Dask local:{w}, chunks",
-            "dask-chunk1": f"Dask local:{w}, 1 run/task",
-            "dask-before": f"Dask local:{w}, before",
-        }[engine]
+        name = _NAMES[engine].format(w=w)
         print(
             f"| {name} | {r['wall']:.1f} | {n / r['wall']:.3f} | {r['cpu']:.1f} "
             f"| {r['start']:.2f} s | {_fmt_share(per_run, run_cpu)} "
             f"| {_fmt_share(over / n, run_cpu)} | {from_n} |"
+        )
+    print()
+    print(
+        "Measured inside the runs (per run, as a share of the engine's own mean "
+        "in-run wall time; start-up, between runs and tail add up to outside):"
+    )
+    print()
+    print(
+        "| engine | workers | in-run wall s | in-run CPU s | outside runs "
+        "| start-up | between runs | median gap | tail |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for engine, r in [*res.items(), ("serial-again", again)]:
+        m = r["inside"]
+        run = m["run"]
+        print(
+            f"| {_NAMES[engine].format(w=w)} | {m['workers']} | {run:.3f} "
+            f"| {m['run_cpu']:.3f} | {_fmt_ms(m['outside'], run)} "
+            f"| {_fmt_ms(m['start'], run)} | {_fmt_ms(m['between'], run)} "
+            f"| {1e3 * m['gap_median']:.1f} ms | {_fmt_ms(m['tail'], run)} |"
         )
 
 

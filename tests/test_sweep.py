@@ -18,6 +18,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from hypothesis import strategies as st
 from blocksim_lstm import LSTMParams
 from blocksim_lstm._files import MARKER, OutputRefusedError
 from blocksim_lstm.cli import main
+from blocksim_lstm.cli import sweep as cli_sweep
 from blocksim_lstm.studies import sweep as sweep_mod
 from blocksim_lstm.studies.sweep import (
     COLUMNS,
@@ -308,6 +310,65 @@ def test_table_is_saved_as_runs_finish(short_data, tmp_path):
     assert seen == [1, 2, 3]
 
 
+def test_runs_are_timed_where_they_ran_and_the_pool_sends_the_next_run_first(
+    short_data, tmp_path, monkeypatch
+):
+    u, y = short_data
+    runs = grid(seeds=[0, 1, 2, 3, 4], base=BASE)
+    # the serial sweep: each run's timing spans the run as seen from outside
+    seen: list[tuple[float, float]] = []
+    one = sweep_mod._one
+
+    def watched(run, uu, yy):
+        a = time.monotonic()
+        row = one(run, uu, yy)
+        seen.append((a, time.monotonic()))
+        return row
+
+    monkeypatch.setattr(sweep_mod, "_one", watched)
+    ser_times: list = []
+    ser = run_sweep(
+        runs, data=(u, y), processes=1, out_csv=tmp_path / "s.csv", _timings=ser_times
+    )
+    monkeypatch.setattr(sweep_mod, "_one", one)
+    assert len(ser_times) == len(seen) == 5
+    for (pid, start, end, cpu), (a, b) in zip(ser_times, seen, strict=True):
+        assert pid == os.getpid()
+        assert start <= a < b <= end and 0 <= cpu
+    # the pool: when a row is handed on (table, progress), its worker already
+    # has its next run (2 first runs, then one per row: 2 + k sends at row k)
+    sends: list[object] = []
+    give = sweep_mod._Worker.give
+
+    def counted(self, pending):
+        give(self, pending)
+        sends.append(self.task)
+
+    monkeypatch.setattr(sweep_mod._Worker, "give", counted)
+    at_row: list[int] = []
+    par_times: list = []
+    t0 = time.monotonic()
+    par = run_sweep(
+        runs,
+        data=(u, y),
+        processes=2,
+        out_csv=tmp_path / "p.csv",
+        on_result=lambda row, k, n: at_row.append(len(sends) - k),
+        _timings=par_times,
+    )
+    t1 = time.monotonic()
+    assert at_row == [2] * 5
+    assert par == ser and not any("_times" in r for r in par)
+    assert (tmp_path / "p.csv").read_bytes() == (tmp_path / "s.csv").read_bytes()
+    pids = {t[0] for t in par_times}
+    assert len(par_times) == 5 and 1 <= len(pids) <= 2 and os.getpid() not in pids
+    for pid in pids:  # one worker's runs, one after the other, within the call
+        spans = sorted((a, b) for p, a, b, _ in par_times if p == pid)
+        assert t0 < spans[0][0] and spans[-1][1] < t1
+        pairs = zip(spans, spans[1:], strict=False)
+        assert all(a < b <= c < d for (a, b), (c, d) in pairs)
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 def test_a_failing_run_is_a_row_with_a_status(short_data, processes):
     u, y = short_data
@@ -525,13 +586,24 @@ def test_a_folder_that_is_not_a_sweep_is_refused(short_data, tmp_path):
 # ---------------------------------------------------------------- the command
 
 
-def test_sweep_cli_writes_table_and_summary(tmp_path, capsys):
+def test_sweep_cli_writes_table_and_summary(tmp_path, capsys, monkeypatch):
     u, y = seed_data(80, seed=2)
     np.savez(tmp_path / "d.npz", u=u, y=y)
     args = ["sweep", "--seeds", "0:2", "--epochs", "20", "--drop-factor", "0.9,0.5"]
     args += ["--drop-period", "5", "--data", str(tmp_path / "d.npz")]
-    args += ["--processes", "1", "--out", str(tmp_path / "o"), "--json"]
+    args += ["--processes", "2", "--out", str(tmp_path / "o"), "--json"]
+    # the figure's modules load once, when one run is left (a worker is idle)
+    loads: list[int] = []
+    monkeypatch.setattr(
+        cli_sweep,
+        "_load_figures",
+        lambda: loads.append(len(read_table(tmp_path / "o" / TABLE_FILE))),
+    )
     assert main(args) == 0
+    for t in threading.enumerate():
+        if t is not threading.current_thread() and t.daemon:
+            t.join(10)
+    assert len(loads) == 1 and loads[0] in (3, 4)
     s = json.loads(capsys.readouterr().out)
     assert s["runs"] == 4
     assert s["statuses"] == {"ok": 4}
@@ -542,6 +614,7 @@ def test_sweep_cli_writes_table_and_summary(tmp_path, capsys):
     summary = (tmp_path / "o" / "summary.json").read_bytes()
     assert main(args) == 0  # the same command again: resumed, nothing to run
     assert "resuming: 4 of 4 runs" in capsys.readouterr().err
+    assert len(loads) == 1
     assert (tmp_path / "o" / "summary.json").read_bytes() == summary
 
 

@@ -102,17 +102,22 @@ def _worker_pids(address: str) -> dict[str, int]:
 def test_local_cluster_gives_the_process_pool_table(client, data, reference, tmp_path):
     seen = []
     pids = client.run(os.getpid)
-    run_sweep(
+    timings: list = []
+    rows = run_sweep(
         _runs(),
         data=data,
         scheduler=client,
         out=tmp_path,
         on_cluster=lambda address, board, n: seen.append((address, n)),
+        _timings=timings,
     )
     assert (tmp_path / TABLE_FILE).read_bytes() == reference
     assert seen[0][0].startswith("tcp://127.0.0.1:") and seen[0][1] == 2
-    # the runs ran in the 2 worker processes, not in this one
+    # the runs ran in the 2 worker processes, not in this one, each timed there
     assert len(pids) == 2 and os.getpid() not in pids.values()
+    assert len(timings) == 12 and {t[0] for t in timings} <= set(pids.values())
+    assert all(start < end for _, start, end, _ in timings)
+    assert not any("_times" in r for r in rows)
 
 
 @pytest.mark.skipif(not LINUX, reason="reads /proc")

@@ -16,6 +16,7 @@ import json
 import math
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -268,6 +269,19 @@ def _runs(args: argparse.Namespace) -> list[Any]:
         raise _named(exc) from exc
 
 
+def _load_figures() -> None:
+    """Import what the summary's figure needs (matplotlib: ~0.5 s of CPU).
+
+    Run in a thread at the sweep's tail, when a worker has no run left and
+    its core is idle, rather than after the last run.
+    """
+    try:
+        from .. import _figures  # noqa: F401
+        from ..training import plots  # noqa: F401
+    except Exception:  # the save imports them again and reports what fails
+        pass
+
+
 def _clock(seconds: float) -> str:
     s = int(round(seconds))
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
@@ -307,10 +321,21 @@ def run(args: argparse.Namespace) -> int:
     finished = 0
     first = 0
     t_start = time.perf_counter()
+    if processes is not None:
+        workers = processes
+    else:
+        from ..studies.sweep import _cores
+
+        workers = 1 if args.scheduler is not None else _cores()
+    figures: list[threading.Thread] = []
 
     def show(row, k, n) -> None:
         nonlocal finished
         finished = k
+        if args.out is not None and n - k < workers and not figures:
+            # fewer runs left than workers: a core is idle until the end
+            figures.append(threading.Thread(target=_load_figures, daemon=True))
+            figures[0].start()
         note = f": {row['message']}" if row["status"] != "ok" else ""
         elapsed = time.perf_counter() - t_start
         rate = (k - first) / elapsed if elapsed > 0 else math.inf
@@ -324,12 +349,13 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    def cluster(address: str, dashboard: str | None, workers: int) -> None:
-        nonlocal t_start
+    def cluster(address: str, dashboard: str | None, n_workers: int) -> None:
+        nonlocal t_start, workers
         t_start = time.perf_counter()  # the rate counts from the cluster up
+        workers = n_workers
         board = dashboard or "none (the scheduler serves none; pip install bokeh)"
         print(
-            f"Dask scheduler {address}, {workers} workers; dashboard: {board}",
+            f"Dask scheduler {address}, {n_workers} workers; dashboard: {board}",
             file=log,
             flush=True,
         )

@@ -38,6 +38,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -443,6 +444,30 @@ def _one(run: SweepRun, u: np.ndarray, y: np.ndarray) -> Row:
     return row
 
 
+_TIMES = "_times"
+"""A row's private key while it travels from a worker to the sweep: its
+:data:`RunTiming` (taken off by the sweep before the row is stored or shown)."""
+
+RunTiming = tuple[int, float, float, float]
+"""Where and when one run was computed: ``(pid, start, end, cpu)``, the worker
+process's id, ``time.monotonic()`` at the start and end of the run (one clock
+for every process of a machine) and the CPU seconds of the thread that ran it
+(a Dask worker's own threads are not counted)."""
+
+
+def _timed(run: SweepRun, u: np.ndarray, y: np.ndarray) -> Row:
+    """:func:`_one`, its row carrying its :data:`RunTiming` under :data:`_TIMES`.
+
+    What a worker runs: the sweep measures each run where it is computed (a
+    few microseconds), so that its time outside the runs (start-up, scheduling,
+    transport, the table) can be told from the runs themselves.
+    """
+    c0, t0 = time.thread_time(), time.monotonic()
+    row = _one(run, u, y)
+    row[_TIMES] = (os.getpid(), t0, time.monotonic(), time.thread_time() - c0)
+    return row
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -633,7 +658,8 @@ def _settings_of_plan(entry: dict[str, Any]) -> Row:
 def serve(conn: multiprocessing.connection.Connection) -> None:
     """A worker's loop: receive the data, then runs until ``None`` or EOF.
 
-    Each run's row is sent back; a run never raises (see :func:`_one`).
+    Each run's row is sent back with its timing (:func:`_timed`); a run never
+    raises (see :func:`_one`).
     """
     try:
         u, y = conn.recv()
@@ -641,7 +667,7 @@ def serve(conn: multiprocessing.connection.Connection) -> None:
             run = conn.recv()
             if run is None:
                 return
-            conn.send(_one(run, u, y))
+            conn.send(_timed(run, u, y))
     except (EOFError, OSError):  # the sweep is gone
         return
 
@@ -760,8 +786,10 @@ def _run_parallel(
                     workers.remove(w)
                     w = _Worker(u, y)
                     workers.append(w)
-                done(row)
+                # the next run first: the worker trains while the table is
+                # written and the progress shown (a few ms a run, on a disk)
                 w.give(pending)
+                done(row)
     finally:
         for w in workers:
             w.stop()
@@ -832,6 +860,7 @@ def run_sweep(
     on_result: Callable[[Row, int, int], None] | None = None,
     on_cluster: Callable[[str, str | None, int], None] | None = None,
     name: str = "out",
+    _timings: list[RunTiming] | None = None,
 ) -> list[Row]:
     """Run the trainings in parallel; save the table as results come in.
 
@@ -882,6 +911,9 @@ def run_sweep(
         dashboard, workers)`` (``dashboard`` None when there is none).
     name
         What ``out`` is called in error messages (the CLI passes ``"--out"``).
+    _timings
+        Private (benchmarks): a list that receives the :data:`RunTiming` of
+        each run of this call, in the order the runs finish.
 
     Returns
     -------
@@ -974,6 +1006,9 @@ def run_sweep(
         on_start(len(rows), len(runs))
 
     def done(row: Row) -> None:
+        timing = row.pop(_TIMES, None)  # never in the table nor shown
+        if timing is not None and _timings is not None:
+            _timings.append(timing)
         rows[int(row["run"])] = row
         if path is not None:
             _write_table(path, rows.values())
@@ -989,7 +1024,7 @@ def run_sweep(
             y,
             scheduler,
             done,
-            _one,
+            _timed,
             env=_ONE_THREAD,
             cores=_cores(),
             chunk=None if chunk is None else int(chunk),
@@ -997,7 +1032,7 @@ def run_sweep(
         )
     elif todo and (nproc == 1 or len(todo) == 1 or os.name != "posix"):
         for r in todo:
-            done(_one(r, u, y))
+            done(_timed(r, u, y))
     elif todo:
         _run_parallel(todo, u, y, nproc, done)
     return [rows[k] for k in sorted(rows)]
