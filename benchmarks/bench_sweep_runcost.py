@@ -45,7 +45,7 @@ from pathlib import Path
 
 import blocksim_lstm as bl
 from blocksim_lstm.studies import sweep as sw
-from blocksim_lstm.training import _kernels
+from blocksim_lstm.training import _kernels, _workspace
 from blocksim_lstm.training.bptt import check_data, pack
 
 FACTORS = [0.979, 0.98, 0.981, 0.982]
@@ -55,13 +55,14 @@ PAIR_CHILD = """
 import statistics, sys, time
 from blocksim_lstm._parameters import LSTMParams
 from blocksim_lstm.training import _kernels as K
+from blocksim_lstm.training import _workspace as W
 from blocksim_lstm.training.bptt import check_data, pack
 from blocksim_lstm.training.data import seed_data
 u, y = seed_data()
 p = LSTMParams.random(5, 1, 1, seed=0, states=False)
 u, y = check_data(p, u, y)
 th = pack(p)
-ws = K.Workspace(u, y, p.h0, p.c0, th.size)
+ws = W.Workspace(u, y, p.h0, p.c0, th.size, engine="compiled")
 ws.loss(th)
 fa, ba = ws._fwd_args, ws._bwd_args
 K.backward(*ba)
@@ -115,12 +116,12 @@ def main() -> None:
     u, y = check_data(sw.calculated_weights(), u, y)
     p = bl.LSTMParams.random(5, 1, 1, seed=0, states=False)
     theta = pack(p)
-    ws = _kernels.Workspace(u, y, p.h0, p.c0, theta.size)
+    ws = _workspace.Workspace(u, y, p.h0, p.c0, theta.size, engine="compiled")
     ws.loss(theta)  # binds the kernels' arguments
     fwd, bwd = ws._fwd_args, ws._bwd_args  # noqa: SLF001
 
     inside = [0.0]
-    chunk = _kernels.Workspace.train_chunk
+    chunk = _workspace.Workspace.train_chunk
 
     def timed_chunk(self, *a):  # type: ignore[no-untyped-def]
         c = time.process_time()
@@ -129,7 +130,7 @@ def main() -> None:
         finally:
             inside[0] += time.process_time() - c
 
-    _kernels.Workspace.train_chunk = timed_chunk  # type: ignore[method-assign]
+    _workspace.Workspace.train_chunk = timed_chunk  # type: ignore[method-assign]
     sw._one(runs[0], u, y)  # warm: numba's cache, first calls
     load0 = os.getloadavg()[0]
     whole, epochs, bare = [], [], []
@@ -144,7 +145,7 @@ def main() -> None:
             _kernels.forward(*fwd)
             _kernels.backward(*bwd)
         bare.append(time.process_time() - c)
-    _kernels.Workspace.train_chunk = chunk  # type: ignore[method-assign]
+    _workspace.Workspace.train_chunk = chunk  # type: ignore[method-assign]
     timings: list[tuple[int, float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         sw.run_sweep(

@@ -691,6 +691,19 @@ def _sigint_blocked() -> Iterator[None]:
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
+def _worker_env() -> dict[str, str]:
+    """A worker's environment: one thread each; numba's kernels, not numpy's.
+
+    A worker trains for thousands of epochs: it waits for numba's kernels
+    (loaded from its cache, or compiled once) rather than starting on numpy's
+    while a child process of its own compiles them (``training._engine``),
+    unless ``BLOCKSIM_LSTM_ENGINE`` says otherwise.
+    """
+    env = {**os.environ, **_ONE_THREAD}
+    env.setdefault("BLOCKSIM_LSTM_ENGINE", "compiled")
+    return env
+
+
 class _Worker:
     """One worker process and the connection to it.
 
@@ -712,7 +725,7 @@ class _Worker:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", code],
                 pass_fds=[fd],
-                env={**os.environ, **_ONE_THREAD},
+                env=_worker_env(),
                 stdin=subprocess.DEVNULL,
             )
         theirs.close()
