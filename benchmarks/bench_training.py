@@ -19,7 +19,7 @@ Run:  PYTHONPATH=. python benchmarks/bench_training.py [--repeats 200] [--json]
       machine shared with other jobs) [--sizes 5,20,100,200] [--no-lengths]
       [--before DIR]  (also the kernels of another checkout, e.g. a
       ``git worktree`` of the previous commit, in the same interleaved rounds:
-      columns "before f64", "before f32")
+      columns "before f64", "before f32") [--before-first]
 """
 
 from __future__ import annotations
@@ -66,18 +66,23 @@ CLOCK = time.perf_counter  # --cpu-time: time.process_time
 def interleaved_ms(
     fns: dict[str, Callable[[], None]], repeats: int, budget_s: float
 ) -> dict[str, float]:
-    """Median ms of each ``fn()``, called in rounds (one call of each per round).
+    """Median ms of each ``fn()``, called in rounds (one call of each per round,
+    the order rotated from round to round).
 
     Rounds run until ``repeats`` or until ``budget_s`` seconds have passed (at
     least 5), so that a change of load on a shared machine hits every engine.
     """
     times: dict[str, list[float]] = {k: [] for k in fns}
+    names = list(fns)
     start = time.perf_counter()
     rounds = 0
     while rounds < repeats and (rounds < 5 or time.perf_counter() - start < budget_s):
-        for name, fn in fns.items():
+        # each round starts with the next engine: the one that runs right after
+        # another (torch, say) pays for the caches that one left behind
+        r = rounds % len(names)
+        for name in names[r:] + names[:r]:
             t0 = CLOCK()
-            fn()
+            fns[name]()
             times[name].append(CLOCK() - t0)
         rounds += 1
     return {k: 1e3 * float(np.median(v)) for k, v in times.items()}
@@ -200,14 +205,23 @@ def measure(
     with_torch: bool,
     torch_threads: bool = False,
     before=None,
+    before_first: bool = False,
 ) -> dict[str, object]:
-    """Every engine on one problem, interleaved: median ms per epoch of each."""
+    """Every engine on one problem, interleaved: median ms per epoch of each.
+
+    The engines' buffers are made in the order ours, before (or before, ours
+    with ``before_first``): at Nn = 5 two identical engines made one after
+    the other differed by up to 14 % per epoch with torch in the rounds (where
+    their arrays landed), so an A/B at small sizes is run in both orders.
+    """
     p, u, y = problem(nn, nt)
-    fns: dict[str, Callable[[], None]] = {
-        "ours_ms": ours_epoch(p, u, y, "float64"),
-        "ours32_ms": ours_epoch(p, u, y, "float32"),
-    }
-    if before is not None:
+    fns: dict[str, Callable[[], None]] = {}
+    if before is not None and before_first:
+        fns["before_ms"] = ours_epoch(p, u, y, "float64", before)
+        fns["before32_ms"] = ours_epoch(p, u, y, "float32", before)
+    fns["ours_ms"] = ours_epoch(p, u, y, "float64")
+    fns["ours32_ms"] = ours_epoch(p, u, y, "float32")
+    if before is not None and not before_first:
         fns["before_ms"] = ours_epoch(p, u, y, "float64", before)
         fns["before32_ms"] = ours_epoch(p, u, y, "float32", before)
     if with_torch:
@@ -269,6 +283,11 @@ def main() -> None:
         metavar="DIR",
         help="also time the kernels of this checkout in the same rounds",
     )
+    ap.add_argument(
+        "--before-first",
+        action="store_true",
+        help="make the --before engines' buffers before ours",
+    )
     args = ap.parse_args()
     before = kernels_of(args.before) if args.before else None
     global CLOCK
@@ -287,6 +306,7 @@ def main() -> None:
             not args.ours_only,
             args.torch_threads,
             before,
+            args.before_first,
         )
         for nn, nt in cases
     ]

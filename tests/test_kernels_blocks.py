@@ -87,10 +87,12 @@ def test_weight_gradient_tiles_add_steps_backwards_in_time(
     np.testing.assert_array_equal(G, expected)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=14, deadline=None)
 @given(
     nn=st.sampled_from(
         [
+            K.FORWARD_PANEL_MIN_NN - 1,
+            K.FORWARD_PANEL_MIN_NN,
             K.TILE_MIN_NN - 1,
             K.TILE_MIN_NN,
             K.PANEL_MIN_NN - 1,

@@ -290,8 +290,11 @@ def _add_rows(z, M, x):
 # panels one step read last are still in L2 when the next step starts.
 
 _VEC_BYTES = 32  # one AVX register; a CPU without AVX splits it (same lanes)
-PANEL_MIN_NN = 32  # the backward pass copies R into panels from this Nn on
-TILE_MIN_NN = 16  # the weight gradients use register tiles from this Nn on
+# Below these sizes the plain loops (`_add_rows`, `_add_outer_rows`) measured
+# as fast or faster (per-call set-up, short panels, one-row tiles):
+FORWARD_PANEL_MIN_NN = 8  # R'h in panels (the forward pass) from this Nn on
+TILE_MIN_NN = 16  # the weight gradients in register tiles from this Nn on
+PANEL_MIN_NN = 32  # R dz in panels (a copy of R per backward call) from this Nn on
 
 
 def _make_tile(nj: int, nvec: int, narrow: bool = False):
@@ -572,7 +575,13 @@ def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noq
     for k in range(n4):
         for j in range(ni):
             WT[j, k] = W[k, j]
-    _pack_panels(RT, R, nn, n4, True)  # R' in panels of its columns
+    panels = nn >= FORWARD_PANEL_MIN_NN
+    if panels:
+        _pack_panels(RT, R, nn, n4, True)  # R' in panels of its columns
+    else:
+        for k in range(n4):
+            for j in range(nn):
+                RT[j, k] = R[k, j]
     sse = 0.0
     for bb in range(nb):
         h_init = ht[bb, 0]
@@ -584,7 +593,10 @@ def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noq
             for k in range(n4):
                 z[k] = b[k]
             _add_rows(z, WT, u[bb, t])
-            _add_panels(z, RT, hp, n4, (bb * nt + t) & 1)
+            if panels:
+                _add_panels(z, RT, hp, n4, (bb * nt + t) & 1)
+            else:
+                _add_rows(z, RT, hp)
             # gate by gate over views starting at 0: a loop over range(lo, hi)
             # indexes z[k] with a k the compiler cannot prove >= 0, and then
             # does not vectorize. Gates i and f are adjacent: one loop.
