@@ -17,16 +17,21 @@ time grows with Nn (5, 20, 100, 200) and with the sequence length (100, 1001,
 Run:  PYTHONPATH=. python benchmarks/bench_training.py [--repeats 200] [--json]
       [--cpu-time]  (process CPU time instead of wall time: steadier on a
       machine shared with other jobs) [--sizes 5,20,100,200] [--no-lengths]
+      [--before DIR]  (also the kernels of another checkout, e.g. a
+      ``git worktree`` of the previous commit, in the same interleaved rounds:
+      columns "before f64", "before f32") [--before-first]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -61,30 +66,51 @@ CLOCK = time.perf_counter  # --cpu-time: time.process_time
 def interleaved_ms(
     fns: dict[str, Callable[[], None]], repeats: int, budget_s: float
 ) -> dict[str, float]:
-    """Median ms of each ``fn()``, called in rounds (one call of each per round).
+    """Median ms of each ``fn()``, called in rounds (one call of each per round,
+    the order rotated from round to round).
 
     Rounds run until ``repeats`` or until ``budget_s`` seconds have passed (at
     least 5), so that a change of load on a shared machine hits every engine.
     """
     times: dict[str, list[float]] = {k: [] for k in fns}
+    names = list(fns)
     start = time.perf_counter()
     rounds = 0
     while rounds < repeats and (rounds < 5 or time.perf_counter() - start < budget_s):
-        for name, fn in fns.items():
+        # each round starts with the next engine: the one that runs right after
+        # another (torch, say) pays for the caches that one left behind
+        r = rounds % len(names)
+        for name in names[r:] + names[:r]:
             t0 = CLOCK()
-            fn()
+            fns[name]()
             times[name].append(CLOCK() - t0)
         rounds += 1
     return {k: 1e3 * float(np.median(v)) for k, v in times.items()}
 
 
+def kernels_of(checkout: str):
+    """The ``_kernels`` module of another checkout, loaded under its own name."""
+    path = os.path.join(checkout, "blocksim_lstm", "training", "_kernels.py")
+    spec = importlib.util.spec_from_file_location("_kernels_before", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"--before: expected a checkout with {path}, found none")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # numba's cache finds the module by name
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def ours_epoch(
-    p: LSTMParams, u: np.ndarray, y: np.ndarray, dtype: str = "float64"
+    p: LSTMParams,
+    u: np.ndarray,
+    y: np.ndarray,
+    dtype: str = "float64",
+    kernels=K,
 ) -> Callable[[], None]:
     """One epoch (forward, BPTT, clip, Adam: three compiled calls), warmed up."""
     theta = pack(p)
     m, v = np.zeros_like(theta), np.zeros_like(theta)
-    ws = K.Workspace(u, y, p.h0, p.c0, theta.size, dtype)
+    ws = kernels.Workspace(u, y, p.h0, p.c0, theta.size, dtype)
     seg = segments(p.nn, p.ni, p.no)
     o = TrainOptions(lr=1e-4)
     lrs = np.full(1, 1e-4)
@@ -178,13 +204,26 @@ def measure(
     budget_s: float,
     with_torch: bool,
     torch_threads: bool = False,
+    before=None,
+    before_first: bool = False,
 ) -> dict[str, object]:
-    """Every engine on one problem, interleaved: median ms per epoch of each."""
+    """Every engine on one problem, interleaved: median ms per epoch of each.
+
+    The engines' buffers are made in the order ours, before (or before, ours
+    with ``before_first``): at Nn = 5 two identical engines made one after
+    the other differed by up to 14 % per epoch with torch in the rounds (where
+    their arrays landed), so an A/B at small sizes is run in both orders.
+    """
     p, u, y = problem(nn, nt)
-    fns: dict[str, Callable[[], None]] = {
-        "ours_ms": ours_epoch(p, u, y, "float64"),
-        "ours32_ms": ours_epoch(p, u, y, "float32"),
-    }
+    fns: dict[str, Callable[[], None]] = {}
+    if before is not None and before_first:
+        fns["before_ms"] = ours_epoch(p, u, y, "float64", before)
+        fns["before32_ms"] = ours_epoch(p, u, y, "float32", before)
+    fns["ours_ms"] = ours_epoch(p, u, y, "float64")
+    fns["ours32_ms"] = ours_epoch(p, u, y, "float32")
+    if before is not None and not before_first:
+        fns["before_ms"] = ours_epoch(p, u, y, "float64", before)
+        fns["before32_ms"] = ours_epoch(p, u, y, "float32", before)
     if with_torch:
         for label, dtype, threads in PEERS:
             if threads is None and not torch_threads:
@@ -239,7 +278,18 @@ def main() -> None:
     ap.add_argument(
         "--no-lengths", action="store_true", help="skip the 100 and 10000 step runs"
     )
+    ap.add_argument(
+        "--before",
+        metavar="DIR",
+        help="also time the kernels of this checkout in the same rounds",
+    )
+    ap.add_argument(
+        "--before-first",
+        action="store_true",
+        help="make the --before engines' buffers before ours",
+    )
     args = ap.parse_args()
+    before = kernels_of(args.before) if args.before else None
     global CLOCK
     if args.cpu_time:
         CLOCK = time.process_time
@@ -249,7 +299,14 @@ def main() -> None:
     load0 = os.getloadavg()[0]
     rows = [
         measure(
-            nn, nt, args.repeats, args.budget, not args.ours_only, args.torch_threads
+            nn,
+            nt,
+            args.repeats,
+            args.budget,
+            not args.ours_only,
+            args.torch_threads,
+            before,
+            args.before_first,
         )
         for nn, nt in cases
     ]
@@ -261,6 +318,7 @@ def main() -> None:
         "clock": "process CPU time" if args.cpu_time else "wall time",
         "load": f"load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after",
         "engine": K.__file__,
+        "before": None if before is None else before.__file__,
         "rows": rows,
     }
     try:
@@ -275,12 +333,16 @@ def main() -> None:
     print(f"{info['date']}  {info['machine']}  torch {info['torch']}")
     print(f"{info['clock']}, interleaved rounds, medians; {info['load']}")
     print(f"engine {info['engine']}")
-    print(
-        "| Nn | steps | ours f64 (ms/epoch) | ours f32 | torch f64 "
-        "| torch f64 1 thread "
-        "| torch f32 1 thread | ours f64 / torch f32 1t | ours f32 / torch f32 1t |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    ours = ["ours_ms", "ours32_ms"]
+    heads = ["ours f64 (ms/epoch)", "ours f32"]
+    if before is not None:
+        print(f"before {info['before']}")
+        ours += ["before_ms", "before32_ms"]
+        heads += ["before f64", "before f32"]
+    heads += ["torch f64", "torch f64 1 thread", "torch f32 1 thread"]
+    heads += [f"{h.split(' (')[0]} / torch f32 1t" for h in heads[: len(ours)]]
+    print("| Nn | steps | " + " | ".join(heads) + " |")
+    print("|---:|---:|" + "---:|" * len(heads))
 
     def cell(t: object) -> str:
         return "n/a" if t is None else f"{t:.3f}"
@@ -289,16 +351,11 @@ def main() -> None:
         t32 = r["torch32_1t_ms"]
         ratios = [
             "n/a" if t32 is None else f"{r[k] / t32:.2f}"  # type: ignore[operator]
-            for k in ("ours_ms", "ours32_ms")
+            for k in ours
         ]
-        print(
-            f"| {r['Nn']} | {r['steps']} | {cell(r['ours_ms'])} | "
-            f"{cell(r['ours32_ms'])} | "
-            + " | ".join(cell(r[label]) for label, _, _ in PEERS)
-            + " | "
-            + " | ".join(ratios)
-            + " |"
-        )
+        cells = [cell(r[k]) for k in ours]
+        cells += [cell(r[label]) for label, _, _ in PEERS]
+        print(f"| {r['Nn']} | {r['steps']} | " + " | ".join(cells + ratios) + " |")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@ Every floating-point result here is fixed by the source alone:
   vectorized only *across independent outputs* (e.g. all 4Nn gate
   pre-activations at once, each accumulating its own terms in the same order),
   never inside one reduction, so the vector width of the CPU cannot change a
-  result;
+  result. The register tiles (:func:`_make_tile`, the large products) are
+  written in LLVM IR with the same rule: one vector lane per output, plain
+  ``fmul`` and ``fadd``;
 - no libm: ``exp``/``expm1`` are computed here from +, -, *, / (glibc's ``exp``
   and ``expm1`` differ by 1 ulp between their FMA and non-FMA variants on about
   0.06 % of arguments, and between glibc versions), and powers by repeated
@@ -40,6 +42,7 @@ import math
 
 from llvmlite import ir
 from numba import njit, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._clipcodes import CLIP_GLOBAL, CLIP_L2NORM
@@ -243,14 +246,201 @@ def _add_rows(z, M, x):
         j += 1
 
 
+# Register-tiled matrix-vector products over panels (issue 14). At Nn = 200, R
+# (4Nn x Nn, 1.28 MB in float64) does not fit the 512 KiB L2 of a Zen 3 core, and
+# the row-by-row passes above read all of it from L3 twice per step. Here the
+# outputs are cut into panels of up to 32 (float32: 64) columns; a panel's
+# partial sums stay in eight vector registers while its terms are added in
+# index order, the same sums as `_add_rows`, and each panel's matrix entries are
+# a contiguous copy (the prefetchers follow them; a column slice of R crosses a
+# page every few rows). Any order of panels gives the same bytes (the outputs are
+# independent), so consecutive steps walk them in opposite directions: the
+# panels one step read last are still in L2 when the next step starts.
+
+_VEC_BYTES = 32  # one AVX register; a CPU without AVX splits it (same lanes)
+# Below these sizes the plain loops (`_add_rows`, `_add_outer_rows`) measured
+# as fast or faster (per-call set-up, short panels, one-row tiles):
+FORWARD_PANEL_MIN_NN = 8  # R'h in panels (the forward pass) from this Nn on
+TILE_MIN_NN = 16  # the weight gradients in register tiles from this Nn on
+PANEL_MIN_NN = 32  # R dz in panels (a copy of R per backward call) from this Nn on
+
+
+def _make_tile(nj: int, nvec: int, narrow: bool = False):
+    """A compiled register tile: ``nj`` rows of ``w = nvec * lanes`` outputs.
+
+    ``tile(G, D, X, g0, gs, d0, ds, x0, xs, xj, n)`` adds, for ``i = 0, 1,
+    ..., n - 1`` in this order, ``D[d0 + i ds + c] * X[x0 + i xs + a xj]`` to
+    ``G[g0 + a gs + c]`` (``a < nj``, ``c < w``), each output alone: its
+    partial sum stays in a register from the first term to the last. Indexes
+    are flat element offsets into C-contiguous arrays of one float dtype;
+    ``lanes = 32 bytes / itemsize`` (4 if ``narrow``). Written as LLVM IR
+    with vector types and plain ``fmul`` and ``fadd`` (no fast-math flags, so
+    no FMA and no reordering), so that the loop keeps its accumulators in
+    registers: numba's loops over arrays keep them in memory.
+    """
+
+    @intrinsic
+    def tile(typingctx, G, D, X, g0, gs, d0, ds, x0, xs, xj, n):
+        arrays = (G, D, X)
+        if not all(isinstance(a, types.Array) and a.layout == "C" for a in arrays):
+            return None
+        if not (G.dtype == D.dtype == X.dtype and isinstance(G.dtype, types.Float)):
+            return None
+        ip = types.intp
+        sig = types.void(G, D, X, ip, ip, ip, ip, ip, ip, ip, ip)
+
+        def codegen(context, builder, signature, args):
+            ga, da, xa = (
+                context.make_array(ty)(context, builder, v)
+                for ty, v in zip(signature.args[:3], args[:3], strict=True)
+            )
+            g0v, gsv, d0v, dsv, x0v, xsv, xjv, nv = args[3:]
+            elt = context.get_data_type(signature.args[0].dtype)
+            size = context.get_abi_sizeof(elt)
+            lanes = 4 if narrow else _VEC_BYTES // size
+            vec = ir.VectorType(elt, lanes)
+            intp = context.get_value_type(types.intp)
+
+            def const(v):
+                return ir.Constant(intp, v)
+
+            def vptr(base, idx, v):
+                idx = builder.add(idx, const(v * lanes))
+                return builder.bitcast(builder.gep(base, [idx]), vec.as_pointer())
+
+            rows = [builder.add(g0v, builder.mul(gsv, const(a))) for a in range(nj)]
+            accs = [
+                [cgutils.alloca_once(builder, vec) for _ in range(nvec)] for _ in rows
+            ]
+            for row, acc in zip(rows, accs, strict=True):
+                for v in range(nvec):
+                    val = builder.load(vptr(ga.data, row, v), align=size)
+                    builder.store(val, acc[v])
+            i32 = ir.IntType(32)
+            splat = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
+            undef = ir.Constant(vec, ir.Undefined)
+            with cgutils.for_range(builder, nv) as loop:
+                i = loop.index
+                drow = builder.add(d0v, builder.mul(i, dsv))
+                dv = [
+                    builder.load(vptr(da.data, drow, v), align=size)
+                    for v in range(nvec)
+                ]
+                xrow = builder.add(x0v, builder.mul(i, xsv))
+                for a in range(nj):
+                    xi = builder.add(xrow, builder.mul(xjv, const(a)))
+                    xs_ = builder.load(builder.gep(xa.data, [xi]), align=size)
+                    xb = builder.insert_element(undef, xs_, ir.Constant(i32, 0))
+                    xb = builder.shuffle_vector(xb, undef, splat)
+                    for v in range(nvec):
+                        s = builder.fadd(
+                            builder.load(accs[a][v]), builder.fmul(dv[v], xb)
+                        )
+                        builder.store(s, accs[a][v])
+            for row, acc in zip(rows, accs, strict=True):
+                for v in range(nvec):
+                    builder.store(
+                        builder.load(acc[v]), vptr(ga.data, row, v), align=size
+                    )
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return tile
+
+
+# matrix-vector panels: one row of 8, 4, 2, 1 vectors, and 4 float32 columns
+_panel8 = _make_tile(1, 8)
+_panel4 = _make_tile(1, 4)
+_panel2 = _make_tile(1, 2)
+_panel1 = _make_tile(1, 1)
+_panel_narrow = _make_tile(1, 1, narrow=True)
+# weight-gradient tiles: 4 rows of 2 or 1 vectors, or of 4 float32 columns
+_tile42 = _make_tile(4, 2)
+_tile41 = _make_tile(4, 1)
+_tile4n = _make_tile(4, 1, narrow=True)
+
+
 @njit(cache=True, forceinline=True, error_model="numpy")
-def _add_outer(G, D, X, t_hi):
+def _panel_width(m, k0, lanes):
+    """Columns of the panel starting at ``k0`` of ``m`` (``m - k0`` a multiple of 4).
+
+    Full panels of ``8 lanes`` columns, then at most one each of 4, 2, 1 lanes
+    (and 4 columns in float32)."""
+    r = m - k0
+    w = 8 * lanes
+    while w > r and w > 4:
+        w //= 2
+    return w
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _pack_panels(P, S, n, m, trans):
+    """Store the ``(n, m)`` matrix ``A = S`` (or ``S.T`` if ``trans``) as panels.
+
+    The panel of columns ``k0 : k0 + w`` (widths by :func:`_panel_width`) is
+    ``A[:, k0 : k0 + w]`` row-major from flat element ``k0 * n`` of ``P``
+    (C-contiguous, at least ``n * m`` elements).
+    """
+    lanes = _VEC_BYTES // P.itemsize
+    cols = P.shape[1]
+    r = 0
+    c = 0
+    k0 = 0
+    while k0 < m:
+        w = _panel_width(m, k0, lanes)
+        for i in range(n):
+            for kk in range(w):
+                P[r, c] = S[k0 + kk, i] if trans else S[i, k0 + kk]
+                c += 1
+                if c == cols:
+                    c = 0
+                    r += 1
+        k0 += w
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _add_panels(z, P, x, m, backwards):
+    """``z[k] += A[0, k] x[0] + A[1, k] x[1] + ...`` for ``k < m``, terms in order.
+
+    ``A (n, m)`` as :func:`_pack_panels` stored it in ``P``; ``z (>= m,)``,
+    ``x (n,)``. ``backwards``: the panels from the last to the first (same
+    bytes: each output is summed alone).
+    """
+    n = x.shape[0]
+    lanes = _VEC_BYTES // P.itemsize
+    full = 8 * lanes
+    m_full = m - m % full
+    k0 = m_full if backwards else 0
+    while k0 < m:  # forwards: all panels; backwards: the narrower tail first
+        w = _panel_width(m, k0, lanes)
+        p0 = k0 * n
+        if w == full:
+            _panel8(z, P, x, k0, 0, p0, w, 0, 1, 0, n)
+        elif w == full // 2:
+            _panel4(z, P, x, k0, 0, p0, w, 0, 1, 0, n)
+        elif w == full // 4:
+            _panel2(z, P, x, k0, 0, p0, w, 0, 1, 0, n)
+        elif w == lanes:
+            _panel1(z, P, x, k0, 0, p0, w, 0, 1, 0, n)
+        else:
+            _panel_narrow(z, P, x, k0, 0, p0, w, 0, 1, 0, n)
+        k0 += w
+    if backwards:
+        k0 = m_full
+        while k0 > 0:
+            k0 -= full
+            _panel8(z, P, x, k0, 0, k0 * n, full, 0, 1, 0, n)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _add_outer_rows(G, D, X, t_hi):
     """``G[j, k] += D[t, k] X[t, j]`` for ``t = t_hi, t_hi - 1, ..., 0`` in order.
 
     ``G (n, m)``, ``D (T, m)``, ``X (T, n)``: the weight gradient of one sequence,
     steps taken backwards in time as backpropagation meets them. Eight steps per
-    pass over ``G``. (Passing over a block of rows of ``G`` at a time, to keep
-    it in cache, measured slower at Nn = 100 and 200.)
+    pass over ``G``; used below ``TILE_MIN_NN`` (tiles, :func:`_add_outer`,
+    measured slower there).
     """
     n = G.shape[0]
     m = G.shape[1]
@@ -277,13 +467,64 @@ def _add_outer(G, D, X, t_hi):
         t -= 1
 
 
+_OUTER_STEPS = 64  # steps per pass of the weight-gradient tiles over G
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _add_outer(G, D, X, t_hi):
+    """``G[j, k] += D[t, k] X[t, j]`` for ``t = t_hi, t_hi - 1, ..., 0`` in order.
+
+    ``G (n, m)``, ``D (T, m)``, ``X (T', n)``, C-contiguous, ``m`` a multiple
+    of 4: the weight gradient of one sequence, steps taken backwards in time
+    as backpropagation meets them. Tiles of 4 rows by 8 columns (float32: 16)
+    of ``G`` are held in registers for 64 steps at a time (the steps' rows of
+    ``D`` and ``X`` stay in L1 and L2 meanwhile); each entry still adds its
+    terms one at a time in the order of ``t``.
+    """
+    n = G.shape[0]
+    m = G.shape[1]
+    xw = X.shape[1]
+    lanes = _VEC_BYTES // G.itemsize
+    t = t_hi
+    while t >= 0:
+        cnt = min(_OUTER_STEPS, t + 1)
+        k0 = 0
+        while k0 < m:
+            w = 2 * lanes
+            while w > m - k0:
+                w //= 2
+            d0 = t * m + k0
+            x0 = t * xw
+            j0 = 0
+            while j0 + 4 <= n:
+                g0 = j0 * m + k0
+                if w == 2 * lanes:
+                    _tile42(G, D, X, g0, m, d0, -m, x0 + j0, -xw, 1, cnt)
+                elif w == lanes:
+                    _tile41(G, D, X, g0, m, d0, -m, x0 + j0, -xw, 1, cnt)
+                else:
+                    _tile4n(G, D, X, g0, m, d0, -m, x0 + j0, -xw, 1, cnt)
+                j0 += 4
+            while j0 < n:
+                g0 = j0 * m + k0
+                if w == 2 * lanes:
+                    _panel2(G, D, X, g0, 0, d0, -m, x0 + j0, -xw, 0, cnt)
+                elif w == lanes:
+                    _panel1(G, D, X, g0, 0, d0, -m, x0 + j0, -xw, 0, cnt)
+                else:
+                    _panel_narrow(G, D, X, g0, 0, d0, -m, x0 + j0, -xw, 0, cnt)
+                j0 += 1
+            k0 += w
+        t -= cnt
+
+
 @njit(cache=True, error_model="numpy")
 def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noqa: PLR0913
     """Run the layer on every sequence; fill the buffers; return the mean loss.
 
     Shapes: weights ``W (4Nn, Ni)``, ``R (4Nn, Nn)``, ``b (4Nn,)``,
     ``F (No, Nn)``, ``bF (No,)``; scratch ``WT (Ni, 4Nn)``, ``RT (Nn, 4Nn)``
-    (their transposes go there); ``u (B, T, Ni)``, ``y (B, T, No)``,
+    (W's transpose and R's in panels go there); ``u (B, T, Ni)``, ``y (B, T, No)``,
     ``h0, c0 (Nn,)``; ``act (B, T, 4Nn)`` gate activations, ``cs, tcs (B, T,
     Nn)`` c(t) and tanh(c(t)), ``ht (B, T + 1, Nn)`` hidden states with
     ``ht[:, 0] = h0`` and ``ht[:, t + 1] = h(t)``, ``err (B, T, No)`` output
@@ -302,8 +543,13 @@ def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noq
     for k in range(n4):
         for j in range(ni):
             WT[j, k] = W[k, j]
-        for j in range(nn):
-            RT[j, k] = R[k, j]
+    panels = nn >= FORWARD_PANEL_MIN_NN
+    if panels:
+        _pack_panels(RT, R, nn, n4, True)  # R' in panels of its columns
+    else:
+        for k in range(n4):
+            for j in range(nn):
+                RT[j, k] = R[k, j]
     sse = 0.0
     for bb in range(nb):
         h_init = ht[bb, 0]
@@ -315,7 +561,10 @@ def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noq
             for k in range(n4):
                 z[k] = b[k]
             _add_rows(z, WT, u[bb, t])
-            _add_rows(z, RT, hp)
+            if panels:
+                _add_panels(z, RT, hp, n4, (bb * nt + t) & 1)
+            else:
+                _add_rows(z, RT, hp)
             # gate by gate over views starting at 0: a loop over range(lo, hi)
             # indexes z[k] with a k the compiler cannot prove >= 0, and then
             # does not vectorize. Gates i and f are adjacent: one loop.
@@ -383,7 +632,8 @@ def backward(  # noqa: PLR0913
     t). The weight gradients are accumulated step by step, sequence by
     sequence (b = 0, 1, ..., then t = T-1, ..., 0 within each): every entry
     sums its terms in that order (for W and R after each sequence's
-    recurrence, from the stored dz).
+    recurrence, from the stored dz). From ``Nn = PANEL_MIN_NN`` on, a copy of
+    R in panels (``4 Nn x Nn``, allocated per call) serves ``R' dz``.
     """
     nb, nt, ni = u.shape
     no = err.shape[2]
@@ -395,6 +645,10 @@ def backward(  # noqa: PLR0913
     gbF.fill(0.0)
     gWT.fill(0.0)
     gRT.fill(0.0)
+    panels = nn >= PANEL_MIN_NN
+    n_pan = nn - nn % 4 if panels else 0  # columns of R taken in panels
+    P = np.empty((n4, nn if panels else 0), R.dtype)
+    _pack_panels(P, R, n4, n_pan, False)
     for bb in range(nb):
         dh_next.fill(0.0)
         dc_next.fill(0.0)
@@ -429,11 +683,23 @@ def backward(  # noqa: PLR0913
                 dc_next[j] = dc * fg
             # dh(t-1) = R' dz: each dh_next[j] sums over k in order 0..4Nn-1
             dh_next.fill(0.0)
-            _add_rows(dh_next, R, dz)
+            if panels:
+                _add_panels(dh_next, P, dz, n_pan, (bb * nt + t) & 1)
+                for k in range(n4):  # the last Nn mod 4 columns
+                    rk = R[k]
+                    dk = dz[k]
+                    for j in range(n_pan, nn):
+                        dh_next[j] += rk[j] * dk
+            else:
+                _add_rows(dh_next, R, dz)
             for k in range(n4):
                 gb[k] += dz[k]
-        _add_outer(gWT, act[bb], u[bb], nt - 1)
-        _add_outer(gRT, act[bb], ht[bb], nt - 1)  # ht[bb, t] = h(t-1)
+        if nn >= TILE_MIN_NN:
+            _add_outer(gWT, act[bb], u[bb], nt - 1)
+            _add_outer(gRT, act[bb], ht[bb], nt - 1)  # ht[bb, t] = h(t-1)
+        else:
+            _add_outer_rows(gWT, act[bb], u[bb], nt - 1)
+            _add_outer_rows(gRT, act[bb], ht[bb], nt - 1)
     for k in range(n4):
         for j in range(ni):
             gW[k, j] = gWT[j, k]
