@@ -5,7 +5,8 @@ batch, float64): forward, backpropagation through time, per-array gradient
 clipping at 1 and an Adam update per epoch. The engine is the deterministic one
 (same bytes on every x86-64: no BLAS, no fast-math, no libm); to time an older
 engine, put its checkout first on the path (``PYTHONPATH=/path/to/checkout``):
-the benchmark only uses ``_kernels.Workspace.train_chunk``. PyTorch runs ``nn.LSTM`` +
+the benchmark only uses ``Workspace.train_chunk`` (numba's kernels). PyTorch runs
+``nn.LSTM`` +
 ``nn.Linear`` + ``torch.optim.Adam`` with ``clip_grad_norm_`` per parameter on the
 same data, in float64 and float32, if it is installed; our float32 mode
 (``TrainOptions(dtype="float32")``) too. All engines of one problem run in
@@ -39,7 +40,7 @@ import numpy as np
 
 from blocksim_lstm import LSTMParams
 from blocksim_lstm.training import TrainOptions, pack
-from blocksim_lstm.training import _kernels as K
+from blocksim_lstm.training import _workspace as K
 from blocksim_lstm.training.bptt import segments
 from blocksim_lstm.training.optim import DECAY_MASK
 
@@ -111,6 +112,8 @@ def ours_epoch(
     theta = pack(p)
     m, v = np.zeros_like(theta), np.zeros_like(theta)
     ws = kernels.Workspace(u, y, p.h0, p.c0, theta.size, dtype)
+    if kernels is K:
+        ws.engine = "compiled"  # numba's kernels, never numpy's
     seg = segments(p.nn, p.ni, p.no)
     o = TrainOptions(lr=1e-4)
     lrs = np.full(1, 1e-4)

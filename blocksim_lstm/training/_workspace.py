@@ -54,6 +54,7 @@ def buffer_bytes(nb: int, nt: int, nn: int, ni: int, no: int) -> int:
     floats += nb * nt * (4 * nn + 2 * nn + no) + nb * (nt + 1) * nn  # act cs tcs err ht
     floats += 2 * nn + work_size(nn, ni)
     floats += 4 * nn * (ni + nn + 1) + no * (nn + 1)  # grad
+    floats += 4 * nn * nn  # the backward pass's panel copy of R (large Nn)
     return 8 * floats
 
 
