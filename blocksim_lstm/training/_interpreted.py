@@ -2,9 +2,9 @@
 
 :func:`forward`, :func:`backward` and :func:`update` take the arguments of their
 namesakes in :mod:`._kernels` (float64 only) and return the same results, bit
-for bit, without numba: a first ``train`` starts at once on these while numba
-compiles (or loads from its cache) the compiled kernels in the background
-(:mod:`._workspace`), and then goes on with those.
+for bit, without numba: a first ``train`` starts at once on these while a child
+process has numba compile the compiled kernels (:mod:`._engine`), and then goes
+on with those.
 
 How the bytes stay the same: every number is made by the same IEEE-754 basic
 operations (+, -, *, / and sqrt, each correctly rounded) on the same operands in
