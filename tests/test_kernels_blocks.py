@@ -17,10 +17,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_train_kernels import _plain_gradient, _problem
+from test_train_kernels import _problem, assert_gradient_equals_plain_loops
 
 from blocksim_lstm.training import _kernels as K
-from blocksim_lstm.training import _workspace, pack
 
 DTYPES = st.sampled_from(["float64", "float32"])
 
@@ -114,18 +113,4 @@ def test_kernels_around_the_size_thresholds_equal_the_plain_loops(
     """Loss and gradient equal to the bit those of the one-term-per-pass loops,
     below and above the sizes where the tiles and panels take over."""
     p, u, y = _problem(nn, ni, 1, nb, nt, seed)
-    dt = _workspace.DTYPES[dtype]
-    theta = pack(p)
-    ws = _workspace.Workspace(u, y, p.h0, p.c0, theta.size, dtype, engine="compiled")
-    value = ws.gradient(theta)
-    expected = np.zeros(theta.size, dt)
-    ref = _plain_gradient(
-        *_workspace.views(theta.astype(dt), nn, ni, 1),
-        u.astype(dt),
-        y.astype(dt),
-        p.h0.astype(dt),
-        p.c0.astype(dt),
-        *_workspace.views(expected, nn, ni, 1),
-    )
-    assert value == ref
-    np.testing.assert_array_equal(ws.grad, expected.astype(np.float64))
+    assert_gradient_equals_plain_loops(p, u, y, dtype, "compiled")

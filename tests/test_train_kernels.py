@@ -156,6 +156,12 @@ def test_kernels_sum_in_the_documented_order(nn, ni, no, nb, nt, dtype, seed, en
     if engine == "interpreted" and dtype == "float32":
         return  # float64 only
     p, u, y = _problem(nn, ni, no, nb, nt, seed)
+    assert_gradient_equals_plain_loops(p, u, y, dtype, engine)
+
+
+def assert_gradient_equals_plain_loops(p, u, y, dtype, engine):
+    """The workspace's loss and gradient are the plain loops' to the bit."""
+    nn, ni, no = p.nn, p.ni, p.no
     dt = _workspace.DTYPES[dtype]
     theta = pack(p)
     ws = _workspace.Workspace(u, y, p.h0, p.c0, theta.size, dtype, engine=engine)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -76,16 +77,13 @@ def _lti_arrays(
     return u, y
 
 
-_COMPILED: list = []  # numba's _simulate, made on first need (numba's import: 0.4 s)
+@functools.cache
+def simulate_compiled() -> Any:
+    """:func:`_simulate` compiled by numba (cached on disk), made on first call
+    (numba's import alone costs 0.4 s, which the seed's data never need)."""
+    from numba import njit
 
-
-def simulate_compiled():  # type: ignore[no-untyped-def]
-    """:func:`_simulate` compiled by numba (cached on disk), made on first call."""
-    if not _COMPILED:
-        from numba import njit
-
-        _COMPILED.append(njit(cache=True, error_model="numpy")(_simulate))
-    return _COMPILED[0]
+    return njit(cache=True, error_model="numpy")(_simulate)
 
 
 INTERPRET_MAX_OPS = 100_000
