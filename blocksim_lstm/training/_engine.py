@@ -104,8 +104,8 @@ def warm_up(kernels: ModuleType) -> None:
     )
     g = [np.zeros_like(a) for a in (w, r, b, f, bf)]
     kernels.backward(
-        r, f, *g, w.T.copy(), r.T.copy(), np.zeros(nn), np.zeros(nn),
-        np.zeros(nn), u, c0, act, cs, tcs, ht, err,
+        r, f, *g, w.T.copy(), r.T.copy(), np.zeros((4, 1)), np.zeros(nn),
+        np.zeros(nn), np.zeros(nn), u, c0, act, cs, tcs, ht, err,
     )  # fmt: skip
     seg = np.array([[0, 4], [4, 8], [8, 12], [12, 13], [13, 14]], np.int64)
     ones = np.ones(5, np.int64)

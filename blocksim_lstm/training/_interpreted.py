@@ -221,6 +221,7 @@ def backward(  # noqa: PLR0913
     gbF,
     gWT,
     gRT,
+    RP,
     dh,
     dh_next,
     dc_next,
@@ -232,7 +233,10 @@ def backward(  # noqa: PLR0913
     ht,
     err,
 ):
-    """:func:`._kernels.backward` by numpy (float64): same buffers, same bytes."""
+    """:func:`._kernels.backward` by numpy (float64): same buffers, same bytes.
+
+    ``RP`` is not used (the compiled kernel's scratch for R in panels).
+    """
     nb, nt, _ni = u.shape
     no = err.shape[2]
     nn = c0.shape[0]

@@ -612,6 +612,7 @@ def backward(  # noqa: PLR0913
     gbF,
     gWT,
     gRT,
+    RP,
     dh,
     dh_next,
     dc_next,
@@ -634,7 +635,8 @@ def backward(  # noqa: PLR0913
     sequence (b = 0, 1, ..., then t = T-1, ..., 0 within each): every entry
     sums its terms in that order (for W and R after each sequence's
     recurrence, from the stored dz). From ``Nn = PANEL_MIN_NN`` on, a copy of
-    R in panels (``4 Nn x Nn``, allocated per call) serves ``R' dz``.
+    R in panels (in ``RP``, written at every call) serves ``R' dz``. The
+    kernel allocates nothing.
     """
     nb, nt, ni = u.shape
     no = err.shape[2]
@@ -648,8 +650,7 @@ def backward(  # noqa: PLR0913
     gRT.fill(0.0)
     panels = nn >= PANEL_MIN_NN
     n_pan = nn - nn % 4 if panels else 0  # columns of R taken in panels
-    P = np.empty((n4, nn if panels else 0), R.dtype)
-    _pack_panels(P, R, n4, n_pan, False)
+    _pack_panels(RP, R, n4, n_pan, False)
     for bb in range(nb):
         dh_next.fill(0.0)
         dc_next.fill(0.0)
@@ -685,7 +686,7 @@ def backward(  # noqa: PLR0913
             # dh(t-1) = R' dz: each dh_next[j] sums over k in order 0..4Nn-1
             dh_next.fill(0.0)
             if panels:
-                _add_panels(dh_next, P, dz, n_pan, (bb * nt + t) & 1)
+                _add_panels(dh_next, RP, dz, n_pan, (bb * nt + t) & 1)
                 for k in range(n4):  # the last Nn mod 4 columns
                     rk = R[k]
                     dk = dz[k]

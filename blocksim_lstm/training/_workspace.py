@@ -144,6 +144,7 @@ class Workspace:
             *g,
             gwt,
             grt,
+            np.empty((n4, nn), dt),  # R in panels (the compiled kernel, large Nn)
             parts[5],
             parts[6],
             parts[7],
