@@ -22,10 +22,10 @@ machine hits all of them):
   done left nothing in its cache);
 - warm: after one run with ``BLOCKSIM_LSTM_ENGINE=compiled`` (which waits for
   numba, as any run longer than the compile does, and leaves numba's cache and
-  the mark on disk), the same command, twice; and ``train --help`` (and
+  the kernel file on disk), the same command, twice; and ``train --help`` (and
   ``simulate`` with ``--simulate``).
 
-Each clone has its own ``BLOCKSIM_LSTM_CACHE`` (the compiled-kernels mark).
+Each clone has its own ``BLOCKSIM_LSTM_CACHE`` (the compiled kernels' file).
 Besides wall and CPU time, the probe records when the first epoch starts
 (seconds from the probe's first line, i.e. without the ~20 ms of the
 interpreter's own start).
@@ -93,7 +93,7 @@ def _run(
 
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env.update(PYTHONPATH=str(clone), MPLBACKEND="Agg")
-    # the clone's own cache folder (the compiled-kernels mark), and the engine
+    # the clone's own cache folder (the compiled kernels' file), and the engine
     env.update(BLOCKSIM_LSTM_CACHE=str(clone / ".cache"), BLOCKSIM_LSTM_ENGINE=engine)
     env.pop("PYTHONPYCACHEPREFIX", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -164,7 +164,7 @@ def main() -> None:
                 # cold: a fresh clone; again: the same short run a second time
                 # (the first ended before numba compiled: nothing cached); warm:
                 # after a run that waited for numba (as any run longer than the
-                # compile does), so its cache and the mark are on disk
+                # compile does), so its cache and the kernel file are on disk
                 plan = [("cold", TRAIN, "auto"), ("again", TRAIN, "auto")]
                 plan += [("prime", TRAIN, "compiled")]
                 plan += [("warm", TRAIN, "auto"), ("warm", TRAIN, "auto")]

@@ -62,9 +62,10 @@ def test_train_imports_neither_control_nor_pictures_nor_bdsim(tmp_path):
 
 
 def test_a_first_short_train_runs_without_numba(tmp_path):
-    """No mark that numba has the kernels (a fresh cache folder): the epochs run
+    """No file of the compiled kernels (a fresh cache folder): the epochs run
     on numpy's kernels while a child compiles; this process never imports
-    numba and gives the bytes of a run on numba's kernels."""
+    numba (llvmlite only, to look for the file) and gives the bytes of a run on
+    numba's kernels."""
     out, mods = _modules(
         ["train", "--epochs", "3", "--json"],
         tmp_path,
@@ -73,7 +74,7 @@ def test_a_first_short_train_runs_without_numba(tmp_path):
     )
     assert "blocksim_lstm.training._interpreted" in mods  # it did train on numpy
     assert "blocksim_lstm.training._kernels" not in mods
-    assert not {"numba", "llvmlite"} & mods
+    assert "numba" not in mods
     ref, _ = _modules(["train", "--epochs", "3", "--json"], tmp_path)  # compiled
     got, want = json.loads(out), json.loads(ref)
     for key in ("final_loss", "initial_loss", "final_weights_loss"):

@@ -519,8 +519,9 @@ _F32_VARIANTS = ("here", "no FMA: numba generic, libm")
 def test_training_gives_the_same_bytes_on_other_cpus_and_blas(tmp_path):
     """Short runs from saved weights give the same weights bytes in every variant.
 
-    Each variant runs in a fresh process with its own empty numba cache, so that
-    machine code is compiled for it, not reused; two at a time.
+    Each variant runs in a fresh process with its own empty numba cache and
+    kernel file folder, so that machine code is compiled for it, not reused;
+    two at a time.
     """
     from blocksim_lstm.training import calculated_weights, seed_data
 
@@ -530,7 +531,11 @@ def test_training_gives_the_same_bytes_on_other_cpus_and_blas(tmp_path):
     procs = {}
     for n, (label, extra) in enumerate(_VARIANTS.items()):
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        env.update(NUMBA_CACHE_DIR=str(tmp_path / f"numba-{n}"), **extra)
+        env.update(
+            NUMBA_CACHE_DIR=str(tmp_path / f"numba-{n}"),
+            BLOCKSIM_LSTM_CACHE=str(tmp_path / f"kernels-{n}"),  # no object file
+            **extra,
+        )
         argv = [sys.executable, "-c", _SAME_BYTES_SCRIPT, str(tmp_path)]
         if label == "here":
             argv.append("inspect")

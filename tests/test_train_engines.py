@@ -25,6 +25,7 @@ from blocksim_lstm.training import (
     TrainOptions,
     _engine,
     _interpreted,
+    _native,
     _workspace,
     train,
 )
@@ -155,12 +156,13 @@ def test_a_run_that_switches_engines_gives_the_same_bytes(monkeypatch, switch_af
     assert _bytes(mixed) == _bytes(whole)
 
 
-def test_the_engine_is_chosen_by_the_mark_and_the_child(monkeypatch, tmp_path):
-    """No mark: numpy's kernels while the child compiles, numba's once it is
-    done; a mark: numba's at once; float32 always numba's."""
+def test_the_engine_is_chosen_by_the_file_and_the_child(monkeypatch, tmp_path):
+    """No kernel file: numpy's kernels while the child compiles, the compiled
+    ones once it is done (and the file is written); a file: the compiled ones at
+    once, without a child; float32 always the compiled ones."""
     monkeypatch.setenv("BLOCKSIM_LSTM_CACHE", str(tmp_path))
     monkeypatch.delenv("BLOCKSIM_LSTM_ENGINE", raising=False)
-    monkeypatch.setattr(_engine, "_compiled", None)
+    monkeypatch.setattr(_engine, "_compiled", {})
     started = []
 
     class Running:
@@ -176,34 +178,38 @@ def test_the_engine_is_chosen_by_the_mark_and_the_child(monkeypatch, tmp_path):
     assert _engine.kernels("auto", "float64") is _interpreted
     assert _engine.kernels("auto", "float64") is _interpreted
     assert started == [1]  # one child per process
-    assert _engine.kernels("auto", "float32") is K  # waits for numba
-    monkeypatch.setattr(_engine, "_compiled", None)
+    assert isinstance(_engine.kernels("auto", "float32"), _native.NativeKernels)
+    assert not _native.path("float64").exists()
     done = subprocess.Popen([sys.executable, "-c", "pass"])
     done.wait()
     monkeypatch.setattr(_engine, "_child", done)
-    assert _engine.kernels("auto", "float64") is K  # the child is done
-    assert _engine._mark().exists()  # left for the next process
-    monkeypatch.setattr(_engine, "_compiled", None)
+    compiled = _engine.kernels("auto", "float64")  # the child is done
+    assert isinstance(compiled, _native.NativeKernels)
+    assert _native.path("float64").exists()  # left for the next process
+    monkeypatch.setattr(_engine, "_compiled", {})
     monkeypatch.setattr(_engine, "_child", None)
-    assert _engine.kernels("auto", "float64") is K  # the mark: no child
+    again = _engine.kernels("auto", "float64")  # the file: no child
+    assert isinstance(again, _native.NativeKernels) and again is not compiled
     assert started == [1]
     monkeypatch.setenv("BLOCKSIM_LSTM_ENGINE", "interpreted")
     assert _engine.kernels("auto", "float64") is _interpreted
-    assert _engine.kernels("auto", "float32") is K
+    assert _engine.kernels("auto", "float32") is not _interpreted
 
 
-def test_the_mark_depends_on_the_cpu_target_and_never_replaces_a_file(
+def test_the_kernel_file_depends_on_the_cpu_target_and_never_replaces_a_file(
     monkeypatch, tmp_path
 ):
+    """Another CPU target, another file; a file of that name that is not ours
+    is left as it is, and numba's own kernels run."""
     monkeypatch.setenv("BLOCKSIM_LSTM_CACHE", str(tmp_path))
     monkeypatch.delenv("NUMBA_CPU_NAME", raising=False)
-    host = _engine._mark()
+    host = _native.path("float64")
     monkeypatch.setenv("NUMBA_CPU_NAME", "generic")
-    assert _engine._mark() != host
+    assert _native.path("float64") != host
     monkeypatch.delenv("NUMBA_CPU_NAME")
     host.write_text("a user's file of that name\n")
-    monkeypatch.setattr(_engine, "_compiled", None)
-    _engine.load()
+    monkeypatch.setattr(_engine, "_compiled", {})
+    assert _engine.load("float64") is K
     assert host.read_text() == "a user's file of that name\n"
 
 
@@ -248,7 +254,7 @@ def test_the_compiling_child_dies_with_its_parent(tmp_path):
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "BLOCKSIM_LSTM_CACHE": str(tmp_path / "cache"),  # no mark: a child
+        "BLOCKSIM_LSTM_CACHE": str(tmp_path / "cache"),  # no kernel file: a child
         "NUMBA_CACHE_DIR": str(tmp_path / "numba"),  # nothing cached: it compiles
     }
     env.pop("BLOCKSIM_LSTM_ENGINE", None)
@@ -270,13 +276,13 @@ def test_the_compiling_child_dies_with_its_parent(tmp_path):
         parent.kill()
         parent.wait()
         parent.stdout.close()
-    assert not list((tmp_path / "cache").glob("*.ready"))  # it never finished
+    assert not list((tmp_path / "cache").glob("*.o"))  # it never finished
 
 
 def test_a_first_train_on_the_command_line_runs_numpys_kernels_with_the_same_bytes(
     tmp_path,
 ):
-    """`train` with no mark (a fresh cache folder) runs the auto engine: its
+    """`train` with no kernel file (a fresh cache folder) runs the auto engine: its
     weights file is the same bytes as a run on numba's kernels."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
     outs = {}

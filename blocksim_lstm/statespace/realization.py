@@ -50,9 +50,10 @@ REALIZATIONS: tuple[str, ...] = ("balanced", "given")
 
 
 def _reachable_basis(A: np.ndarray, B: np.ndarray, tol: float) -> np.ndarray:
-    """Orthonormal basis of the reachable subspace (block Arnoldi with SVD ranks)."""
-    from scipy.linalg import svd
+    """Orthonormal basis of the reachable subspace (block Arnoldi with SVD ranks).
 
+    The SVDs are :func:`._linalg.svd`'s: the same basis on every machine.
+    """
     n = A.shape[0]
     basis = np.zeros((n, 0))
     new = B
@@ -61,7 +62,10 @@ def _reachable_basis(A: np.ndarray, B: np.ndarray, tol: float) -> np.ndarray:
         new = new - basis @ (basis.T @ new)  # twice is enough (Kahan)
         if new.size == 0:
             break
-        U, s, _ = svd(new, full_matrices=False)
+        if new.shape[0] >= new.shape[1]:
+            U, s, _ = la.svd(new)
+        else:  # the left singular vectors of a wide matrix: V of its transpose
+            _, s, U = la.svd(new.T)
         r = int(np.sum(s > tol))
         if r == 0:
             break

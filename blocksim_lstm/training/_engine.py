@@ -1,48 +1,47 @@
-"""Which training kernels run: numba's, or numpy's while numba compiles.
+"""Which training kernels run: compiled ones, or numpy's while they compile.
 
-numba compiles the three training kernels (:mod:`._kernels`) in about 9 s the
-first time; afterwards it loads them from its cache on disk (after importing
-itself: about 0.7 s). :mod:`._interpreted` runs the same loops with numpy, with
-the same bytes as results, about 500 times slower at the seed's size. So:
+numba compiles the three training kernels (:mod:`._kernels`) in about 10 s the
+first time, and :mod:`._native` writes their machine code to a file in the
+user's cache folder; a later process links that file in about 10 ms, without
+importing numba (whose own import and cache cost about 0.8 s in every
+process). :mod:`._interpreted` runs the same loops with numpy, with the same
+bytes as results, about 400 times slower at the seed's size. So, per dtype:
 
-- once the compiled kernels are in this process, they run;
-- if a mark in the user's cache folder says that numba compiled them with
-  this source, this numba and this Python (so its cache holds them), they are
-  loaded at once, as before;
-- otherwise a child process compiles them into numba's cache (on another core,
-  at full speed) while the epochs run on numpy's kernels; when the child is
-  done, the compiled kernels are loaded from that cache and take over. A short
-  first ``train`` never waits for the compiler.
+- once this process has the compiled kernels, they run;
+- if the file for this source, this numba, this Python and this CPU is there,
+  it is loaded;
+- otherwise, in float64, a child process compiles the kernels and writes the
+  file (on another core, at full speed) while the epochs run on numpy's
+  kernels; when the child is done the file is loaded and takes over. A short
+  first ``train`` never waits for the compiler;
+- in float32, or with ``engine="compiled"``, this process compiles them (from
+  numba's cache if it holds them) and writes the file.
 
 ``BLOCKSIM_LSTM_ENGINE=compiled`` (or ``interpreted``) in the environment
-replaces ``auto``: every run then waits for numba (or never uses it).
-
-A wrong mark costs time only: a stale one makes the load compile in place (as
-without a mark), a missing one a child that finds the cache full and ends
-quickly. The child dies with this process. The float32 mode has no numpy
-version: it always waits for the compiled kernels.
+replaces ``auto``: every run then waits for the compiled kernels (or never uses
+them). Where the file cannot be written or read (no llvmlite, a damaged file,
+a file of that name that is not ours: it is left alone), numba's own kernels
+run, loaded as before. The child dies with this process. The float32 mode has
+no numpy version.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import importlib.metadata
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 import numpy as np
 
-from .._files import cache_folder, write_atomic
+from . import _native
 
 ENGINES = ("auto", "compiled", "interpreted")
 """The values of ``engine``: see :func:`kernels`."""
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
-_compiled: ModuleType | None = None
+_compiled: dict[str, Any] = {}  # dtype: the compiled kernels in this process
 _child: subprocess.Popen[bytes] | None = None
 
 
@@ -57,34 +56,13 @@ def check(engine: str, dtype: str) -> None:
         )
 
 
-def _mark() -> Path:
-    """The mark's path; its name says what the cached machine code depends on."""
-    src = Path(__file__).with_name("_kernels.py").read_bytes()
-    key = hashlib.sha256(src)
-    try:
-        numba_version = importlib.metadata.version("numba")
-    except importlib.metadata.PackageNotFoundError:
-        numba_version = "?"
-    for part in (
-        numba_version,
-        sys.version,
-        sys.executable,
-        os.environ.get("NUMBA_CPU_NAME", ""),
-        os.environ.get("NUMBA_CPU_FEATURES", ""),
-        os.environ.get("NUMBA_CACHE_DIR", ""),
-        str(Path(__file__).resolve()),
-    ):
-        key.update(part.encode() + b"\0")
-    return cache_folder() / f"training-kernels-{key.hexdigest()[:20]}.ready"
+def warm_up(kernels: Any) -> None:
+    """Run each float64 kernel once on a one-unit problem.
 
-
-def warm_up(kernels: ModuleType) -> None:
-    """Make numba compile (or load) the float64 kernels a training calls.
-
-    One epoch of a one-unit problem with arguments of the types
-    :class:`._workspace.Workspace` passes (C-contiguous writable float64
-    arrays, int64 tables, float64 and int64 scalars): the specializations a
-    ``train`` calls afterwards are these (a test counts them).
+    With arguments of the types :class:`._workspace.Workspace` passes
+    (C-contiguous writable float64 arrays, int64 tables, float64 and int64
+    scalars): on numba's kernels these are the specializations a ``train``
+    calls afterwards (a test counts them).
     """
     nn, ni, no, nb, nt = 1, 1, 1, 1, 1
     w = np.zeros((4, 1))
@@ -116,27 +94,29 @@ def warm_up(kernels: ModuleType) -> None:
     )  # fmt: skip
 
 
-def load() -> ModuleType:
-    """The compiled kernels (compiled or loaded from numba's cache now).
+def load(dtype: str = "float64") -> Any:
+    """The compiled kernels in ``dtype``, now.
 
-    Leaves the mark for the next process.
+    From their file (:mod:`._native`) if there is one; else numba compiles
+    them here (or loads them from its cache) and the file is written for the
+    next process; where that fails, numba's kernels themselves.
     """
-    global _compiled
-    if _compiled is None:
-        from . import _kernels
+    kernels = _compiled.get(dtype)
+    if kernels is None:
+        kernels = _native.load(dtype)
+        if kernels is None:
+            if _native.build(dtype) is not None:
+                kernels = _native.load(dtype)
+            if kernels is None:
+                from . import _kernels
 
-        warm_up(_kernels)
-        _compiled = _kernels
-        with contextlib.suppress(OSError):  # no mark, no harm
-            mark = _mark()
-            if not mark.exists():
-                mark.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(mark, "numba has the training kernels in its cache\n")
-    return _compiled
+                kernels = _kernels
+        _compiled[dtype] = kernels
+    return kernels
 
 
 def _start_child() -> None:
-    """Compile the kernels into numba's cache in a child process (once)."""
+    """Compile the float64 kernels and write their file in a child process (once)."""
     global _child
     if _child is not None:
         return
@@ -144,7 +124,7 @@ def _start_child() -> None:
         f"import sys, os; sys.path.insert(0, {_PACKAGE_ROOT!r}); "
         "from blocksim_lstm.studies._sweep_worker import die_with_parent; "
         f"die_with_parent({os.getpid()}); "
-        "from blocksim_lstm.training import _engine; _engine.load()"
+        "from blocksim_lstm.training import _native; _native.build('float64')"
     )
     _child = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -154,17 +134,22 @@ def _start_child() -> None:
     )
 
 
-def kernels(engine: str, dtype: str) -> ModuleType:
-    """The module whose ``forward``, ``backward`` and ``update`` run now.
+def kernels(engine: str, dtype: str) -> Any:
+    """The kernels (``forward``, ``backward``, ``update``) that run now.
 
     Parameters
     ----------
     engine : {"auto", "compiled", "interpreted"}
         ``"auto"``: as the module docstring says (or as
-        ``$BLOCKSIM_LSTM_ENGINE`` says); ``"compiled"``: numba's, now
-        (compiling in this process if need be); ``"interpreted"``: numpy's.
+        ``$BLOCKSIM_LSTM_ENGINE`` says); ``"compiled"``: the compiled ones,
+        now (compiling in this process if need be); ``"interpreted"``: numpy's.
     dtype : {"float64", "float32"}
         float32 always gets the compiled kernels.
+
+    Returns
+    -------
+    :class:`._native.NativeKernels`, or the module :mod:`._kernels` (numba's),
+    or the module :mod:`._interpreted`: the same arguments, the same bytes.
     """
     if engine == "auto":
         engine = os.environ.get("BLOCKSIM_LSTM_ENGINE", "auto")
@@ -178,22 +163,23 @@ def kernels(engine: str, dtype: str) -> ModuleType:
         from . import _interpreted
 
         return _interpreted
-    if _compiled is not None or engine == "compiled" or dtype != "float64":
-        return load()
+    compiled = _compiled.get(dtype)
+    if compiled is not None:
+        return compiled
+    if engine == "compiled" or dtype != "float64":
+        return load(dtype)
     if _child is None:
-        try:
-            warm = _mark().exists()
-        except OSError:
-            warm = False
-        if warm:
-            return load()
+        native = _native.load(dtype)
+        if native is not None:
+            _compiled[dtype] = native
+            return native
         try:
             _start_child()
         except OSError:  # cannot start a process: compile here
-            return load()
+            return load(dtype)
     assert _child is not None
     if _child.poll() is not None:  # done (or failed: then load() compiles here)
-        return load()
+        return load(dtype)
     from . import _interpreted
 
     return _interpreted

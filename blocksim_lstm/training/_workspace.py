@@ -8,12 +8,34 @@ numba compiles); numba is not imported here.
 
 from __future__ import annotations
 
+import functools
 import math
-from types import ModuleType
+from typing import Any
 
 import numpy as np
 
 from . import _engine
+
+
+def _bound(kernel: Any, args: tuple[Any, ...], free: tuple[int, ...] = ()) -> Any:
+    """``kernel`` with ``args`` fixed, but for ``args[i]``, i in ``free``.
+
+    The result takes the free arguments, in order. The file's kernels
+    (:mod:`._native`) convert the fixed ones once, here.
+    """
+    bind = getattr(kernel, "bind", None)
+    if bind is not None:
+        return bind(args, free)
+    if not free:
+        return functools.partial(kernel, *args)
+
+    def call(*values: Any) -> Any:
+        full = list(args)
+        for i, value in zip(free, values, strict=True):
+            full[i] = value
+        return kernel(*full)
+
+    return call
 
 
 def views(theta: np.ndarray, nn: int, ni: int, no: int) -> tuple[np.ndarray, ...]:
@@ -156,7 +178,7 @@ class Workspace:
         self._fwd_args: tuple[np.ndarray, ...] = ()
         self._bwd_args: tuple[np.ndarray, ...] = ()
 
-    def kernels(self) -> ModuleType:
+    def kernels(self) -> Any:
         """The module whose ``forward``, ``backward``, ``update`` run now."""
         return _engine.kernels(self.engine, self.dtype)
 
@@ -223,36 +245,26 @@ class Workspace:
         f32 = theta_k is not None
         grad, grad_k = self.grad, self._grad_k
         self._bind(theta)
-        fwd_args, bwd_args = self._fwd_args, self._bwd_args
         k = self.kernels()
-        forward, backward, update = k.forward, k.backward, k.update
+        forward = _bound(k.forward, self._fwd_args)
+        backward = _bound(k.backward, self._bwd_args)
+        update = _bound(
+            k.update,
+            (theta, grad, m, v, 0, 0.0, beta1, beta2, eps, seg, active, decay)
+            + (l2, clip_mode, threshold),
+            free=(4, 5),  # the step count and the learning rate
+        )
         for e in range(lrs.shape[0]):
             if theta_k is not None and e:
                 np.copyto(theta_k, theta)
-            value = forward(*fwd_args)
+            value = forward()
             losses[e] = value
             if not math.isfinite(value):
                 return e
-            backward(*bwd_args)
+            backward()
             if f32:
                 np.copyto(grad, grad_k)
-            ok = update(
-                theta,
-                grad,
-                m,
-                v,
-                step0 + e + 1,
-                lrs[e],
-                beta1,
-                beta2,
-                eps,
-                seg,
-                active,
-                decay,
-                l2,
-                clip_mode,
-                threshold,
-            )
+            ok = update(step0 + e + 1, lrs[e])
             if not ok:
                 return e
         return int(lrs.shape[0])
