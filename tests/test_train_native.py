@@ -207,3 +207,32 @@ def test_kernels_that_allocate_get_no_file(monkeypatch, tmp_path):
     monkeypatch.setattr(_native, "_ALLOCATORS", frozenset({"NRT_MemInfo_call_dtor"}))
     assert _native.build("float64") is None
     assert not list(tmp_path.iterdir())
+
+
+def test_numba_imported_after_the_file_still_raises_and_allocates(files):
+    """Linking the file gives numba's helpers an address that aborts (only
+    numba's entry points and error paths call them). numba, imported later in
+    the same process, must still get its real helpers: an exception raised in
+    compiled code, and an allocation, work as usual."""
+    code = (
+        "import sys\n"
+        "from blocksim_lstm.training import _native\n"
+        "assert _native.load('float64') is not None and 'numba' not in sys.modules\n"
+        "import numba, numpy as np\n"
+        "@numba.njit\n"
+        "def f(x):\n"
+        "    if x > 1:\n"
+        "        raise ValueError('boom', x)\n"
+        "    return np.ones(x).sum()\n"
+        "try:\n"
+        "    f(5)\n"
+        "except ValueError as e:\n"
+        "    print('raised', e.args)\n"
+        "print(f(1))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BLOCKSIM_LSTM_CACHE": str(files[0])}
+    r = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:2] == ["raised ('boom', 5)", "1.0"]

@@ -1,27 +1,38 @@
 """The compiled training kernels as a file of machine code, run without numba.
 
 Importing numba and loading the kernels from its cache costs about 0.8 s in
-every process. So, where numba compiles the kernels (:func:`build`), their
-machine code is also written to one object file in the user's cache folder:
-numba's ``cfunc`` wraps each of ``forward``, ``backward`` and ``update`` in a
-C-callable function that takes its arrays as pointers and shapes, and LLVM
-emits the wrappers with the kernels inlined, for the same target numba
-compiles for. :func:`load` links that file into the process with llvmlite
-(the LLVM binding numba itself uses; about 10 ms) and returns
-:class:`NativeKernels`: ``forward``, ``backward`` and ``update`` take the same
-arguments as numba's and return the same values; a test compares their bytes.
+every process. So whoever compiles the kernels (:func:`build`: the child
+process of a first ``train``, or a run that waits for them) also writes their
+machine code to one file in the user's cache folder:
+
+- for each of ``forward``, ``backward`` and ``update``, the object code numba's
+  cache holds (numba compiles it, or loads it from its cache, in that process):
+  the very code numba's dispatcher runs;
+- three small C-callable wrappers, ``double blocksim_lstm_<kernel>(void **p,
+  int64 *s, double *d)``, generated as LLVM IR with numba's own data models and
+  calling convention: they build numba's array structures from pointers and
+  shapes, read the scalars from ``s`` and ``d``, and call the kernel.
+
+:func:`load` links that file into the process with llvmlite (the LLVM binding
+numba itself uses; about 10 ms) and returns :class:`NativeKernels`, whose
+``forward``, ``backward`` and ``update`` take the same arguments as numba's and
+return the same values (a test compares every byte); ``bind`` converts the
+arguments once for a chunk of epochs.
 
 The file's name is a hash of everything the machine code depends on (the
 kernels' and this module's source, numba, llvmlite, Python, the target CPU and
-numba's CPU settings, the dtype); its first line holds the wrappers' symbol
-names and a SHA-256 of the object, checked before LLVM reads it. Every failure
-to build or load (no llvmlite, a foreign symbol, a damaged file) returns None:
-the caller then runs numba's kernels as before.
+numba's CPU settings, the dtype). Its first line is a JSON header: the dtype,
+the objects' sizes, the symbols they need from the process, and a SHA-256 of
+the objects, checked before LLVM reads them. Every failure to build or load (no
+llvmlite, no numba cache, a symbol the process lacks, a damaged file, a file of
+that name that is not ours: it is never replaced) returns None, and the caller
+runs numba's kernels.
 
-numba's wrappers keep an error path that calls numba's helpers (to report an
-exception); the kernels raise nothing and allocate nothing, so it never runs.
-:func:`build` refuses kernels whose code calls anything outside
-:data:`_FOREIGN`, and those helpers are given an address that aborts.
+The kernels' objects also hold numba's CPython entry points and error paths,
+which call numba's helpers (``numba_*``, ``NRT_*``); only numba's dispatcher
+calls those entry points, and the kernels raise nothing, so those helpers are
+given an address that aborts. The kernels allocate nothing: :func:`build`
+writes no file for kernels that call one of numba's allocators.
 """
 
 from __future__ import annotations
