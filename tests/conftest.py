@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import matplotlib
 import numpy as np
@@ -14,6 +15,13 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # start on numpy's (the same bytes, ~500x slower). tests/test_train_engines.py
 # runs the default ("auto") engine.
 os.environ.setdefault("BLOCKSIM_LSTM_ENGINE", "compiled")
+
+# A suite started in the background by a non-interactive shell (`.ci/run &`)
+# inherits SIGINT ignored, and so would every process it starts: the tests that
+# press Ctrl-C on a sweep need the default disposition (exec resets a handler
+# to it, not an ignored signal).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Shared tolerances: float64 comparisons between independent computations.
 RTOL64 = 1e-12
