@@ -33,8 +33,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from . import _native
 
 ENGINES = ("auto", "compiled", "interpreted")
@@ -54,44 +52,6 @@ def check(engine: str, dtype: str) -> None:
             f"engine: 'interpreted' runs float64 only, got dtype {dtype!r}; use "
             "engine='compiled' or 'auto'"
         )
-
-
-def warm_up(kernels: Any) -> None:
-    """Run each float64 kernel once on a one-unit problem.
-
-    With arguments of the types :class:`._workspace.Workspace` passes
-    (C-contiguous writable float64 arrays, int64 tables, float64 and int64
-    scalars): on numba's kernels these are the specializations a ``train``
-    calls afterwards (a test counts them).
-    """
-    nn, ni, no, nb, nt = 1, 1, 1, 1, 1
-    w = np.zeros((4, 1))
-    r = np.zeros((4, 1))
-    b = np.zeros(4)
-    f = np.zeros((1, 1))
-    bf = np.zeros(1)
-    u = np.zeros((nb, nt, ni))
-    y = np.zeros((nb, nt, no))
-    h0, c0 = np.zeros(nn), np.zeros(nn)
-    act = np.zeros((nb, nt, 4 * nn))
-    cs, tcs = np.zeros((nb, nt, nn)), np.zeros((nb, nt, nn))
-    ht = np.zeros((nb, nt + 1, nn))
-    err = np.zeros((nb, nt, no))
-    kernels.forward(
-        w, r, b, f, bf, w.T.copy(), r.T.copy(), u, y, h0, c0, act, cs, tcs, ht, err
-    )
-    g = [np.zeros_like(a) for a in (w, r, b, f, bf)]
-    kernels.backward(
-        r, f, *g, w.T.copy(), r.T.copy(), np.zeros((4, 1)), np.zeros(nn),
-        np.zeros(nn), np.zeros(nn), u, c0, act, cs, tcs, ht, err,
-    )  # fmt: skip
-    seg = np.array([[0, 4], [4, 8], [8, 12], [12, 13], [13, 14]], np.int64)
-    ones = np.ones(5, np.int64)
-    theta = np.zeros(14)
-    kernels.update(
-        theta, np.zeros(14), np.zeros(14), np.zeros(14), 1, np.float64(1e-3),
-        0.9, 0.999, 1e-8, seg, ones, ones, 0.0, 1, 1.0,
-    )  # fmt: skip
 
 
 def load(dtype: str = "float64") -> Any:
