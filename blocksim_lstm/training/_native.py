@@ -20,10 +20,11 @@ return the same values (a test compares every byte); ``bind`` converts the
 arguments once for a chunk of epochs.
 
 The file's name is a hash of everything the machine code depends on (the
-kernels' and this module's source, numba, llvmlite, Python, the target CPU and
-numba's CPU settings, the dtype). Its first line is a JSON header: the dtype,
-the objects' sizes, the symbols they need from the process, and a SHA-256 of
-the objects, checked before LLVM reads them. Every failure to build or load (no
+sources of the kernels, of their constants and of this module, numba,
+llvmlite, Python, the target CPU and numba's CPU settings, the dtype). Its
+first line is a JSON header: the dtype, the objects' sizes, the symbols they
+need from the process, and a SHA-256 of the objects, checked before LLVM reads
+them. Every failure to build or load (no
 llvmlite, no numba cache, a symbol the process lacks, a damaged file, a file of
 that name that is not ours: it is never replaced) returns None, and the caller
 runs numba's kernels.
@@ -131,8 +132,9 @@ def path(dtype: str) -> Path:
         Without llvmlite (the file could be neither written nor read).
     """
     here = Path(__file__).resolve()
-    key = hashlib.sha256(here.with_name("_kernels.py").read_bytes())
-    key.update(here.read_bytes())
+    key = hashlib.sha256()
+    for source in ("_kernels.py", "_clipcodes.py", here.name):  # what the code is
+        key.update(here.with_name(source).read_bytes())
     versions = []
     for dist in ("numba", "llvmlite"):
         try:
