@@ -24,10 +24,9 @@ sources of the kernels, of their constants and of this module, numba,
 llvmlite, Python, the target CPU and numba's CPU settings, the dtype). Its
 first line is a JSON header: the dtype, the objects' sizes, the symbols they
 need from the process, and a SHA-256 of the objects, checked before LLVM reads
-them. Every failure to build or load (no
-llvmlite, no numba cache, a symbol the process lacks, a damaged file, a file of
-that name that is not ours: it is never replaced) returns None, and the caller
-runs numba's kernels.
+them. Every failure to build or load (no llvmlite, no numba cache, a symbol the
+process lacks, a damaged file, a file of that name that is not ours: it is
+never replaced) returns None, and the caller runs numba's kernels.
 
 The kernels' objects also hold numba's CPython entry points and error paths,
 which call numba's helpers (``numba_*``, ``NRT_*``); only numba's dispatcher
