@@ -175,6 +175,7 @@ class Workspace:
         )
         self._bwd_tail += (self.act, self.cs, self.tcs, self.ht, self.err)
         self._bound: np.ndarray | None = None
+        self._calls: tuple[Any, ...] = ()  # train_chunk's bound kernels, and for what
         self._fwd_args: tuple[np.ndarray, ...] = ()
         self._bwd_args: tuple[np.ndarray, ...] = ()
 
@@ -246,14 +247,28 @@ class Workspace:
         grad, grad_k = self.grad, self._grad_k
         self._bind(theta)
         k = self.kernels()
-        forward = _bound(k.forward, self._fwd_args)
-        backward = _bound(k.backward, self._bwd_args)
-        update = _bound(
-            k.update,
-            (theta, grad, m, v, 0, 0.0, beta1, beta2, eps, seg, active, decay)
-            + (l2, clip_mode, threshold),
-            free=(4, 5),  # the step count and the learning rate
-        )
+        arrays = (theta, m, v, seg, active, decay)
+        scalars = (l2, clip_mode, threshold, beta1, beta2, eps)
+        calls = self._calls
+        if not (
+            calls
+            and calls[0] is k
+            and calls[1] is self._bound
+            and all(a is b for a, b in zip(calls[2], arrays, strict=True))
+            and calls[3] == scalars
+        ):  # bound once per run (the file's kernels convert their arguments here)
+            bound = (
+                _bound(k.forward, self._fwd_args),
+                _bound(k.backward, self._bwd_args),
+                _bound(
+                    k.update,
+                    (theta, grad, m, v, 0, 0.0, beta1, beta2, eps, seg, active)
+                    + (decay, l2, clip_mode, threshold),
+                    free=(4, 5),  # the step count and the learning rate
+                ),
+            )
+            calls = self._calls = (k, self._bound, arrays, scalars, bound)
+        forward, backward, update = calls[4]
         for e in range(lrs.shape[0]):
             if theta_k is not None and e:
                 np.copyto(theta_k, theta)
