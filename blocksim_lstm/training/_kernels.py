@@ -361,6 +361,317 @@ _tile41 = _make_tile(4, 1)
 _tile4n = _make_tile(4, 1, narrow=True)
 
 
+# The whole recurrence of one sequence at small Nn (issue 14). At Nn = 5 the
+# loops of `forward` run the gate functions in 2, 1, 1 and 1 vector iterations
+# plus as many scalar remainders, one loop after the other, and every value
+# goes through memory between loops (z, the gates, c, tanh c, h), while a
+# step's work is one chain, h(t-1) -> gates -> c(t) -> tanh c(t) -> h(t), of
+# about 300 cycles. Here the values stay in registers from step to step, the
+# weights are loaded once, and the gate functions of a step run side by side:
+# each operation is emitted for all their vectors in a row, so that the CPU's
+# scheduler holds all the chains at once (emitted one function after the
+# other, the same code took 40 % longer at Nn = 5). Vectors of 4 lanes:
+#
+# - units 0..3 (the "quad"): one vector per gate, lane j = unit j (lanes from
+#   Nn on are padding when Nn < 4, never stored);
+# - unit 4 (the "slot"): one vector of its four gates, lanes i, f, g, o, the g
+#   lane through tanh and the others through the sigmoid; the tanh of its c
+#   runs beside the quad's. Below Nn = 5 it runs on zeros and is dropped.
+#
+# That is 7 vector evaluations of exp per step (the loops: 14 at Nn = 5).
+# Nn = 6 and 7 keep the loops: each more unit would be another slot, more code
+# to compile for every Nn. The values are those of the loops: every
+# pre-activation adds its terms one at a time in the same order (b, W's, then
+# R's), the gate functions are `_sigmoid` and `_tanh` lane by lane (the same
+# operations in the same order), c and h the same products and sums. Written
+# in LLVM IR (plain fmul, fadd, fsub, fdiv, no fast-math flags, so no FMA and
+# no reordering), as the tiles above; compiled apart from `forward`
+# (`_small_forward`), whose compile time stays that of its own loops.
+
+SMALL_MAX_NN = 5  # the path serves 1 <= Nn <= this
+
+
+def _vec_gates(builder):
+    """``gates(xs, kinds)``: the gate functions on ``<4 x double>`` values.
+
+    ``kinds[n]`` is ``"s"`` (``_sigmoid`` in every lane), ``"t"`` (``_tanh``)
+    or ``"m"`` (lanes i, f, g, o of one unit: ``_tanh`` in lane 2, both tails
+    computed, one division). Each lane gets the operations of its scalar
+    function in their order; each operation is emitted for all of ``xs`` in
+    a row.
+    """
+    dvec = ir.VectorType(ir.DoubleType(), 4)
+    ivec = ir.VectorType(ir.IntType(64), 4)
+    mixed = ir.Constant(ir.VectorType(ir.IntType(1), 4), [0, 0, 1, 0])
+    fabs = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(dvec, [dvec]), "llvm.fabs.v4f64"
+    )
+    b = builder
+
+    def d(v):
+        return ir.Constant(dvec, [float(v)] * 4)
+
+    def i(v):
+        return ir.Constant(ivec, [int(v)] * 4)
+
+    def each(fn, *lists):
+        return [fn(*args) for args in zip(*lists, strict=True)]
+
+    def pick(kind, tanh_value, sigmoid_value):
+        if kind == "t":
+            return tanh_value
+        if kind == "s":
+            return sigmoid_value
+        return b.select(mixed, tanh_value, sigmoid_value)
+
+    def gates(xs, kinds):
+        ax = each(lambda x: b.call(fabs, [x]), xs)
+        # _sigmoid: -|x|; _tanh: -2 |x|
+        x = each(
+            lambda a, k: pick(
+                k,
+                None if k == "s" else b.fmul(d(-2.0), a),
+                None if k == "t" else b.fneg(a),
+            ),
+            ax,
+            kinds,
+        )
+        # _exp_reduced
+        x = each(lambda v: b.select(b.fcmp_ordered("<", v, d(_X_MIN)), d(_X_MIN), v), x)
+        kd = each(lambda v: b.fmul(v, d(_INV_LN2)), x)
+        kd = each(lambda v: b.fadd(v, d(_SHIFT)), kd)
+        k = each(lambda v: b.sub(b.bitcast(v, ivec), i(_SHIFT_BITS)), kd)
+        kd = each(lambda v: b.fsub(v, d(_SHIFT)), kd)
+        r = each(lambda v, c: b.fsub(v, b.fmul(c, d(_LN2_HI))), x, kd)
+        r = each(lambda v, c: b.fsub(v, b.fmul(c, d(_LN2_LO))), r, kd)
+        k1 = each(lambda v: b.fsub(b.fmul(v, d(0.5)), d(0.25)), kd)
+        k1 = each(
+            lambda v: b.sub(b.bitcast(b.fadd(v, d(_SHIFT)), ivec), i(_SHIFT_BITS)), k1
+        )
+        s1 = each(lambda v: b.bitcast(b.shl(b.add(v, i(1023)), i(52)), dvec), k1)
+        s2 = each(
+            lambda v, w: b.bitcast(b.shl(b.add(b.sub(v, w), i(1023)), i(52)), dvec),
+            k,
+            k1,
+        )
+        p = [d(_C13)] * len(xs)
+        for c in (_C12, _C11, _C10, _C9, _C8, _C7, _C6, _C5, _C4, _C3, _C2):
+            p = each(lambda v, w, c=c: b.fadd(d(c), b.fmul(v, w)), r, p)
+        m = each(lambda v, w: b.fadd(v, b.fmul(b.fmul(v, v), w)), r, p)
+        out = []
+        tails = []
+        for kind, mv, a1, a2 in zip(kinds, m, s1, s2, strict=True):
+            e = den_s = num_t = den_t = None
+            if kind != "t":  # _sigmoid: e = exp(-|x|), 1 / (1 + e)
+                e = b.fmul(b.fmul(b.fadd(d(1.0), mv), a1), a2)
+                den_s = b.fadd(d(1.0), e)
+            if kind != "s":  # _tanh: t = expm1(-2|x|), -t / (t + 2)
+                s = b.fmul(a1, a2)
+                t = b.fadd(b.fsub(s, d(1.0)), b.fmul(s, mv))
+                num_t, den_t = b.fsub(d(0.0), t), b.fadd(t, d(2.0))
+            tails.append((kind, e, pick(kind, num_t, d(1.0)), pick(kind, den_t, den_s)))
+        q = [b.fdiv(num, den) for _, _, num, den in tails]
+        for (kind, e, _, _), rv, x0 in zip(tails, q, xs, strict=True):
+            neg = pick(
+                kind,
+                b.fneg(rv) if kind != "s" else None,
+                b.fmul(e, rv) if kind != "t" else None,
+            )
+            out.append(b.select(b.fcmp_ordered(">=", x0, d(0.0)), rv, neg))
+        return out
+
+    return gates
+
+
+@intrinsic
+def _small_steps(typingctx, WT, RT, b, u, h0, c0, act, cs, tcs, ht):
+    """The recurrence of one sequence for ``1 <= Nn <= SMALL_MAX_NN``.
+
+    ``WT (Ni, 4Nn)``, ``RT (Nn, 4Nn)`` the transposes of W and R; ``b (4Nn,)``;
+    ``u (T, Ni)``; ``h0, c0 (Nn,)``; fills ``act (T, 4Nn)`` with the gates,
+    ``cs, tcs (T, Nn)`` with c(t) and tanh c(t), ``ht[t + 1]`` of ``ht (T + 1,
+    Nn)`` with h(t) (``ht[0]`` is not written). All C-contiguous, one float
+    dtype: sums, c and h in it, gate functions in float64 (then rounded), as
+    in :func:`forward`.
+    """
+    arrays = (WT, RT, b, u, h0, c0, act, cs, tcs, ht)
+    if not all(isinstance(a, types.Array) and a.layout == "C" for a in arrays):
+        return None
+    if len({a.dtype for a in arrays}) != 1 or not isinstance(b.dtype, types.Float):
+        return None
+    sig = types.void(*arrays)
+
+    def codegen(context, builder, signature, args):
+        ary = [
+            context.make_array(ty)(context, builder, v)
+            for ty, v in zip(signature.args, args, strict=True)
+        ]
+        nt, ni = cgutils.unpack_tuple(builder, ary[3].shape, 2)
+        (nn,) = cgutils.unpack_tuple(builder, ary[4].shape, 1)
+        elt = context.get_data_type(signature.args[0].dtype)
+        _small_loop(context, builder, elt, [a.data for a in ary], nt, ni, nn)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _small_loop(context, builder, elt, data, nt, ni, nn):  # noqa: PLR0915
+    """Emit the steps of :func:`_small_steps` for the runtime ``1 <= nn <= 5``.
+
+    The slot is computed at every Nn (beside the quad it costs no time on the
+    step's chain); below Nn = 5 its weights are zeros and nothing of it is
+    stored or added.
+    """
+    wt, rt, bb, ua, h0a, c0a, acta, csa, tcsa, hta = data
+    wide = elt != ir.DoubleType()  # float32: gates in float64
+    size = context.get_abi_sizeof(elt)
+    intp = context.get_value_type(types.intp)
+    i32 = ir.IntType(32)
+    vec = ir.VectorType(elt, 4)
+    dvec = ir.VectorType(ir.DoubleType(), 4)
+    mvec = ir.VectorType(ir.IntType(1), 4)
+    ptr = vec.as_pointer()
+    gates = _vec_gates(builder)
+    suffix = f"v4{'f32' if wide else 'f64'}.p0"
+    mload = cgutils.get_or_insert_function(
+        builder.module,
+        ir.FunctionType(vec, [ptr, i32, mvec, vec]),
+        f"llvm.masked.load.{suffix}",
+    )
+    mstore = cgutils.get_or_insert_function(
+        builder.module,
+        ir.FunctionType(ir.VoidType(), [vec, ptr, i32, mvec]),
+        f"llvm.masked.store.{suffix}",
+    )
+    zero = ir.Constant(vec, [0.0] * 4)
+    none = ir.Constant(mvec, [0] * 4)
+
+    def const(v):
+        return ir.Constant(intp, v)
+
+    def at(base, idx):
+        return builder.bitcast(builder.gep(base, [idx]), ptr)
+
+    def splat(v, j):
+        lanes = ir.Constant(ir.VectorType(i32, 4), [j] * 4)
+        return builder.shuffle_vector(v, v, lanes)
+
+    def broadcast(x):
+        return splat(builder.insert_element(zero, x, i32(0)), 0)
+
+    def ext(v):
+        return builder.fpext(v, dvec) if wide else v
+
+    def trunc(v):
+        return builder.fptrunc(v, vec) if wide else v
+
+    def element(base, idx):
+        return builder.gep(base, [idx])
+
+    def var(value):
+        slot = cgutils.alloca_once(builder, value.type)
+        builder.store(value, slot)
+        return slot
+
+    ids = ir.Constant(ir.VectorType(intp, 4), [0, 1, 2, 3])
+    mask = builder.icmp_signed(
+        "<", ids, splat(builder.insert_element(ids, nn, i32(0)), 0)
+    )
+    has = [None] + [builder.icmp_signed("<", const(k), nn) for k in range(1, 5)]
+    five = has[4]  # the slot holds unit 4
+
+    def load(base, idx, m=mask):
+        return builder.call(mload, [at(base, idx), i32(size), m, zero])
+
+    def unit4(base, idxs):
+        """``base[idxs]`` as a vector where the slot holds unit 4, else zeros."""
+        v = zero
+        for lane, idx in enumerate(idxs):
+            x = builder.load(element(base, builder.select(five, idx, const(0))))
+            v = builder.insert_element(v, x, i32(lane))
+        return builder.select(five, v, zero)
+
+    n4 = builder.mul(nn, const(4))
+    gate0 = [builder.mul(nn, const(g)) for g in range(4)]
+    s_idx = [builder.add(gate0[g], const(4)) for g in range(4)]  # unit 4's gates
+    # the weights, loaded once: R's column k for the quad's gates and the slot's
+    b_q = [load(bb, gate0[g]) for g in range(4)]
+    r_q = []
+    for k, ok in enumerate(has):
+        row = builder.mul(const(k), n4)
+        mk = mask if ok is None else builder.select(ok, mask, none)
+        r_q.append([load(rt, builder.add(row, gate0[g]), mk) for g in range(4)])
+    b_s = unit4(bb, s_idx)
+    r_s = []
+    for k in range(5):
+        row = builder.mul(const(k), n4)
+        r_s.append(unit4(rt, [builder.add(row, i) for i in s_idx]))
+    h_q = var(load(h0a, const(0)))
+    c_q = var(load(c0a, const(0)))
+    states = []
+    for base in (h0a, c0a):  # unit 4's h and c, or 0
+        x = builder.load(element(base, builder.select(five, const(4), const(0))))
+        states.append(var(builder.select(five, x, ir.Constant(elt, 0.0))))
+    h_s, c_s = states
+    acc = [var(zero) for _ in range(5)]
+
+    with cgutils.for_range(builder, nt) as loop:
+        t = loop.index
+        for a, v in zip(acc, [*b_q, b_s], strict=True):
+            builder.store(v, a)
+        u_row = builder.mul(t, ni)
+        with cgutils.for_range(builder, ni) as inner:  # b + W u, in order
+            w_row = builder.mul(inner.index, n4)
+            x = broadcast(builder.load(element(ua, builder.add(u_row, inner.index))))
+            ws = [load(wt, builder.add(w_row, gate0[g])) for g in range(4)]
+            ws.append(unit4(wt, [builder.add(w_row, i) for i in s_idx]))
+            for a, w in zip(acc, ws, strict=True):
+                builder.store(builder.fadd(builder.load(a), builder.fmul(w, x)), a)
+        # + R h, in order: h[k] from the quad's lane k, or the slot for k = 4
+        hq = builder.load(h_q)
+        hk = [splat(hq, k) for k in range(4)]
+        hk.append(broadcast(builder.load(h_s)))
+        z = [builder.load(a) for a in acc]
+        for k, ok in enumerate(has):
+            for g in range(4):
+                s_ = builder.fadd(z[g], builder.fmul(r_q[k][g], hk[k]))
+                z[g] = s_ if ok is None else builder.select(ok, s_, z[g])
+            z[4] = builder.fadd(z[4], builder.fmul(r_s[k], hk[k]))
+        zi, zf, zg, zo, zs = (
+            trunc(v) for v in gates([ext(v) for v in z], list("sstsm"))
+        )
+        cq = builder.fadd(builder.fmul(zf, builder.load(c_q)), builder.fmul(zi, zg))
+        i4, f4, g4, o4 = (builder.extract_element(zs, i32(g)) for g in range(4))
+        c4 = builder.fadd(builder.fmul(f4, builder.load(c_s)), builder.fmul(i4, g4))
+        c4v = builder.insert_element(zero, c4, i32(0))
+        tq, t4v = (trunc(v) for v in gates([ext(cq), ext(c4v)], ["t", "t"]))
+        hq = builder.fmul(zo, tq)
+        t4 = builder.extract_element(t4v, i32(0))
+        h4 = builder.fmul(o4, t4)
+        for v, where in ((cq, c_q), (hq, h_q), (c4, c_s), (h4, h_s)):
+            builder.store(v, where)
+        a_row = builder.mul(t, n4)
+        c_row = builder.mul(t, nn)
+        h_row = builder.add(c_row, nn)
+        quad = [
+            (v, acta, builder.add(a_row, gate0[g]))
+            for g, v in enumerate((zi, zf, zg, zo))
+        ]
+        quad += [(cq, csa, c_row), (tq, tcsa, c_row), (hq, hta, h_row)]
+        with builder.if_else(builder.icmp_signed(">=", nn, const(4))) as (full, part):
+            with full:
+                for v, base, idx in quad:
+                    builder.store(v, at(base, idx), align=size)
+            with part:
+                for v, base, idx in quad:
+                    builder.call(mstore, [v, at(base, idx), i32(size), mask])
+        with builder.if_then(five):
+            for g, v in enumerate((i4, f4, g4, o4)):
+                builder.store(v, element(acta, builder.add(a_row, s_idx[g])))
+            for v, base, row in ((c4, csa, c_row), (t4, tcsa, c_row), (h4, hta, h_row)):
+                builder.store(v, element(base, builder.add(row, const(4))))
+
+
 @njit(cache=True, forceinline=True, error_model="numpy")
 def _panel_width(m, k0, lanes):
     """Columns of the panel starting at ``k0`` of ``m`` (``m - k0`` a multiple of 4).
@@ -519,6 +830,29 @@ def _add_outer(G, D, X, t_hi):
 
 
 @njit(cache=True, error_model="numpy")
+def _small_forward(WT, RT, b, u, h0, c0, act, cs, tcs, ht):
+    """:func:`_small_steps` (compiled apart: not inlined into :func:`forward`,
+    whose compile time stays that of its own loops)."""
+    _small_steps(WT, RT, b, u, h0, c0, act, cs, tcs, ht)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _output(F, bF, h, yt, et, sse):
+    """The output errors ``et (No,)`` at hidden state ``h (Nn,)`` against ``yt``;
+    return ``sse`` plus their squares, added in order (in float64)."""
+    for q in range(F.shape[0]):
+        s = bF[q]
+        fq = F[q]
+        for j in range(h.shape[0]):
+            s += fq[j] * h[j]
+        e = s - yt[q]
+        et[q] = e
+        ee = float(et[q])
+        sse += ee * ee
+    return sse
+
+
+@njit(cache=True, error_model="numpy")
 def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noqa: PLR0913
     """Run the layer on every sequence; fill the buffers; return the mean loss.
 
@@ -543,7 +877,8 @@ def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noq
     for k in range(n4):
         for j in range(ni):
             WT[j, k] = W[k, j]
-    panels = nn >= FORWARD_PANEL_MIN_NN
+    small = nn <= SMALL_MAX_NN
+    panels = nn >= FORWARD_PANEL_MIN_NN and not small
     if panels:
         _pack_panels(RT, R, nn, n4, True)  # R' in panels of its columns
     else:
@@ -555,6 +890,11 @@ def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noq
         h_init = ht[bb, 0]
         for j in range(nn):  # a loop, not a slice copy (whose shape check costs
             h_init[j] = h0[j]  # seconds of compiling)
+        if small:
+            _small_forward(WT, RT, b, u[bb], h0, c0, act[bb], cs[bb], tcs[bb], ht[bb])
+            for t in range(nt):
+                sse = _output(F, bF, ht[bb, t + 1], y[bb, t], err[bb, t], sse)
+            continue
         for t in range(nt):
             hp = ht[bb, t]  # h(t-1)
             z = act[bb, t]
@@ -586,17 +926,7 @@ def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noq
                 tc[j] = _tanh(float(ct[j]))
             for j in range(nn):
                 h[j] = zo[j] * tc[j]
-            et = err[bb, t]
-            yt = y[bb, t]
-            for q in range(no):
-                s = bF[q]
-                fq = F[q]
-                for j in range(nn):
-                    s += fq[j] * h[j]
-                e = s - yt[q]
-                et[q] = e
-                ee = float(et[q])
-                sse += ee * ee
+            sse = _output(F, bF, h, y[bb, t], err[bb, t], sse)
     return sse / (nb * nt * no)
 
 
