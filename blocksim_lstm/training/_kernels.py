@@ -672,6 +672,182 @@ def _small_loop(context, builder, elt, data, nt, ni, nn):  # noqa: PLR0915
                 builder.store(v, element(base, builder.add(row, const(4))))
 
 
+@intrinsic
+def _small_back(typingctx, R, F, c0, act, cs, tcs, err, scale):
+    """The recurrence of backpropagation of one sequence for ``1 <= Nn <= 5``,
+    float64; returns False, doing nothing, in float32.
+
+    ``R (4Nn, Nn)``, ``F (No, Nn)``, ``c0 (Nn,)``; ``act (T, 4Nn)`` the gates
+    in, dz out; ``cs, tcs (T, Nn)``, ``err (T, No)`` as :func:`forward` left
+    them; ``scale`` = 2 / (B T No). With dh(T-1)... as :func:`backward`'s
+    loop: dh(t) = dh_next + F' (scale e(t)), the same dz(t), and
+    ``dh_next = R' dz(t)`` summed over k = 0, 1, ..., 4Nn - 1 from 0.0, each
+    unit in one lane (the quad, as in :func:`_small_steps`) or alone (unit
+    4). The gradients of F, bF and b are left to the caller.
+    """
+    arrays = (R, F, c0, act, cs, tcs, err)
+    if not all(isinstance(a, types.Array) and a.layout == "C" for a in arrays):
+        return None
+    if len({a.dtype for a in arrays}) != 1 or not isinstance(scale, types.Float):
+        return None
+    sig = types.boolean(*arrays, scale)
+    f64 = R.dtype == types.float64
+
+    def codegen(context, builder, signature, args):
+        if not f64:  # float32 mixes precisions (float64 literals): the loops
+            return ir.Constant(ir.IntType(1), 0)
+        ary = [
+            context.make_array(ty)(context, builder, v)
+            for ty, v in zip(signature.args[:7], args[:7], strict=True)
+        ]
+        nt, no = cgutils.unpack_tuple(builder, ary[6].shape, 2)
+        (nn,) = cgutils.unpack_tuple(builder, ary[2].shape, 1)
+        _small_back_loop(context, builder, [a.data for a in ary], nt, no, nn, args[7])
+        return ir.Constant(ir.IntType(1), 1)
+
+    return sig, codegen
+
+
+def _small_back_loop(context, builder, data, nt, no, nn, scale):  # noqa: PLR0915
+    """Emit the steps of :func:`_small_back` (float64, runtime ``nn <= 5``)."""
+    ra, fa, c0a, acta, csa, tcsa, erra = data
+    dbl = ir.DoubleType()
+    intp = context.get_value_type(types.intp)
+    i32 = ir.IntType(32)
+    vec = ir.VectorType(dbl, 4)
+    mvec = ir.VectorType(ir.IntType(1), 4)
+    ptr = vec.as_pointer()
+    mload = cgutils.get_or_insert_function(
+        builder.module,
+        ir.FunctionType(vec, [ptr, i32, mvec, vec]),
+        "llvm.masked.load.v4f64.p0",
+    )
+    mstore = cgutils.get_or_insert_function(
+        builder.module,
+        ir.FunctionType(ir.VoidType(), [vec, ptr, i32, mvec]),
+        "llvm.masked.store.v4f64.p0",
+    )
+    zero = ir.Constant(vec, [0.0] * 4)
+    one = ir.Constant(vec, [1.0] * 4)
+    fzero = ir.Constant(dbl, 0.0)
+    fone = ir.Constant(dbl, 1.0)
+
+    def const(v):
+        return ir.Constant(intp, v)
+
+    def at(base, idx):
+        return builder.bitcast(builder.gep(base, [idx]), ptr)
+
+    def splat(v, j):
+        lanes = ir.Constant(ir.VectorType(i32, 4), [j] * 4)
+        return builder.shuffle_vector(v, v, lanes)
+
+    def broadcast(x):
+        return splat(builder.insert_element(zero, x, i32(0)), 0)
+
+    def var(value):
+        slot = cgutils.alloca_once(builder, value.type)
+        builder.store(value, slot)
+        return slot
+
+    ids = ir.Constant(ir.VectorType(intp, 4), [0, 1, 2, 3])
+    mask = builder.icmp_signed(
+        "<", ids, splat(builder.insert_element(ids, nn, i32(0)), 0)
+    )
+    has = [builder.icmp_signed("<", const(j), nn) for j in range(5)]
+    five = has[4]  # unit 4 is there
+
+    def load(base, idx):
+        return builder.call(mload, [at(base, idx), i32(8), mask, zero])
+
+    def load4(base, idx):
+        """``base[idx]`` of unit 4, or 0."""
+        x = builder.load(builder.gep(base, [builder.select(five, idx, const(0))]))
+        return builder.select(five, x, fzero)
+
+    gate0 = [builder.mul(nn, const(g)) for g in range(4)]
+    n4 = builder.mul(nn, const(4))
+    # R's rows k = g Nn + j in the order of k: units 0..3 (lanes) and unit 4
+    rows = []
+    for g in range(4):
+        for j in range(5):
+            k = builder.add(gate0[g], const(j))
+            row = builder.mul(k, nn)
+            ok = has[j]
+            m = builder.select(ok, mask, ir.Constant(mvec, [0] * 4))
+            quad = builder.call(mload, [at(ra, row), i32(8), m, zero])
+            rows.append((ok, j, g, quad, load4(ra, builder.add(row, const(4)))))
+    dh_q, dc_q = var(zero), var(zero)  # dh_next, dc_next
+    dh_s, dc_s = var(fzero), var(fzero)
+    acc_q, acc_s = var(zero), var(fzero)
+
+    with cgutils.for_range(builder, nt) as loop:
+        t = builder.sub(builder.sub(nt, const(1)), loop.index)  # T-1 .. 0
+        builder.store(builder.load(dh_q), acc_q)
+        builder.store(builder.load(dh_s), acc_s)
+        with cgutils.for_range(builder, no) as inner:  # dh += F[q] (scale e)
+            q = inner.index
+            d = builder.fmul(
+                scale,
+                builder.load(builder.gep(erra, [builder.add(builder.mul(t, no), q)])),
+            )
+            f_row = builder.mul(q, nn)
+            fq = load(fa, f_row)
+            builder.store(
+                builder.fadd(builder.load(acc_q), builder.fmul(fq, broadcast(d))), acc_q
+            )
+            f4 = load4(fa, builder.add(f_row, const(4)))
+            builder.store(builder.fadd(builder.load(acc_s), builder.fmul(f4, d)), acc_s)
+        dhq, dhs = builder.load(acc_q), builder.load(acc_s)
+        a_row = builder.mul(t, n4)
+        c_row = builder.mul(t, nn)
+        first = builder.icmp_signed("==", t, const(0))
+        cp_base = builder.select(first, c0a, builder.gep(csa, [builder.sub(c_row, nn)]))
+        a_idx = [builder.add(a_row, gate0[g]) for g in range(4)]
+        quad = [load(acta, i) for i in a_idx] + [
+            load(tcsa, c_row),
+            load(cp_base, const(0)),
+        ]
+        slot = [load4(acta, builder.add(i, const(4))) for i in a_idx]
+        slot += [load4(tcsa, builder.add(c_row, const(4))), load4(cp_base, const(4))]
+
+        def dz(dh, dc_next, ig, fg, gg, og, tc, cp, one):
+            b = builder
+            dc = b.fadd(b.fmul(b.fmul(dh, og), b.fsub(one, b.fmul(tc, tc))), dc_next)
+            zi = b.fmul(b.fmul(b.fmul(dc, gg), ig), b.fsub(one, ig))
+            zf = b.fmul(b.fmul(b.fmul(dc, cp), fg), b.fsub(one, fg))
+            zg = b.fmul(b.fmul(dc, ig), b.fsub(one, b.fmul(gg, gg)))
+            zo = b.fmul(b.fmul(b.fmul(dh, tc), og), b.fsub(one, og))
+            return (zi, zf, zg, zo), b.fmul(dc, fg)
+
+        dz_q, dcq = dz(dhq, builder.load(dc_q), *quad, one)
+        dz_s, dcs = dz(dhs, builder.load(dc_s), *slot, fone)
+        builder.store(dcq, dc_q)
+        builder.store(dcs, dc_s)
+        # dh_next = R' dz: from 0.0, over k in order
+        hq, hs = zero, fzero
+        dzs_v = zero
+        for g in range(4):
+            dzs_v = builder.insert_element(dzs_v, dz_s[g], i32(g))
+        for ok, j, g, rq, r4 in rows:
+            x = splat(dz_q[g], j) if j < 4 else splat(dzs_v, g)
+            xs = builder.extract_element(x, i32(0))
+            hq = builder.select(ok, builder.fadd(hq, builder.fmul(rq, x)), hq)
+            hs = builder.select(ok, builder.fadd(hs, builder.fmul(r4, xs)), hs)
+        builder.store(hq, dh_q)
+        builder.store(hs, dh_s)
+        with builder.if_else(builder.icmp_signed(">=", nn, const(4))) as (full, part):
+            with full:
+                for v, i in zip(dz_q, a_idx, strict=True):
+                    builder.store(v, at(acta, i), align=8)
+            with part:
+                for v, i in zip(dz_q, a_idx, strict=True):
+                    builder.call(mstore, [v, at(acta, i), i32(8), mask])
+        with builder.if_then(five):
+            for v, i in zip(dz_s, a_idx, strict=True):
+                builder.store(v, builder.gep(acta, [builder.add(i, const(4))]))
+
+
 @njit(cache=True, forceinline=True, error_model="numpy")
 def _panel_width(m, k0, lanes):
     """Columns of the panel starting at ``k0`` of ``m`` (``m - k0`` a multiple of 4).
@@ -830,6 +1006,12 @@ def _add_outer(G, D, X, t_hi):
 
 
 @njit(cache=True, error_model="numpy")
+def _small_backward(R, F, c0, act, cs, tcs, err, scale):
+    """:func:`_small_back`, compiled apart (as :func:`_small_forward`)."""
+    return _small_back(R, F, c0, act, cs, tcs, err, scale)
+
+
+@njit(cache=True, error_model="numpy")
 def _small_forward(WT, RT, b, u, h0, c0, act, cs, tcs, ht):
     """:func:`_small_steps` (compiled apart: not inlined into :func:`forward`,
     whose compile time stays that of its own loops)."""
@@ -980,10 +1162,30 @@ def backward(  # noqa: PLR0913
     panels = nn >= PANEL_MIN_NN
     n_pan = nn - nn % 4 if panels else 0  # columns of R taken in panels
     _pack_panels(RP, R, n4, n_pan, False)
+    small = nn <= SMALL_MAX_NN
     for bb in range(nb):
         dh_next.fill(0.0)
         dc_next.fill(0.0)
-        for t in range(nt - 1, -1, -1):
+        if small and _small_backward(
+            R, F, c0, act[bb], cs[bb], tcs[bb], err[bb], scale
+        ):
+            # the sums the loop below adds step by step, in its order
+            for t in range(nt - 1, -1, -1):
+                et = err[bb, t]
+                h = ht[bb, t + 1]
+                for q in range(no):
+                    e = et[q]
+                    gfq = gF[q]
+                    for j in range(nn):
+                        gfq[j] += e * h[j]
+                    gbF[q] += e
+                dz = act[bb, t]
+                for k in range(n4):
+                    gb[k] += dz[k]
+            nt_loop = 0
+        else:
+            nt_loop = nt
+        for t in range(nt_loop - 1, -1, -1):
             et = err[bb, t]
             h = ht[bb, t + 1]  # h(t)
             for j in range(nn):
