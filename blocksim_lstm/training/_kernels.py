@@ -1006,9 +1006,26 @@ def _add_outer(G, D, X, t_hi):
 
 
 @njit(cache=True, error_model="numpy")
-def _small_backward(R, F, c0, act, cs, tcs, err, scale):
-    """:func:`_small_back`, compiled apart (as :func:`_small_forward`)."""
-    return _small_back(R, F, c0, act, cs, tcs, err, scale)
+def _small_backward(R, F, c0, act, cs, tcs, ht, err, gF, gbF, gb, scale):  # noqa: PLR0913
+    """One sequence of :func:`backward`'s loop by :func:`_small_back`, then
+    F's, bF's and b's gradients, added as that loop adds them (t = T-1 .. 0);
+    False, doing nothing, where :func:`_small_back` does nothing (float32).
+    Compiled apart, as :func:`_small_forward`."""
+    if not _small_back(R, F, c0, act, cs, tcs, err, scale):
+        return False
+    for t in range(err.shape[0] - 1, -1, -1):
+        et = err[t]
+        h = ht[t + 1]
+        for q in range(et.shape[0]):
+            e = et[q]
+            gfq = gF[q]
+            for j in range(h.shape[0]):
+                gfq[j] += e * h[j]
+            gbF[q] += e
+        dz = act[t]
+        for k in range(dz.shape[0]):
+            gb[k] += dz[k]
+    return True
 
 
 @njit(cache=True, error_model="numpy")
@@ -1167,66 +1184,57 @@ def backward(  # noqa: PLR0913
         dh_next.fill(0.0)
         dc_next.fill(0.0)
         if small and _small_backward(
-            R, F, c0, act[bb], cs[bb], tcs[bb], err[bb], scale
+            R, F, c0, act[bb], cs[bb], tcs[bb], ht[bb], err[bb], gF, gbF, gb, scale
         ):
-            # the sums the loop below adds step by step, in its order
+            pass  # float64: done there
+        else:
             for t in range(nt - 1, -1, -1):
                 et = err[bb, t]
-                h = ht[bb, t + 1]
+                h = ht[bb, t + 1]  # h(t)
+                for j in range(nn):
+                    dh[j] = dh_next[j]
                 for q in range(no):
                     e = et[q]
+                    d = scale * e
+                    fq = F[q]
                     gfq = gF[q]
                     for j in range(nn):
-                        gfq[j] += e * h[j]
+                        dh[j] += fq[j] * d
+                        gfq[j] += e * h[j]  # scaled once at the end
                     gbF[q] += e
-                dz = act[bb, t]
+                dz = act[bb, t]  # the gates at t in, dz(t) out
+                tc = tcs[bb, t]
+                cp = c0 if t == 0 else cs[bb, t - 1]
+                zi, zf, zg, zo = (
+                    dz[:nn],
+                    dz[nn : 2 * nn],
+                    dz[2 * nn : 3 * nn],
+                    dz[3 * nn :],
+                )
+                for j in range(nn):
+                    ig = zi[j]
+                    fg = zf[j]
+                    gg = zg[j]
+                    og = zo[j]
+                    dc = dh[j] * og * (1.0 - tc[j] * tc[j]) + dc_next[j]
+                    zi[j] = dc * gg * ig * (1.0 - ig)
+                    zf[j] = dc * cp[j] * fg * (1.0 - fg)
+                    zg[j] = dc * ig * (1.0 - gg * gg)
+                    zo[j] = dh[j] * tc[j] * og * (1.0 - og)
+                    dc_next[j] = dc * fg
+                # dh(t-1) = R' dz: each dh_next[j] sums over k in order 0..4Nn-1
+                dh_next.fill(0.0)
+                if panels:
+                    _add_panels(dh_next, RP, dz, n_pan, (bb * nt + t) & 1)
+                    for k in range(n4):  # the last Nn mod 4 columns
+                        rk = R[k]
+                        dk = dz[k]
+                        for j in range(n_pan, nn):
+                            dh_next[j] += rk[j] * dk
+                else:
+                    _add_rows(dh_next, R, dz)
                 for k in range(n4):
                     gb[k] += dz[k]
-            nt_loop = 0
-        else:
-            nt_loop = nt
-        for t in range(nt_loop - 1, -1, -1):
-            et = err[bb, t]
-            h = ht[bb, t + 1]  # h(t)
-            for j in range(nn):
-                dh[j] = dh_next[j]
-            for q in range(no):
-                e = et[q]
-                d = scale * e
-                fq = F[q]
-                gfq = gF[q]
-                for j in range(nn):
-                    dh[j] += fq[j] * d
-                    gfq[j] += e * h[j]  # scaled once at the end
-                gbF[q] += e
-            dz = act[bb, t]  # the gates at t in, dz(t) out
-            tc = tcs[bb, t]
-            cp = c0 if t == 0 else cs[bb, t - 1]
-            zi, zf, zg, zo = dz[:nn], dz[nn : 2 * nn], dz[2 * nn : 3 * nn], dz[3 * nn :]
-            for j in range(nn):
-                ig = zi[j]
-                fg = zf[j]
-                gg = zg[j]
-                og = zo[j]
-                dc = dh[j] * og * (1.0 - tc[j] * tc[j]) + dc_next[j]
-                zi[j] = dc * gg * ig * (1.0 - ig)
-                zf[j] = dc * cp[j] * fg * (1.0 - fg)
-                zg[j] = dc * ig * (1.0 - gg * gg)
-                zo[j] = dh[j] * tc[j] * og * (1.0 - og)
-                dc_next[j] = dc * fg
-            # dh(t-1) = R' dz: each dh_next[j] sums over k in order 0..4Nn-1
-            dh_next.fill(0.0)
-            if panels:
-                _add_panels(dh_next, RP, dz, n_pan, (bb * nt + t) & 1)
-                for k in range(n4):  # the last Nn mod 4 columns
-                    rk = R[k]
-                    dk = dz[k]
-                    for j in range(n_pan, nn):
-                        dh_next[j] += rk[j] * dk
-            else:
-                _add_rows(dh_next, R, dz)
-            for k in range(n4):
-                gb[k] += dz[k]
         if nn >= TILE_MIN_NN:
             _add_outer(gWT, act[bb], u[bb], nt - 1)
             _add_outer(gRT, act[bb], ht[bb], nt - 1)  # ht[bb, t] = h(t-1)
