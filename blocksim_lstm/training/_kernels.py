@@ -385,8 +385,8 @@ _tile4n = _make_tile(4, 1, narrow=True)
 # R's), the gate functions are `_sigmoid` and `_tanh` lane by lane (the same
 # operations in the same order), c and h the same products and sums. Written
 # in LLVM IR (plain fmul, fadd, fsub, fdiv, no fast-math flags, so no FMA and
-# no reordering), as the tiles above; compiled apart from `forward`
-# (`_small_forward`), whose compile time stays that of its own loops.
+# no reordering), as the tiles above; a function of its own in the module
+# (`_call_apart`), so that `forward` compiles in the time it took before.
 
 SMALL_MAX_NN = 5  # the path serves 1 <= Nn <= this
 
@@ -483,6 +483,23 @@ def _vec_gates(builder):
     return gates
 
 
+def _call_apart(builder, name, args, emit):
+    """Call ``name(*args)``, a function of this module made by ``emit(builder,
+    its arguments)`` the first time, never inlined: the caller's own code is
+    optimized as before (its compile time stays), the loop once, apart."""
+    module = builder.module
+    fn = module.globals.get(name)
+    if fn is None:
+        fnty = ir.FunctionType(ir.VoidType(), [a.type for a in args])
+        fn = ir.Function(module, fnty, name)
+        fn.linkage = "internal"
+        fn.attributes.add("noinline")
+        inner = ir.IRBuilder(fn.append_basic_block())
+        emit(inner, list(fn.args))
+        inner.ret_void()
+    builder.call(fn, args)
+
+
 @intrinsic
 def _small_steps(typingctx, WT, RT, b, u, h0, c0, act, cs, tcs, ht):
     """The recurrence of one sequence for ``1 <= Nn <= SMALL_MAX_NN``.
@@ -509,7 +526,12 @@ def _small_steps(typingctx, WT, RT, b, u, h0, c0, act, cs, tcs, ht):
         nt, ni = cgutils.unpack_tuple(builder, ary[3].shape, 2)
         (nn,) = cgutils.unpack_tuple(builder, ary[4].shape, 1)
         elt = context.get_data_type(signature.args[0].dtype)
-        _small_loop(context, builder, elt, [a.data for a in ary], nt, ni, nn)
+        _call_apart(
+            builder,
+            f"blocksim_lstm_small_steps_{signature.args[0].dtype}",
+            [a.data for a in ary] + [nt, ni, nn],
+            lambda b, a: _small_loop(context, b, elt, a[:10], *a[10:]),
+        )
         return context.get_dummy_value()
 
     return sig, codegen
@@ -702,7 +724,12 @@ def _small_back(typingctx, R, F, c0, act, cs, tcs, err, scale):
         ]
         nt, no = cgutils.unpack_tuple(builder, ary[6].shape, 2)
         (nn,) = cgutils.unpack_tuple(builder, ary[2].shape, 1)
-        _small_back_loop(context, builder, [a.data for a in ary], nt, no, nn, args[7])
+        _call_apart(
+            builder,
+            "blocksim_lstm_small_back_float64",
+            [a.data for a in ary] + [nt, no, nn, args[7]],
+            lambda b, a: _small_back_loop(context, b, a[:7], *a[7:]),
+        )
         return ir.Constant(ir.IntType(1), 1)
 
     return sig, codegen
@@ -1005,12 +1032,11 @@ def _add_outer(G, D, X, t_hi):
         t -= cnt
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, forceinline=True, error_model="numpy")
 def _small_backward(R, F, c0, act, cs, tcs, ht, err, gF, gbF, gb, scale):  # noqa: PLR0913
     """One sequence of :func:`backward`'s loop by :func:`_small_back`, then
     F's, bF's and b's gradients, added as that loop adds them (t = T-1 .. 0);
-    False, doing nothing, where :func:`_small_back` does nothing (float32).
-    Compiled apart, as :func:`_small_forward`."""
+    False, doing nothing, where :func:`_small_back` does nothing (float32)."""
     if not _small_back(R, F, c0, act, cs, tcs, err, scale):
         return False
     for t in range(err.shape[0] - 1, -1, -1):
@@ -1026,13 +1052,6 @@ def _small_backward(R, F, c0, act, cs, tcs, ht, err, gF, gbF, gb, scale):  # noq
         for k in range(dz.shape[0]):
             gb[k] += dz[k]
     return True
-
-
-@njit(cache=True, error_model="numpy")
-def _small_forward(WT, RT, b, u, h0, c0, act, cs, tcs, ht):
-    """:func:`_small_steps` (compiled apart: not inlined into :func:`forward`,
-    whose compile time stays that of its own loops)."""
-    _small_steps(WT, RT, b, u, h0, c0, act, cs, tcs, ht)
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
@@ -1090,7 +1109,7 @@ def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noq
         for j in range(nn):  # a loop, not a slice copy (whose shape check costs
             h_init[j] = h0[j]  # seconds of compiling)
         if small:
-            _small_forward(WT, RT, b, u[bb], h0, c0, act[bb], cs[bb], tcs[bb], ht[bb])
+            _small_steps(WT, RT, b, u[bb], h0, c0, act[bb], cs[bb], tcs[bb], ht[bb])
             for t in range(nt):
                 sse = _output(F, bF, ht[bb, t + 1], y[bb, t], err[bb, t], sse)
             continue
