@@ -1087,6 +1087,8 @@ def forward(W, R, b, F, bF, WT, RT, u, y, h0, c0, act, cs, tcs, ht, err):  # noq
     ``b[k] + W[k, 0] u[0] + ... + R[k, 0] h[0] + ...``; the loops run over k
     innermost so that the CPU computes many k at once without reordering a sum.
     Gate functions are computed in float64 (and rounded to float32 in that mode).
+    At ``Nn <= SMALL_MAX_NN`` the recurrence runs in :func:`_small_steps`
+    (the same values, in registers).
     """
     nb, nt, ni = u.shape
     nn = h0.shape[0]
@@ -1182,8 +1184,9 @@ def backward(  # noqa: PLR0913
     sequence (b = 0, 1, ..., then t = T-1, ..., 0 within each): every entry
     sums its terms in that order (for W and R after each sequence's
     recurrence, from the stored dz). From ``Nn = PANEL_MIN_NN`` on, a copy of
-    R in panels (in ``RP``, written at every call) serves ``R' dz``. The
-    kernel allocates nothing.
+    R in panels (in ``RP``, written at every call) serves ``R' dz``; at ``Nn
+    <= SMALL_MAX_NN`` in float64 the recurrence runs in :func:`_small_back`
+    (the same values). The kernel allocates nothing.
     """
     nb, nt, ni = u.shape
     no = err.shape[2]
