@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.util
 import json
 import os
 import platform
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 
@@ -90,15 +88,11 @@ def interleaved_ms(
 
 
 def kernels_of(checkout: str):
-    """The ``_kernels`` module of another checkout, loaded under its own name."""
-    path = os.path.join(checkout, "blocksim_lstm", "training", "_kernels.py")
-    spec = importlib.util.spec_from_file_location("_kernels_before", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"--before: expected a checkout with {path}, found none")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # numba's cache finds the module by name
-    spec.loader.exec_module(mod)
-    return mod
+    """numba's ``_kernels`` of another checkout (same argument lists as ours),
+    loaded in a package of its own name (see bench_kernels_ab.py)."""
+    from bench_kernels_ab import kernels_of as load
+
+    return load(checkout)
 
 
 def ours_epoch(
@@ -106,19 +100,24 @@ def ours_epoch(
     u: np.ndarray,
     y: np.ndarray,
     dtype: str = "float64",
-    kernels=K,
+    kernels=None,
 ) -> Callable[[], None]:
-    """One epoch (forward, BPTT, clip, Adam: three compiled calls), warmed up."""
+    """One epoch (forward, BPTT, clip, Adam: three compiled calls), warmed up.
+
+    ``kernels``: another checkout's (``--before``); by default this one's
+    compiled kernels as a run gets them (from their file, see README).
+    """
     theta = pack(p)
     m, v = np.zeros_like(theta), np.zeros_like(theta)
-    ws = kernels.Workspace(u, y, p.h0, p.c0, theta.size, dtype)
-    if kernels is K:
-        ws.engine = "compiled"  # numba's kernels, never numpy's
+    ws = K.Workspace(u, y, p.h0, p.c0, theta.size, dtype, engine="compiled")
+    if kernels is not None:
+        ws.kernels = lambda: kernels  # type: ignore[method-assign]
     seg = segments(p.nn, p.ni, p.no)
     o = TrainOptions(lr=1e-4)
     lrs = np.full(1, 1e-4)
     losses = np.empty(1)
     step = [0]
+    active, clip = o.active_mask(), o.clip_mode()  # made once, as train() does
 
     def epoch() -> None:
         ws.train_chunk(
@@ -129,10 +128,10 @@ def ours_epoch(
             lrs,
             losses,
             seg,
-            o.active_mask(),
+            active,
             DECAY_MASK,
             0.0,
-            o.clip_mode(),
+            clip,
             1.0,
             0.9,
             0.999,
