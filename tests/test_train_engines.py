@@ -36,15 +36,21 @@ from blocksim_lstm.training.optim import DECAY_MASK
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _chunk(engine, nb, nt, nn, ni, no, seed, epochs, clip, l2, active, scale):
+def random_problem(nb, nt, nn, ni, no, seed, scale):
+    """Data, initial states, weights (scaled) and zero Adam moments of a random
+    problem: ``u, y, h0, c0, theta, m, v``."""
     rng = np.random.default_rng(seed)
     u = rng.normal(size=(nb, nt, ni)) * scale
     y = rng.normal(size=(nb, nt, no))
     h0, c0 = rng.normal(size=nn), rng.normal(size=nn)
     n = 4 * nn * (ni + nn + 1) + no * (nn + 1)
     theta = rng.normal(size=n) * 0.5 * scale
-    m, v = np.zeros(n), np.zeros(n)
-    ws = _workspace.Workspace(u, y, h0, c0, n, engine=engine)
+    return u, y, h0, c0, theta, np.zeros(n), np.zeros(n)
+
+
+def _chunk(engine, nb, nt, nn, ni, no, seed, epochs, clip, l2, active, scale):
+    u, y, h0, c0, theta, m, v = random_problem(nb, nt, nn, ni, no, seed, scale)
+    ws = _workspace.Workspace(u, y, h0, c0, theta.size, engine=engine)
     losses = np.full(epochs, -1.0)
     done = ws.train_chunk(
         theta,

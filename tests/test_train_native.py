@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_train_engines import random_problem
 
 from blocksim_lstm.training import _engine, _native, _workspace
 from blocksim_lstm.training import _kernels as K
@@ -46,14 +47,8 @@ def files(tmp_path_factory):
 
 def _run(kernels, dtype, nb, nt, nn, ni, no, seed, clip, scale):
     """Three epochs of train_chunk on ``kernels``; every buffer it leaves."""
-    rng = np.random.default_rng(seed)
-    u = rng.normal(size=(nb, nt, ni)) * scale
-    y = rng.normal(size=(nb, nt, no))
-    h0, c0 = rng.normal(size=nn), rng.normal(size=nn)
-    n = 4 * nn * (ni + nn + 1) + no * (nn + 1)
-    theta = rng.normal(size=n) * 0.5 * scale
-    m, v = np.zeros(n), np.zeros(n)
-    ws = _workspace.Workspace(u, y, h0, c0, n, dtype, engine="compiled")
+    u, y, h0, c0, theta, m, v = random_problem(nb, nt, nn, ni, no, seed, scale)
+    ws = _workspace.Workspace(u, y, h0, c0, theta.size, dtype, engine="compiled")
     ws.kernels = lambda: kernels  # type: ignore[method-assign]
     losses = np.full(3, -1.0)
     done = ws.train_chunk(
